@@ -1,0 +1,33 @@
+# Every target installs what it needs into .venv first (and is quick when it is up to date).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+export PACT_DO_NOT_TRACK := true
+
+.PHONY: verify test contracts pacts clean help
+.DEFAULT_GOAL := help
+
+help:  ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+verify: $(STAMP) pacts  ## Run the whole gate on the bundled example (reports/latest/)
+	$(BIN)/interlock verify
+
+test: $(STAMP)  ## Run the test suite (what CI runs)
+	$(BIN)/python -m pytest
+
+pacts: $(STAMP)  ## Run the example's consumer contract tests; they write contracts/pacts/
+	$(BIN)/python -m pytest contracts -q
+
+contracts: $(STAMP) pacts  ## Verify the example's pacts against its providers
+	$(BIN)/interlock contracts
+
+clean:  ## Remove reports, caches and the virtual environment
+	rm -rf reports .pytest_cache .hypothesis .schemathesis $(VENV) src/*.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

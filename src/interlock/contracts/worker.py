@@ -1,0 +1,85 @@
+"""Verify one pact file in a child process: ``python -m interlock.contracts.worker JOB.json``.
+
+Why a child process: the Pact core writes its report straight to file descriptor 1, blocks
+signals while it runs, and can take down the interpreter if it crashes. In a child, its output
+goes to a log file, Ctrl-C kills it at once, and a crash is just a failed stage.
+
+Provider states go through :class:`StateForwarder`, which NEVER raises: a raising handler makes
+the Pact core retry the state call with backoff (minutes per interaction). Failures are recorded
+and reported by the parent as findings on the interactions that needed the state.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+
+class StateForwarder:
+    """A Pact state handler that forwards to the provider's state endpoint and never raises."""
+
+    def __init__(self, states_url: str | None, timeout_s: float) -> None:
+        self.states_url = states_url
+        self.failures: list[dict[str, Any]] = []
+        self._client = httpx.Client(timeout=timeout_s)
+
+    def __call__(self, state: str, action: str, parameters: dict[str, Any] | None) -> None:
+        record = {"state": state, "action": action, "params": parameters or {}}
+        if self.states_url is None:
+            if state:  # "" is the core's generic setup call: nothing to do without an endpoint
+                self.failures.append({**record, "error": "the provider has no provider-state endpoint"
+                                      " ('states:' is not set for it in the manifest)"})
+            return
+        try:
+            response = self._client.post(self.states_url, json={"state": state, "params": parameters or {},
+                                                                  "action": action})
+        except httpx.HTTPError as exc:
+            self.failures.append({**record, "error": f"POST {self.states_url} failed: {type(exc).__name__}: {exc}"})
+            return
+        if not response.is_success:
+            self.failures.append({**record, "error": f"POST {self.states_url} answered {response.status_code}: "
+                                  + response.text[:300]})
+
+
+def run(job: dict[str, Any]) -> dict[str, Any]:
+    from pact import Verifier  # noqa: PLC0415 - imported late: it loads the Rust core
+
+    forwarder = StateForwarder(job.get("states_url"), float(job.get("state_timeout_s", 5.0)))
+    host = urlsplit(job["provider_url"]).hostname or "127.0.0.1"
+    verifier = (
+        Verifier(job["provider"], host=host)
+        .add_transport(url=job["provider_url"])
+        .add_source(job["pact"])
+        .state_handler(forwarder, teardown=True)
+    )
+    crashed = None
+    try:
+        verifier.verify()
+    except RuntimeError:
+        pass  # failures are in verifier.results
+    except Exception as exc:  # noqa: BLE001 - reported to the parent, which ends the stage
+        crashed = f"{type(exc).__name__}: {exc}"
+    return {
+        "results": verifier.results if crashed is None else {},
+        "state_failures": forwarder.failures,
+        "error": crashed,
+    }
+
+
+def main(argv: list[str]) -> int:
+    job_path = Path(argv[1])
+    job = json.loads(job_path.read_text(encoding="utf-8"))
+    os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
+    outcome = run(job)
+    Path(job["result"]).write_text(json.dumps(outcome, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,79 @@
+"""Progress output: rich on a terminal, plain timestamped lines in CI and pipes.
+
+Stages report through :class:`Output` only, so the same run reads well in a terminal and in a
+CI log. Plain mode is chosen when stdout is not a terminal, when ``CI`` is set, or on request.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from contextlib import AbstractContextManager, nullcontext
+from typing import IO
+
+from rich.console import Console
+from rich.markup import escape
+
+from interlock.core.verdict import RunVerdict, StageResult, Status
+
+_STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "bold red", Status.SKIPPED: "yellow"}
+_MARK = {Status.PASSED: "✓", Status.FAILED: "✗", Status.ERROR: "!", Status.SKIPPED: "-"}
+
+
+def want_plain(stream: IO[str]) -> bool:
+    return bool(os.environ.get("CI")) or not stream.isatty()
+
+
+class Output:
+    """Where a run tells the user what it is doing."""
+
+    def __init__(self, stream: IO[str] | None = None, *, plain: bool | None = None) -> None:
+        stream = stream or sys.stdout
+        self.plain = want_plain(stream) if plain is None else plain
+        self.console = Console(file=stream, highlight=False, soft_wrap=True,
+                               no_color=self.plain or None, force_terminal=False if self.plain else None)
+        self._started = time.monotonic()
+
+    def _line(self, text: str, style: str | None = None) -> None:
+        if self.plain:
+            self.console.print(f"[{time.monotonic() - self._started:6.1f}s] {text}", markup=False)
+        else:
+            self.console.print(escape(text), style=style)
+
+    def info(self, text: str) -> None:
+        self._line(text, "dim")
+
+    def warn(self, text: str) -> None:
+        self._line(f"warning: {text}", "yellow")
+
+    def stage_started(self, stage: str, integration: str, what: str = "") -> None:
+        self._line(f"{stage} {integration}: {what}".rstrip(": "), "bold")
+
+    def stage_finished(self, result: StageResult) -> None:
+        passed = sum(c.status == Status.PASSED for c in result.checks)
+        counts = f"{passed}/{len(result.checks)} checks passed" if result.checks else (result.skipped_reason or "")
+        status = result.status
+        self._line(f"{_MARK[status]} {result.stage} {result.integration}: {status.value}"
+                   f" ({counts}, {result.duration_s:.1f}s)", _STYLE[status])
+        for check in result.checks:
+            if check.status in (Status.FAILED, Status.ERROR):
+                for finding in check.findings or []:
+                    self._line(f"    ✗ {finding.title}", "red")
+        if result.error:
+            self._line(f"    {result.error.splitlines()[0]}", "red")
+
+    def waiting(self, text: str) -> AbstractContextManager[object]:
+        """A spinner on a terminal while something slow happens; a plain line otherwise."""
+        if self.plain:
+            self._line(text)
+            return nullcontext()
+        return self.console.status(escape(text))
+
+    def verdict(self, verdict: RunVerdict, report_dir: str) -> None:
+        status = verdict.status
+        style = "bold green" if status == "passed" else "bold red"
+        self._line(f"verdict: {status} (exit {verdict.exit_code}) in {verdict.duration_s:.1f}s", style)
+        for integration in verdict.integrations:
+            self._line(f"  {integration.integration}: {integration.status.value}", _STYLE[integration.status])
+        self._line(f"report: {report_dir}", None)

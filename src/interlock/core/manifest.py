@@ -1,0 +1,270 @@
+"""interlock.yaml: the services to start and the integrations to verify.
+
+Validation happens in two passes. Pydantic checks the shape (unknown keys, types, ranges); then
+:func:`_check_references` checks what a schema cannot: that names refer to declared services
+and integrations, that placeholders resolve, and that referenced files exist. Both passes
+raise :class:`~interlock.errors.ConfigError` pointing at ``file:line``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from interlock.core import templating
+from interlock.core.yamlfile import PathKey, YamlDocument, load_yaml
+from interlock.errors import ConfigError
+
+DEFAULT_MANIFEST = "interlock.yaml"
+_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceSpec(_Strict):
+    """A service interlock starts (``run``) or one that is already running (``base_url``)."""
+
+    run: str | None = None
+    base_url: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    health: str = "/health"
+    openapi: str | None = None
+    states: str | None = None
+    env: dict[str, str] = Field(default_factory=dict)
+    start_timeout: float = Field(default=30.0, gt=0, le=600)
+
+    @field_validator("env", mode="before")
+    @classmethod
+    def _scalars_as_strings(cls, value: Any) -> Any:
+        # `PORT: 8080` in YAML is an int, `DEBUG: true` a bool; an environment holds strings.
+        if not isinstance(value, dict):
+            return value
+        return {key: _env_string(item) for key, item in value.items()}
+
+    @field_validator("health", "states")
+    @classmethod
+    def _url_path(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("/"):
+            raise ValueError("must be a URL path starting with '/'")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _run_or_base_url(self) -> ServiceSpec:
+        if (self.run is None) == (self.base_url is None):
+            raise ValueError("give either 'run' (interlock starts it) or 'base_url' (already running)")
+        if self.base_url is not None and self.port is not None:
+            raise ValueError("'port' applies only to services started with 'run'")
+        return self
+
+
+def _env_string(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, int | float) else value
+
+
+class IntegrationSpec(_Strict):
+    """One consumer calling one provider, and the files that describe how to verify it."""
+
+    name: str = Field(pattern=_NAME_PATTERN)
+    consumer: str
+    provider: str
+    pacts: list[str] = Field(default_factory=list)
+    chaos: str | None = None
+    load: str | None = None
+
+    @field_validator("pacts", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class Manifest(_Strict):
+    """The validated manifest, plus where it came from (paths in it are relative to it)."""
+
+    version: Literal[1]
+    allow_remote: bool = False
+    services: dict[str, ServiceSpec] = Field(min_length=1)
+    integrations: list[IntegrationSpec] = Field(min_length=1)
+    path: Path = Field(default=Path(DEFAULT_MANIFEST), exclude=True)
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the manifest, resolved against the manifest's directory."""
+        return (self.base_dir / relative).resolve()
+
+    def integration(self, name: str) -> IntegrationSpec:
+        return next(i for i in self.integrations if i.name == name)
+
+    def pact_files(self, integration: IntegrationSpec) -> list[Path]:
+        """The pact files of ``integration``; a directory entry stands for its ``*.json``."""
+        files: list[Path] = []
+        for entry in integration.pacts:
+            path = self.resolve(entry)
+            files.extend(sorted(path.glob("*.json")) if path.is_dir() else [path])
+        return files
+
+
+def load_manifest(path: Path | str = DEFAULT_MANIFEST) -> Manifest:
+    """Load and fully validate a manifest; every problem raises ConfigError with file:line."""
+    path = Path(path)
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise ConfigError("the manifest must be a mapping with 'version', 'services' and 'integrations'", path, 1)
+    try:
+        manifest = Manifest.model_validate({**doc.data, "path": path.resolve()})
+    except ValidationError as exc:
+        raise _config_error(exc, doc) from None
+    _check_references(manifest, doc)
+    return manifest
+
+
+def _config_error(exc: ValidationError, doc: YamlDocument) -> ConfigError:
+    """The first validation error as one ``file:line: message`` line."""
+    errors = exc.errors(include_url=False)
+    # A typo'd key also makes the real key "missing"; the typo is the cause, so report it first.
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
+    loc: PathKey = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    where = ".".join(str(p) for p in loc)
+    if first["type"] == "extra_forbidden":
+        key = str(loc[-1])
+        message = f"unknown key '{key}'" + _suggestion(key, _allowed_keys(loc[:-1]))
+        if len(loc) > 1:
+            message += f" in {'.'.join(str(p) for p in loc[:-1])}"
+    elif first["type"] == "missing":
+        message = f"missing required key '{loc[-1]}'" + (f" in {'.'.join(str(p) for p in loc[:-1])}" if len(loc) > 1 else "")
+    else:
+        msg = first["msg"].removeprefix("Value error, ")
+        message = f"{where}: {msg}" if where else msg
+        if "input" in first and first["type"] not in ("missing",) and not isinstance(first["input"], dict | list):
+            message += f" (got {first['input']!r})"
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return doc.error(loc, message)
+
+
+def _allowed_keys(parent: PathKey) -> list[str]:
+    if not parent:
+        return [n for n in Manifest.model_fields if n != "path"]
+    if parent[0] == "services" and len(parent) == 2:
+        return list(ServiceSpec.model_fields)
+    if parent[0] == "integrations" and len(parent) == 2:
+        return list(IntegrationSpec.model_fields)
+    return []
+
+
+def _suggestion(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _check_references(manifest: Manifest, doc: YamlDocument) -> None:
+    services = manifest.services
+    names = [i.name for i in manifest.integrations]
+
+    for index, integration in enumerate(manifest.integrations):
+        loc: PathKey = ("integrations", index)
+        if names.count(integration.name) > 1:
+            raise doc.error((*loc, "name"), f"integration name '{integration.name}' is used more than once")
+        for role in ("consumer", "provider"):
+            service = getattr(integration, role)
+            if service not in services:
+                raise doc.error((*loc, role), f"{role} '{service}' is not a service in this manifest"
+                                + _suggestion(service, list(services)))
+        for i, entry in enumerate(integration.pacts):
+            if not manifest.resolve(entry).exists():
+                raise doc.error((*loc, "pacts", i) if (*loc, "pacts", i) in doc.lines else (*loc, "pacts"),
+                                f"pact file not found: {entry}")
+        for key in ("chaos", "load"):
+            entry = getattr(integration, key)
+            if entry is not None and not manifest.resolve(entry).is_file():
+                raise doc.error((*loc, key), f"{key} file not found: {entry}")
+
+    for name, spec in services.items():
+        loc = ("services", name)
+        if spec.openapi and not spec.openapi.startswith(("/", "http://", "https://")):
+            if not manifest.resolve(spec.openapi).is_file():
+                raise doc.error((*loc, "openapi"), f"OpenAPI file not found: {spec.openapi}")
+        templated = [(("run",), spec.run), (("base_url",), spec.base_url)]
+        templated += [(("env", key), value) for key, value in spec.env.items()]
+        for key_loc, text in templated:
+            if text is None:
+                continue
+            try:
+                found = templating.placeholders(text)
+            except templating.TemplateError as exc:
+                raise doc.error((*loc, *key_loc), str(exc)) from None
+            for placeholder in found:
+                problem = _placeholder_problem(placeholder, name, spec, manifest)
+                if problem:
+                    raise doc.error((*loc, *key_loc), problem)
+    try:
+        start_order(manifest, list(services))
+    except ValueError as exc:
+        raise doc.error(("services",), str(exc)) from None
+
+
+def _placeholder_problem(p: templating.Placeholder, owner: str, spec: ServiceSpec, manifest: Manifest) -> str | None:
+    if p.kind == "port" and spec.run is None:
+        return "{port} is only available to services started with 'run'"
+    if p.kind == "url":
+        if p.arg not in manifest.services:
+            return f"{{url:{p.arg}}}: no service named '{p.arg}'" + _suggestion(p.arg or "", list(manifest.services))
+        if p.arg == owner:
+            return f"{{url:{p.arg}}} refers to the service itself; use {{port}}"
+    if p.kind == "proxy":
+        names = [i.name for i in manifest.integrations]
+        if p.arg not in names:
+            return f"{{proxy:{p.arg}}}: no integration named '{p.arg}'" + _suggestion(p.arg or "", names)
+    return None
+
+
+def dependencies(manifest: Manifest, service: str) -> set[str]:
+    """Services that ``service`` needs running first (through {url:X} or {proxy:I} placeholders)."""
+    spec = manifest.services[service]
+    needed: set[str] = set()
+    texts = [t for t in (spec.run, spec.base_url, *spec.env.values()) if t]
+    for text in texts:
+        for p in templating.placeholders(text):
+            if p.kind == "url" and p.arg:
+                needed.add(p.arg)
+            elif p.kind == "proxy" and p.arg:
+                needed.add(manifest.integration(p.arg).provider)
+    return needed
+
+
+def start_order(manifest: Manifest, wanted: list[str]) -> list[str]:
+    """``wanted`` plus everything they depend on, dependencies first; ValueError on a cycle."""
+    order: list[str] = []
+    visiting: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in order:
+            return
+        if name in visiting:
+            cycle = " -> ".join([*visiting[visiting.index(name):], name])
+            raise ValueError(f"services depend on each other in a cycle: {cycle}")
+        visiting.append(name)
+        for dep in sorted(dependencies(manifest, name)):
+            visit(dep)
+        visiting.pop()
+        order.append(name)
+
+    for name in wanted:
+        visit(name)
+    return order

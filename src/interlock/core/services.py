@@ -1,0 +1,177 @@
+"""Start the manifest's services, wait until they are healthy, and always stop them.
+
+Services run as :mod:`interlock.core.processes` children (own process group, die with interlock).
+Output goes straight to a log file in the report directory, which survives whatever happens to
+interlock, and its tail is shown when a service fails to start.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+from interlock.core import processes, templating
+from interlock.core.manifest import Manifest, start_order
+from interlock.errors import ConfigError, RunIncomplete
+
+LOG_TAIL_LINES = 20
+RUN_ID_ENV = "INTERLOCK_RUN_ID"
+
+
+@dataclass
+class RunningService:
+    """A service that is up: its base URL and, when interlock started it, its process."""
+
+    name: str
+    url: str
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+    port: int | None = None
+
+
+class ServiceGroup:
+    """The services of one run. Use as a context manager: leaving it stops every service."""
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        log_dir: Path,
+        *,
+        run_id: str,
+        proxy_url: Callable[[str], str] | None = None,
+        on_event: Callable[[str], None] = lambda _msg: None,
+    ) -> None:
+        self.manifest = manifest
+        self.log_dir = log_dir
+        self.run_id = run_id
+        # Until a fault proxy is running for an integration, {proxy:I} means the provider itself.
+        self._proxy_url = proxy_url or (lambda integration: self.url(manifest.integration(integration).provider))
+        self._on_event = on_event
+        self.running: dict[str, RunningService] = {}
+
+    def __enter__(self) -> ServiceGroup:
+        return self
+
+    def __exit__(self, *exc: object | TracebackType | None) -> None:
+        self.stop_all()
+
+    def url(self, name: str) -> str:
+        return self.running[name].url
+
+    def start(self, names: Iterable[str]) -> None:
+        """Start ``names`` and what they depend on, in dependency order; skip running ones."""
+        for name in start_order(self.manifest, list(names)):
+            if name not in self.running:
+                self._start_one(name)
+
+    def _start_one(self, name: str) -> None:
+        spec = self.manifest.services[name]
+        if spec.run is None:
+            assert spec.base_url is not None
+            service = RunningService(name, templating.render(spec.base_url, self._resolver(name, None)))
+            self.running[name] = service
+            self._wait_healthy(service, spec.health, spec.start_timeout)
+            return
+
+        port = spec.port if spec.port is not None else free_port()
+        if spec.port is not None and not port_is_free(port):
+            raise ConfigError(f"services.{name}.port: port {port} is already in use", self.manifest.path)
+        resolver = self._resolver(name, port)
+        argv = _python_as_this_interpreter(shlex.split(templating.render(spec.run, resolver)))
+        env = {**os.environ, **{k: templating.render(v, resolver) for k, v in spec.env.items()},
+               RUN_ID_ENV: self.run_id, "PYTHONUNBUFFERED": "1"}
+        log_path = self.log_dir / f"{name}.log"
+        self._on_event(f"starting {name} on 127.0.0.1:{port}")
+        try:
+            process = processes.spawn(argv, log_path=log_path, env=env, cwd=self.manifest.base_dir)
+        except OSError as exc:
+            raise RunIncomplete(f"service '{name}' could not start: {argv[0]}: {exc.strerror}") from None
+        service = RunningService(name, f"http://127.0.0.1:{port}", process, log_path, port)
+        self.running[name] = service
+        self._wait_healthy(service, spec.health, spec.start_timeout)
+
+    def _resolver(self, owner: str, port: int | None) -> Callable[[templating.Placeholder], str]:
+        def resolve(p: templating.Placeholder) -> str:
+            if p.kind == "port":
+                return str(port)
+            if p.kind == "url":
+                return self.url(p.arg or "")
+            return self._proxy_url(p.arg or "")
+
+        return resolve
+
+    def _wait_healthy(self, service: RunningService, health: str, timeout_s: float) -> None:
+        """Poll ``GET health`` until 2xx; fail fast when the process exits first."""
+        deadline = time.monotonic() + timeout_s
+        delay = 0.02
+        last_problem = "no answer yet"
+        with httpx.Client(timeout=2.0) as client:
+            while True:
+                if service.process is not None and service.process.poll() is not None:
+                    raise RunIncomplete(self._failure(service, f"exited with code {service.process.returncode}"
+                                                      " before it became healthy"))
+                try:
+                    response = client.get(service.url + health)
+                    if response.is_success:
+                        self._on_event(f"{service.name} is healthy at {service.url}")
+                        return
+                    last_problem = f"GET {health} answered {response.status_code}"
+                except httpx.HTTPError as exc:
+                    last_problem = f"GET {health}: {type(exc).__name__}"
+                if time.monotonic() >= deadline:
+                    raise RunIncomplete(self._failure(
+                        service, f"did not become healthy within {timeout_s:g}s ({last_problem})"))
+                time.sleep(delay)
+                delay = min(delay * 1.5, 0.25)
+
+    def _failure(self, service: RunningService, what: str) -> str:
+        message = f"service '{service.name}' {what}"
+        if service.log_path is not None:
+            message += f"\n--- last lines of {service.log_path} ---\n" + log_tail(service.log_path)
+        return message
+
+    def stop_all(self) -> None:
+        """Stop every service interlock started (SIGTERM, grace period, SIGKILL)."""
+        processes.stop([s.process for s in reversed(self.running.values()) if s.process is not None])
+        self.running.clear()
+
+
+def free_port() -> int:
+    """A TCP port that is free on 127.0.0.1 right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
+
+
+def _python_as_this_interpreter(argv: list[str]) -> list[str]:
+    """``python ...`` in a manifest means the interpreter interlock runs in (its venv)."""
+    if argv and argv[0] in ("python", "python3"):
+        return [sys.executable, *argv[1:]]
+    return argv

@@ -1,0 +1,166 @@
+"""The verdict model: Finding -> CheckResult -> StageResult -> IntegrationVerdict -> RunVerdict.
+
+Every stage reports into this model and every report (JSON, JUnit, Markdown) is rendered from
+it, so a gate decision is made in exactly one place: :attr:`RunVerdict.exit_code`.
+
+A *check* is one thing a stage verified (one pact interaction, one fuzzed operation, one
+fault); it maps to one JUnit testcase. A *finding* is one problem a check found.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field, computed_field
+
+from interlock.errors import ExitCode
+
+
+class Severity(StrEnum):
+    """How much a finding matters: only ``error`` findings fail a gate."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Status(StrEnum):
+    """Outcome of a check, stage, integration or run, ordered from best to worst."""
+
+    PASSED = "passed"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _STATUS_RANK[self]
+
+
+_STATUS_RANK = {Status.PASSED: 0, Status.SKIPPED: 1, Status.FAILED: 2, Status.ERROR: 3}
+
+
+def worst(statuses: list[Status], default: Status = Status.SKIPPED) -> Status:
+    """The worst status of ``statuses``; ``default`` when there are none."""
+    return max(statuses, key=lambda s: s.rank, default=default)
+
+
+class Finding(BaseModel):
+    """One problem, with enough context to understand and reproduce it without the logs."""
+
+    stage: str
+    integration: str
+    severity: Severity = Severity.ERROR
+    title: str
+    detail: str = ""
+    reproduce: str | None = None
+
+
+class CheckResult(BaseModel):
+    """One verified thing (a pact interaction, a fault, ...): one JUnit testcase."""
+
+    name: str
+    status: Status
+    duration_s: float = 0.0
+    message: str = ""
+    findings: list[Finding] = Field(default_factory=list)
+
+
+class StageResult(BaseModel):
+    """One stage run against one integration."""
+
+    stage: str
+    integration: str
+    duration_s: float = 0.0
+    checks: list[CheckResult] = Field(default_factory=list)
+    #: Set when the stage could not run to the end (a tool crashed, a file was unusable).
+    error: str | None = None
+    skipped_reason: str | None = None
+    #: Raw artefacts of the stage, relative to the run directory.
+    artefacts: list[str] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> Status:
+        if self.error is not None:
+            return Status.ERROR
+        if self.skipped_reason is not None and not self.checks:
+            return Status.SKIPPED
+        return worst([c.status for c in self.checks], default=Status.PASSED)
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for check in self.checks for f in check.findings]
+
+
+class IntegrationVerdict(BaseModel):
+    """All stages of one consumer -> provider integration, folded into one status."""
+
+    integration: str
+    consumer: str
+    provider: str
+    stages: list[StageResult] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> Status:
+        return worst([s.status for s in self.stages])
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for stage in self.stages for f in stage.findings]
+
+
+class RunVerdict(BaseModel):
+    """The whole run: what was asked, what happened, and the one exit code it implies."""
+
+    run_id: str
+    tool_version: str
+    manifest: str
+    profile: str
+    stages: list[str]
+    started_at: datetime
+    finished_at: datetime | None = None
+    integrations: list[IntegrationVerdict] = Field(default_factory=list)
+    #: Why the run could not complete (a service did not start); set together with exit 3.
+    error: str | None = None
+    #: The signal number that interrupted the run, if any.
+    interrupted_by: int | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def interrupted(self) -> bool:
+        return self.interrupted_by is not None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def duration_s(self) -> float:
+        if self.finished_at is None:
+            return 0.0
+        return round((self.finished_at - self.started_at).total_seconds(), 3)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> str:
+        if self.interrupted:
+            return "interrupted"
+        if self.error is not None:
+            return Status.ERROR.value
+        return worst([i.status for i in self.integrations]).value
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def exit_code(self) -> int:
+        """Interrupted > could not complete (3) > a gate failed (1) > passed (0)."""
+        if self.interrupted_by is not None:
+            return ExitCode.INTERRUPTED_BASE + self.interrupted_by
+        status = self.status
+        if status == Status.ERROR:
+            return ExitCode.INCOMPLETE
+        if status == Status.FAILED:
+            return ExitCode.GATE_FAILED
+        return ExitCode.PASSED
+
+    def integration(self, name: str) -> IntegrationVerdict:
+        return next(i for i in self.integrations if i.integration == name)
