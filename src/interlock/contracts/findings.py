@@ -96,7 +96,8 @@ class _Context:
                        title=f"{i.description}: {what}", detail=detail, reproduce=self.reproduce())
 
     def reproduce(self) -> str:
-        lines = [self.reproduce_cmd]
+        lines = [self.reproduce_cmd,
+                 f"# or by hand, against the provider as it ran at {self.provider_url} in this run:"]
         if self.states_url:
             for state in self.interaction.states:
                 body = json.dumps({"state": state.name, "params": state.params, "action": "setup"})

@@ -17,6 +17,7 @@ from interlock.contracts.findings import STAGE, checks_for_pact
 from interlock.contracts.pactfile import PactFile, load_pact
 from interlock.core import processes
 from interlock.core.manifest import IntegrationSpec, Manifest
+from interlock.core.services import RUN_ID_ENV
 from interlock.core.stage import StageContext
 from interlock.core.verdict import StageResult
 
@@ -52,26 +53,27 @@ class ContractsStage:
             label = _label(path, ctx.manifest.base_dir)
             ctx.output.stage_started(STAGE, integration.name,
                                      f"verifying {label} ({len(pact.interactions)} interactions)")
-            outcome = _verify_in_child(pact, provider_url, states_url, out_dir)
+            outcome = _verify_in_child(pact, provider_url, states_url, out_dir, ctx.run_id)
             result.artefacts += [str(p.relative_to(ctx.run_dir)) for p in _artefacts(out_dir, path)]
             if outcome.get("error"):
                 result.error = f"verifying {label} failed: {outcome['error']}"
                 break
             result.checks += checks_for_pact(
                 pact, outcome, integration=integration.name, pact_label=label, provider_url=provider_url,
-                states_url=states_url, reproduce_cmd=f"interlock contracts --only {integration.name}",
+                states_url=states_url, reproduce_cmd=_rerun_command(ctx.manifest, integration.name),
             )
         result.duration_s = round(time.monotonic() - started, 3)
         return result
 
 
-def _verify_in_child(pact: PactFile, provider_url: str, states_url: str | None, out_dir: Path) -> dict:
+def _verify_in_child(pact: PactFile, provider_url: str, states_url: str | None, out_dir: Path,
+                     run_id: str) -> dict:
     job_path, result_path, log_path = _artefacts(out_dir, pact.path, with_job=True)
     result_path.unlink(missing_ok=True)
     job = {"pact": str(pact.path), "provider": pact.provider, "provider_url": provider_url,
            "states_url": states_url, "state_timeout_s": STATE_TIMEOUT_S, "result": str(result_path)}
     job_path.write_text(json.dumps(job, indent=1), encoding="utf-8")
-    env = {**os.environ, "PACT_DO_NOT_TRACK": "true", "NO_COLOR": "1"}
+    env = {**os.environ, "PACT_DO_NOT_TRACK": "true", "NO_COLOR": "1", RUN_ID_ENV: run_id}
     child = processes.spawn([sys.executable, "-m", "interlock.contracts.worker", str(job_path)],
                             log_path=log_path, env=env)
     try:
@@ -83,6 +85,14 @@ def _verify_in_child(pact: PactFile, provider_url: str, states_url: str | None, 
     if code != 0 or not result_path.is_file():
         return {"error": f"the Pact verifier crashed (exit {code}); log: {log_path}"}
     return json.loads(result_path.read_text(encoding="utf-8"))
+
+
+def _rerun_command(manifest: Manifest, integration: str) -> str:
+    """The command that re-runs this stage for one integration, from the current directory."""
+    command = f"interlock contracts --only {integration}"
+    if manifest.path != (Path.cwd() / "interlock.yaml").resolve():
+        command += f" --manifest {_label(manifest.path, Path.cwd())}"
+    return command
 
 
 def _artefacts(out_dir: Path, pact_path: Path, *, with_job: bool = False) -> list[Path]:

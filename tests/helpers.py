@@ -1,0 +1,34 @@
+"""Shared helpers for tests that run interlock and real services."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def interlock(*args: str, cwd: Path = REPO, timeout: float = 120, env: dict[str, str] | None = None,
+              ) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI in a child process, as a user or CI would."""
+    return subprocess.run([sys.executable, "-m", "interlock", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ, "PACT_DO_NOT_TRACK": "true", **(env or {})})
+
+
+def processes_of_run(run_id: str) -> list[int]:
+    """PIDs of live processes that interlock started for ``run_id`` (it sets INTERLOCK_RUN_ID)."""
+    marker = f"INTERLOCK_RUN_ID={run_id}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if marker in (entry / "environ").read_bytes().split(b"\0"):
+                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                if state != "Z":
+                    found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
