@@ -51,9 +51,9 @@ class ContractsStage:
         for path in pact_paths:
             pact = load_pact(path)
             label = _label(path, ctx.manifest.base_dir)
-            ctx.output.stage_started(STAGE, integration.name,
-                                     f"verifying {label} ({len(pact.interactions)} interactions)")
-            outcome = _verify_in_child(pact, provider_url, states_url, out_dir, ctx.run_id)
+            with ctx.output.waiting(f"{STAGE} {integration.name}: verifying {label}"
+                                    f" ({len(pact.interactions)} interactions)"):
+                outcome = _verify_in_child(pact, provider_url, states_url, out_dir, ctx.run_id)
             result.artefacts += [str(p.relative_to(ctx.run_dir)) for p in _artefacts(out_dir, path)]
             if outcome.get("error"):
                 result.error = f"verifying {label} failed: {outcome['error']}"

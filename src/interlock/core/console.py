@@ -47,9 +47,6 @@ class Output:
     def warn(self, text: str) -> None:
         self._line(f"warning: {text}", "yellow")
 
-    def stage_started(self, stage: str, integration: str, what: str = "") -> None:
-        self._line(f"{stage} {integration}: {what}".rstrip(": "), "bold")
-
     def stage_finished(self, result: StageResult) -> None:
         passed = sum(c.status == Status.PASSED for c in result.checks)
         counts = f"{passed}/{len(result.checks)} checks passed" if result.checks else (result.skipped_reason or "")

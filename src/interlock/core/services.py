@@ -21,7 +21,7 @@ from types import TracebackType
 import httpx
 
 from interlock.core import processes, templating
-from interlock.core.manifest import Manifest, start_order
+from interlock.core.manifest import Manifest, dependencies, start_order
 from interlock.errors import ConfigError, RunIncomplete
 
 LOG_TAIL_LINES = 20
@@ -69,20 +69,32 @@ class ServiceGroup:
         return self.running[name].url
 
     def start(self, names: Iterable[str]) -> None:
-        """Start ``names`` and what they depend on, in dependency order; skip running ones."""
-        for name in start_order(self.manifest, list(names)):
-            if name not in self.running:
-                self._start_one(name)
+        """Start ``names`` and what they depend on; skip running ones.
 
-    def _start_one(self, name: str) -> None:
+        Services start in waves: every service whose dependencies are healthy is launched at
+        once, then the wave is awaited, so independent services boot in parallel.
+        """
+        pending = [n for n in start_order(self.manifest, list(names)) if n not in self.running]
+        while pending:
+            wave = [n for n in pending if dependencies(self.manifest, n) <= self.running.keys()]
+            launched = []
+            try:
+                for name in wave:
+                    launched.append(self._launch(name))
+            finally:
+                # Registered even when a later launch fails, so stop_all() reaches them.
+                self.running.update((s.name, s) for s in launched)
+            for service in launched:
+                spec = self.manifest.services[service.name]
+                self._wait_healthy(service, spec.health, spec.start_timeout)
+            pending = [n for n in pending if n not in wave]
+
+    def _launch(self, name: str) -> RunningService:
+        """Spawn ``name`` (or take its base_url) without waiting for it to become healthy."""
         spec = self.manifest.services[name]
         if spec.run is None:
             assert spec.base_url is not None
-            service = RunningService(name, templating.render(spec.base_url, self._resolver(name, None)))
-            self.running[name] = service
-            self._wait_healthy(service, spec.health, spec.start_timeout)
-            return
-
+            return RunningService(name, templating.render(spec.base_url, self._resolver(name, None)))
         port = spec.port if spec.port is not None else free_port()
         if spec.port is not None and not port_is_free(port):
             raise ConfigError(f"services.{name}.port: port {port} is already in use", self.manifest.path)
@@ -96,9 +108,7 @@ class ServiceGroup:
             process = processes.spawn(argv, log_path=log_path, env=env, cwd=self.manifest.base_dir)
         except OSError as exc:
             raise RunIncomplete(f"service '{name}' could not start: {argv[0]}: {exc.strerror}") from None
-        service = RunningService(name, f"http://127.0.0.1:{port}", process, log_path, port)
-        self.running[name] = service
-        self._wait_healthy(service, spec.health, spec.start_timeout)
+        return RunningService(name, f"http://127.0.0.1:{port}", process, log_path, port)
 
     def _resolver(self, owner: str, port: int | None) -> Callable[[templating.Placeholder], str]:
         def resolve(p: templating.Placeholder) -> str:
