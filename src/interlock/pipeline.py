@@ -128,7 +128,7 @@ def _run_stage(stage: Stage, ctx: StageContext, integration: IntegrationSpec) ->
     started = time.monotonic()
     try:
         return stage.run(ctx, integration)
-    except (Exception, ConfigError) as exc:  # noqa: BLE001 - a crashed stage must not end the run
+    except Exception as exc:  # noqa: BLE001 - a crashed stage (ConfigError included) must not end the run
         crash = ctx.artefact_dir(stage.name, integration.name) / "crash.txt"
         crash.write_text(traceback.format_exc(), encoding="utf-8")
         return StageResult(stage=stage.name, integration=integration.name,
