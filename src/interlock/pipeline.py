@@ -22,7 +22,7 @@ from interlock.core.console import Output
 from interlock.core.interrupts import InterruptGuard
 from interlock.core.manifest import IntegrationSpec, Manifest, load_manifest, start_order
 from interlock.core.reports import new_run_id, point_latest, write_reports
-from interlock.core.services import ServiceGroup, port_is_free
+from interlock.core.services import ServiceGroup, check_fixed_port
 from interlock.core.stage import Stage, StageContext
 from interlock.core.verdict import IntegrationVerdict, RunVerdict, StageResult
 from interlock.errors import ConfigError, Interrupted, RunIncomplete, UsageError
@@ -86,7 +86,8 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
             stage.preflight(manifest, integration)
     needed = start_order(manifest, sorted({s for i in integrations for st in stages
                                            for s in st.services_needed(manifest, i)}))
-    _check_fixed_ports(manifest, needed)
+    for name in needed:
+        check_fixed_port(manifest, name)
 
     run_id = new_run_id()
     run_dir = options.report_dir / run_id
@@ -112,6 +113,9 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
             output.warn(f"interrupted by signal {exc.signum}: stopping services and writing the report")
         except RunIncomplete as exc:
             verdict.error = str(exc)
+        except ConfigError as exc:  # e.g. a fixed port taken since preflight: exit 2, report says why
+            verdict.error = str(exc)
+            raise
         finally:
             guard.cleaning_up()
             services.stop_all()
@@ -135,13 +139,6 @@ def _run_stage(stage: Stage, ctx: StageContext, integration: IntegrationSpec) ->
                            duration_s=round(time.monotonic() - started, 3),
                            error=f"{type(exc).__name__}: {exc} (traceback: {crash.relative_to(ctx.run_dir)})",
                            artefacts=[str(crash.relative_to(ctx.run_dir))])
-
-
-def _check_fixed_ports(manifest: Manifest, services: list[str]) -> None:
-    for name in services:
-        port = manifest.services[name].port
-        if port is not None and not port_is_free(port):
-            raise ConfigError(f"services.{name}.port: port {port} is already in use on 127.0.0.1", manifest.path)
 
 
 def _did_you_mean(word: str, choices: Sequence[str]) -> str:

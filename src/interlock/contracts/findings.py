@@ -13,7 +13,7 @@ import re
 import shlex
 from typing import Any
 
-from interlock.contracts.pactfile import PactFile, PactInteraction
+from interlock.contracts.pactfile import PactFile, PactInteraction, PactRequest
 from interlock.core.verdict import CheckResult, Finding, Severity, Status
 
 STAGE = "contracts"
@@ -108,8 +108,8 @@ class _Context:
         return "\n".join(lines)
 
 
-def curl(base_url: str, request: Any) -> str:
-    """A curl command line that sends ``request`` (a PactRequest) to ``base_url``."""
+def curl(base_url: str, request: PactRequest) -> str:
+    """A curl command line that sends ``request`` to ``base_url``."""
     query = "&".join(f"{k}={v}" for k, values in request.query.items() for v in values)
     url = base_url + request.path + (f"?{query}" if query else "")
     parts = ["curl", "-sS", "-i", "-X", request.method, shlex.quote(url)]
@@ -126,7 +126,7 @@ def curl(base_url: str, request: Any) -> str:
 
 def describe_mismatches(mismatch: dict[str, Any]) -> list[tuple[str, str]]:
     """(title, detail) for each mismatch in a Pact core mismatch block."""
-    if mismatch.get("type") == "error" or "message" in mismatch and "mismatches" not in mismatch:
+    if mismatch.get("type") == "error" or ("message" in mismatch and "mismatches" not in mismatch):
         message = str(mismatch.get("message", "verification error"))
         return [(f"request failed: {message.splitlines()[0][:200]}", f"error:       {message}")]
     described = [describe_mismatch(m) for m in mismatch.get("mismatches") or []]

@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from interlock.contracts.findings import STAGE, checks_for_pact
 from interlock.contracts.pactfile import PactFile, load_pact
@@ -48,27 +49,42 @@ class ContractsStage:
         provider_url = ctx.services.url(integration.provider)
         states_url = provider_url + provider.states if provider.states else None
         out_dir = ctx.artefact_dir(STAGE, integration.name)
+        rerun = _rerun_command(ctx.manifest, integration.name)
         for path in pact_paths:
             pact = load_pact(path)
             label = _label(path, ctx.manifest.base_dir)
             with ctx.output.waiting(f"{STAGE} {integration.name}: verifying {label}"
                                     f" ({len(pact.interactions)} interactions)"):
-                outcome = _verify_in_child(pact, provider_url, states_url, out_dir, ctx.run_id)
-            result.artefacts += [str(p.relative_to(ctx.run_dir)) for p in _artefacts(out_dir, path)]
+                files = _PactFiles.for_pact(out_dir, path)
+                outcome = _verify_in_child(pact, provider_url, states_url, files, ctx.run_id)
+            result.artefacts += [str(p.relative_to(ctx.run_dir)) for p in files]
             if outcome.get("error"):
                 result.error = f"verifying {label} failed: {outcome['error']}"
                 break
             result.checks += checks_for_pact(
                 pact, outcome, integration=integration.name, pact_label=label, provider_url=provider_url,
-                states_url=states_url, reproduce_cmd=_rerun_command(ctx.manifest, integration.name),
+                states_url=states_url, reproduce_cmd=rerun,
             )
         result.duration_s = round(time.monotonic() - started, 3)
         return result
 
 
-def _verify_in_child(pact: PactFile, provider_url: str, states_url: str | None, out_dir: Path,
+class _PactFiles(NamedTuple):
+    """What verifying one pact leaves in the report directory."""
+
+    job: Path
+    result: Path
+    log: Path
+
+    @classmethod
+    def for_pact(cls, out_dir: Path, pact_path: Path) -> _PactFiles:
+        stem = pact_path.stem
+        return cls(out_dir / f"{stem}.job.json", out_dir / f"{stem}.result.json", out_dir / f"{stem}.verifier.log")
+
+
+def _verify_in_child(pact: PactFile, provider_url: str, states_url: str | None, files: _PactFiles,
                      run_id: str) -> dict:
-    job_path, result_path, log_path = _artefacts(out_dir, pact.path, with_job=True)
+    job_path, result_path, log_path = files
     result_path.unlink(missing_ok=True)
     job = {"pact": str(pact.path), "provider": pact.provider, "provider_url": provider_url,
            "states_url": states_url, "state_timeout_s": STATE_TIMEOUT_S, "result": str(result_path)}
@@ -93,12 +109,6 @@ def _rerun_command(manifest: Manifest, integration: str) -> str:
     if manifest.path != (Path.cwd() / "interlock.yaml").resolve():
         command += f" --manifest {_label(manifest.path, Path.cwd())}"
     return command
-
-
-def _artefacts(out_dir: Path, pact_path: Path, *, with_job: bool = False) -> list[Path]:
-    stem = pact_path.stem
-    paths = [out_dir / f"{stem}.result.json", out_dir / f"{stem}.verifier.log"]
-    return [out_dir / f"{stem}.job.json", *paths] if with_job else paths
 
 
 def _label(path: Path, base: Path) -> str:

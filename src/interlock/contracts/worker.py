@@ -96,7 +96,7 @@ class _StateRequest(BaseHTTPRequestHandler):
 def run(job: dict[str, Any]) -> dict[str, Any]:
     from pact import Verifier  # noqa: PLC0415 - imported late: it loads the Rust core
 
-    forwarder = StateForwarder(job.get("states_url"), float(job.get("state_timeout_s", 5.0)))
+    forwarder = StateForwarder(job.get("states_url"), float(job["state_timeout_s"]))
     host = urlsplit(job["provider_url"]).hostname or "127.0.0.1"
     crashed = None
     with StateServer(forwarder) as states:

@@ -151,7 +151,7 @@ def _config_error(exc: ValidationError, doc: YamlDocument) -> ConfigError:
     else:
         msg = first["msg"].removeprefix("Value error, ")
         message = f"{where}: {msg}" if where else msg
-        if "input" in first and first["type"] not in ("missing",) and not isinstance(first["input"], dict | list):
+        if "input" in first and not isinstance(first["input"], dict | list):
             message += f" (got {first['input']!r})"
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
@@ -188,8 +188,7 @@ def _check_references(manifest: Manifest, doc: YamlDocument) -> None:
                                 + _suggestion(service, list(services)))
         for i, entry in enumerate(integration.pacts):
             if not manifest.resolve(entry).exists():
-                raise doc.error((*loc, "pacts", i) if (*loc, "pacts", i) in doc.lines else (*loc, "pacts"),
-                                f"pact file not found: {entry}")
+                raise doc.error((*loc, "pacts", i), f"pact file not found: {entry}")
         for key in ("chaos", "load"):
             entry = getattr(integration, key)
             if entry is not None and not manifest.resolve(entry).is_file():

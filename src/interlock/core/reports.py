@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 
 from interlock.core.redact import redact_data
-from interlock.core.verdict import RunVerdict, StageResult, Status
+from interlock.core.verdict import IntegrationVerdict, RunVerdict, StageResult, Status
 
 VERDICT_FILE = "verdict.json"
 JUNIT_FILE = "junit.xml"
@@ -68,8 +68,8 @@ def point_latest(run_dir: Path) -> None:
 def render_summary(verdict: RunVerdict) -> str:
     template = _templates.get_template("summary.md.j2")
 
-    def stage(integration: object, name: str) -> StageResult | None:
-        return next((s for s in integration.stages if s.stage == name), None)  # type: ignore[attr-defined]
+    def stage(integration: IntegrationVerdict, name: str) -> StageResult | None:
+        return next((s for s in integration.stages if s.stage == name), None)
 
     def passed(result: StageResult) -> int:
         return sum(c.status == Status.PASSED for c in result.checks)
@@ -106,7 +106,7 @@ def render_junit(verdict: RunVerdict) -> str:
         for stage in errored_stages:
             case = ET.SubElement(suite, "testcase", classname=f"{integration.integration}.{stage.stage}",
                                  name=f"{stage.stage} stage", time=f"{stage.duration_s:.3f}")
-            ET.SubElement(case, "error", message=(stage.error or "").splitlines()[0] if stage.error else "",
+            ET.SubElement(case, "error", message=stage.error.splitlines()[0] if stage.error else "",
                           type=stage.stage).text = stage.error
     if verdict.error is not None or verdict.interrupted:
         suite = ET.SubElement(root, "testsuite", name="interlock", tests="1", failures="0", errors="1")

@@ -36,7 +36,6 @@ class RunningService:
     url: str
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
-    port: int | None = None
 
 
 class ServiceGroup:
@@ -94,11 +93,10 @@ class ServiceGroup:
         spec = self.manifest.services[name]
         if spec.run is None:
             assert spec.base_url is not None
-            return RunningService(name, templating.render(spec.base_url, self._resolver(name, None)))
+            return RunningService(name, templating.render(spec.base_url, self._resolver(None)))
+        check_fixed_port(self.manifest, name)
         port = spec.port if spec.port is not None else free_port()
-        if spec.port is not None and not port_is_free(port):
-            raise ConfigError(f"services.{name}.port: port {port} is already in use", self.manifest.path)
-        resolver = self._resolver(name, port)
+        resolver = self._resolver(port)
         argv = _python_as_this_interpreter(shlex.split(templating.render(spec.run, resolver)))
         env = {**os.environ, **{k: templating.render(v, resolver) for k, v in spec.env.items()},
                RUN_ID_ENV: self.run_id, "PYTHONUNBUFFERED": "1"}
@@ -108,9 +106,9 @@ class ServiceGroup:
             process = processes.spawn(argv, log_path=log_path, env=env, cwd=self.manifest.base_dir)
         except OSError as exc:
             raise RunIncomplete(f"service '{name}' could not start: {argv[0]}: {exc.strerror}") from None
-        return RunningService(name, f"http://127.0.0.1:{port}", process, log_path, port)
+        return RunningService(name, f"http://127.0.0.1:{port}", process, log_path)
 
-    def _resolver(self, owner: str, port: int | None) -> Callable[[templating.Placeholder], str]:
+    def _resolver(self, port: int | None) -> Callable[[templating.Placeholder], str]:
         def resolve(p: templating.Placeholder) -> str:
             if p.kind == "port":
                 return str(port)
@@ -161,6 +159,13 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def check_fixed_port(manifest: Manifest, name: str) -> None:
+    """ConfigError when ``name`` asks for a fixed port that something else holds."""
+    port = manifest.services[name].port
+    if port is not None and not port_is_free(port):
+        raise ConfigError(f"services.{name}.port: port {port} is already in use on 127.0.0.1", manifest.path)
 
 
 def port_is_free(port: int) -> bool:
