@@ -61,7 +61,8 @@ def cli() -> None:
 @cli.command(epilog=EPILOG)
 @_common_options
 @click.option("--stages", default="all", show_default=True, metavar="LIST",
-              help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)} (fuzz, chaos and load are planned).")
+              help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)}"
+                   + (f" ({', '.join(pipeline.PLANNED_STAGES)}: planned)." if pipeline.PLANNED_STAGES else "."))
 @click.option("--profile", type=click.Choice(pipeline.PROFILES), default="ci", show_default=True,
               help="ci: budgets sized for a pipeline gate; full: pre-release depth (longer fuzz, load and soak).")
 def verify(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None,
@@ -103,6 +104,11 @@ def _append_step_summary(summary: Path) -> None:
     if target and summary.is_file():
         with open(target, "a", encoding="utf-8") as handle:
             handle.write(summary.read_text(encoding="utf-8"))
+
+
+from interlock.load.cli import load  # noqa: E402 - the command needs _common_options and _run above
+
+cli.add_command(load)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

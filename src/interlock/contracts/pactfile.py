@@ -40,6 +40,7 @@ class PactInteraction:
     request: PactRequest | None  # None for message interactions
     pending: bool = False
     kind: str = "Synchronous/HTTP"
+    response_status: int | None = None  # the status the pact expects (HTTP interactions)
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,10 @@ def _interaction(item: Any, index: int) -> PactInteraction:
     request = _request(item["request"]) if isinstance(item.get("request"), dict) else None
     if request is None and kind == "Synchronous/HTTP":
         raise ValueError(f"interaction '{item['description']}' has no request")
-    return PactInteraction(item["description"], tuple(states), request, bool(item.get("pending", False)), kind)
+    response = item.get("response")
+    status = response.get("status") if isinstance(response, dict) else None
+    return PactInteraction(item["description"], tuple(states), request, bool(item.get("pending", False)), kind,
+                           int(status) if isinstance(status, int) else None)
 
 
 def _request(raw: dict[str, Any]) -> PactRequest:

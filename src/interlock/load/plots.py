@@ -1,0 +1,130 @@
+"""Plots of a load run for people to read: users, RPS, p50/p95 and errors over time.
+
+Four panels share one time axis; the shape's phases are labelled along the top and fault windows
+are shaded across every panel, so a latency jump lines up with the fault or the spike that caused
+it. matplotlib with the Agg backend (no display needed); PNG, sized for a report page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from interlock.core.thresholds import Threshold  # noqa: E402
+from interlock.load.metrics import Timeline, histogram_percentile  # noqa: E402
+from interlock.load.schedule import Phase  # noqa: E402
+
+_INK = "#1f2933"
+_MUTED = "#7b8794"
+_GRID = "#e4e7eb"
+_USERS = "#3e4c59"
+_RPS = "#2680c2"
+_P50 = "#27ab83"
+_P95 = "#f0b429"
+_P99 = "#d64545"
+_ERR = "#d64545"
+_FAULT = "#ef8e58"
+_PHASE_SHADES = ("#f5f7fa", "#ffffff")
+
+
+def plot_run(timeline: Timeline, phases: Sequence[Phase], path: Path, *, title: str,
+             faults: Sequence[tuple[str, float, float]] = (), slo: Sequence[Threshold] = ()) -> Path:
+    """Draw the run into ``path`` (PNG) and return it."""
+    seconds = timeline.per_second()
+    xs = [t + 0.5 for t, _ in seconds]
+    rps = [b.count for _, b in seconds]
+    failures = [b.failures for _, b in seconds]
+    p50 = [histogram_percentile(b.histogram, 50) for _, b in seconds]
+    p95 = [histogram_percentile(b.histogram, 95) for _, b in seconds]
+    p99 = [histogram_percentile(b.histogram, 99) for _, b in seconds]
+    errors = [100.0 * b.failures / b.count if b.count else 0.0 for _, b in seconds]
+    origin = timeline.started or 0.0
+    user_x = [t - origin for t, _, _ in timeline.users]
+    user_y = [u for _, u, _ in timeline.users]
+    end = max([timeline.duration, *(p.end for p in phases if p.start < timeline.duration)] or [1.0])
+    end = min(end, max(timeline.duration, 1.0))
+
+    with plt.rc_context({"font.size": 9, "axes.edgecolor": _GRID, "axes.labelcolor": _INK, "text.color": _INK,
+                         "xtick.color": _MUTED, "ytick.color": _MUTED, "axes.titleweight": "bold"}):
+        fig, axes = plt.subplots(4, 1, sharex=True, figsize=(11, 8.5), dpi=130, layout="constrained",
+                                 gridspec_kw={"height_ratios": [1, 1.2, 1.5, 1]})
+        users_ax, rps_ax, latency_ax, errors_ax = axes
+        for ax in axes:
+            _frame(ax, phases, faults, end)
+
+        users_ax.step(user_x, user_y, where="post", color=_USERS, linewidth=1.8)
+        users_ax.fill_between(user_x, user_y, step="post", color=_USERS, alpha=0.08)
+        users_ax.set_ylabel("users")
+
+        rps_ax.plot(xs, rps, color=_RPS, linewidth=1.6, label="requests/s")
+        if any(failures):
+            rps_ax.plot(xs, failures, color=_ERR, linewidth=1.2, label="failures/s")
+        rps_ax.set_ylabel("requests/s")
+        rps_ax.legend(loc="upper left", frameon=False, ncols=2)
+
+        latency_ax.plot(xs, p99, color=_P99, linewidth=1.0, alpha=0.7, linestyle="--", label="p99")
+        latency_ax.plot(xs, p95, color=_P95, linewidth=1.8, label="p95")
+        latency_ax.plot(xs, p50, color=_P50, linewidth=1.8, label="p50")
+        top = max([v for v in p99 if v is not None] or [1.0]) * 1.25
+        for threshold in slo:
+            if threshold.metric in ("p(50)", "p(95)", "p(99)") and threshold.op in ("<", "<="):
+                label = f"SLO {threshold.metric} {threshold.op} {threshold.value:g} ms"
+                if threshold.value <= top * 1.6:  # near the data: draw it; far above: just say so
+                    latency_ax.axhline(threshold.value, color=_MUTED, linewidth=1, linestyle=":")
+                    top = max(top, threshold.value * 1.1)
+                    latency_ax.annotate(label, (0.995, threshold.value), xycoords=("axes fraction", "data"),
+                                        ha="right", va="bottom", color=_MUTED, fontsize=8)
+                else:
+                    latency_ax.annotate(f"{label} (above the scale)", (0.995, 0.97), xycoords="axes fraction",
+                                        ha="right", va="top", color=_MUTED, fontsize=8)
+        latency_ax.set_ylim(0, top)
+        latency_ax.set_ylabel("response time (ms)")
+        latency_ax.legend(loc="upper left", frameon=False, ncols=3)
+
+        errors_ax.fill_between(xs, errors, color=_ERR, alpha=0.25, step="mid")
+        errors_ax.plot(xs, errors, color=_ERR, linewidth=1.2, drawstyle="steps-mid")
+        errors_ax.set_ylabel("errors (%)")
+        errors_ax.set_ylim(0, max(5.0, max(errors, default=0) * 1.15))
+        errors_ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}%"))
+        errors_ax.set_xlabel("seconds since start")
+        errors_ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=12))
+
+        for ax in (users_ax, rps_ax):
+            ax.set_ylim(bottom=0, top=max(ax.get_ylim()[1], 1))
+        _label_phases(users_ax, phases, faults, end)
+        fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, facecolor="white")
+        plt.close(fig)
+    return path
+
+
+def _frame(ax: plt.Axes, phases: Sequence[Phase], faults: Sequence[tuple[str, float, float]], end: float) -> None:
+    for index, phase in enumerate(phases):
+        if phase.start < end:
+            ax.axvspan(phase.start, min(phase.end, end), color=_PHASE_SHADES[index % 2], zorder=0)
+    for _, start, stop in faults:
+        ax.axvspan(start, stop, color=_FAULT, alpha=0.18, zorder=0.5, linewidth=0)
+    ax.grid(axis="y", color=_GRID, linewidth=0.8)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlim(0, end)
+
+
+def _label_phases(ax: plt.Axes, phases: Sequence[Phase], faults: Sequence[tuple[str, float, float]],
+                  end: float) -> None:
+    """Phase names along the top of the first panel, fault names in the shaded window."""
+    for phase in phases:
+        if phase.start < end:
+            ax.annotate(phase.name, ((phase.start + min(phase.end, end)) / 2, 1.02), xycoords=("data", "axes fraction"),
+                        ha="center", va="bottom", color=_MUTED, fontsize=8)
+    for name, start, _stop in faults:
+        ax.annotate(f"fault: {name}", (start, 0.92), xycoords=("data", "axes fraction"), ha="left", va="top",
+                    color="#c65d21", fontsize=8, fontweight="bold", xytext=(3, 0), textcoords="offset points")

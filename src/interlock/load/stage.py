@@ -1,0 +1,304 @@
+"""The load stage: run an integration's load profile with Locust and gate it on its SLOs.
+
+One profile per integration (``load:`` in the manifest). The stage sets the provider states the
+profile needs, builds the task mix (the profile's locustfile, or one generated from the pacts),
+runs Locust in its own processes, and turns what it measured into checks: one per SLO, plus the
+baseline comparison and, with ``under_fault``, the figures before, during and after the fault.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from interlock.contracts.pactfile import ProviderState, load_pact
+from interlock.core.manifest import IntegrationSpec, Manifest
+from interlock.core.stage import StageContext
+from interlock.core.verdict import CheckResult, Finding, Severity, StageResult, Status
+from interlock.errors import ConfigError
+from interlock.load import baseline, generate, plots, slo, summary
+from interlock.load.locust_process import LocustJob, run_locust
+from interlock.load.metrics import Timeline
+from interlock.load.profile import LoadProfile, StateSetup, load_profile
+from interlock.load.schedule import phases as shape_phases
+
+STAGE = "load"
+PROGRESS_EVERY_S = 5.0
+PLOT_FILE = "load-over-time.png"
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How Locust is run (the command line's ``--workers`` and friends)."""
+
+    workers: int = 0
+    remote_workers: int = 0
+    master_bind_host: str = "127.0.0.1"
+    master_port: int | None = None
+
+
+class LoadStage:
+    name = STAGE
+
+    def __init__(self, options: LoadOptions | None = None) -> None:
+        self.options = options or LoadOptions()
+
+    # -- before anything starts ------------------------------------------------------------------
+    def preflight(self, manifest: Manifest, integration: IntegrationSpec) -> None:
+        if integration.load:
+            check_profile(manifest, integration, load_profile(manifest.resolve(integration.load)))
+
+    def services_needed(self, manifest: Manifest, integration: IntegrationSpec) -> list[str]:
+        if not integration.load:
+            return []
+        profile = load_profile(manifest.resolve(integration.load))
+        return [target_of(profile, integration), *(s.service for s in profile.states),
+                *([integration.provider] if profile.locustfile is None else [])]
+
+    # -- the run ---------------------------------------------------------------------------------
+    def run(self, ctx: StageContext, integration: IntegrationSpec) -> StageResult:
+        started = time.monotonic()
+        result = StageResult(stage=STAGE, integration=integration.name)
+        if not integration.load:
+            result.skipped_reason = "no load profile declared"
+            return result
+        profile = load_profile(ctx.manifest.resolve(integration.load))
+        out_dir = ctx.artefact_dir(STAGE, integration.name)
+        host = ctx.services.url(target_of(profile, integration))
+        notes: list[str] = []
+        try:
+            for state in profile.states:
+                generate.set_states([_state(state)], _states_url(ctx, state.service))
+        except generate.StateSetupFailed as exc:
+            result.error = str(exc)
+            return result
+        if profile.locustfile is not None:
+            locustfile = profile.resolve(profile.locustfile)
+        else:
+            locustfile, mix_notes, error = _generated_locustfile(ctx, integration, host, out_dir)
+            notes += mix_notes
+            if error:
+                result.error = error
+                result.duration_s = round(time.monotonic() - started, 3)
+                return result
+        phases = shape_phases(profile.shape)
+        job = LocustJob(locustfile=locustfile, host=host, shape=profile.shape, out_dir=out_dir, run_id=ctx.run_id,
+                        workers=self.options.workers, remote_workers=self.options.remote_workers,
+                        master_bind_host=self.options.master_bind_host, master_port=self.options.master_port,
+                        cwd=ctx.manifest.base_dir)
+        watcher = _Watcher(ctx, integration.name, profile)
+        desc = (f"{profile.shape.type} to {profile.shape.users} users for {profile.shape.duration:g}s"
+                + (f", {self.options.workers} workers" if self.options.workers else ""))
+        ctx.output.info(f"{STAGE} {integration.name}: {desc} against {host} ({_label(locustfile, ctx)})")
+        outcome = run_locust(job, watcher)
+        timeline = outcome.timeline
+        if outcome.stopped_because:
+            notes.append(f"The run was stopped early at {timeline.duration:.0f}s: {outcome.stopped_because}.")
+
+        outcomes = slo.evaluate(profile.slo, timeline, phases)
+        rerun = _rerun_command(ctx.manifest, integration.name)
+        result.checks += [_slo_check(o, integration.name, timeline, rerun) for o in outcomes]
+        if outcome.stopped_because and watcher.aborted:
+            result.checks.append(_aborted_check(integration.name, outcome.stopped_because, rerun))
+        if timeline.metrics()["requests"] == 0:
+            result.checks.append(_failed_check(integration.name, "requests were made", "no request was recorded",
+                                               f"Locust ran but recorded no request; see {outcome.artefacts[0].name}"
+                                               if outcome.artefacts else "Locust recorded nothing", rerun))
+
+        baseline_check, baseline_notes = _baseline(ctx, integration, profile, locustfile, timeline, watcher.aborted)
+        notes += baseline_notes
+        if baseline_check is not None:
+            result.checks.append(baseline_check)
+
+        plot = plots.plot_run(timeline, phases, out_dir / PLOT_FILE, slo=profile.slo.run,
+                              title=f"{integration.name} · {profile.name} ({profile.shape.type},"
+                                    f" {profile.shape.users} users)")
+        run_summary = summary.RunSummary(title=f"Load: {integration.name} · {profile.name}",
+                                         scopes=summary.scopes_of(timeline, phases), outcomes=outcomes, notes=notes)
+        written = summary.write(run_summary, out_dir, [plot.name])
+        result.artefacts += [str(p.relative_to(ctx.run_dir)) for p in [plot, *written, *outcome.artefacts]]
+        result.duration_s = round(time.monotonic() - started, 3)
+        return result
+
+
+def target_of(profile: LoadProfile, integration: IntegrationSpec) -> str:
+    return profile.target or (integration.consumer if profile.locustfile else integration.provider)
+
+
+def check_profile(manifest: Manifest, integration: IntegrationSpec, profile: LoadProfile) -> None:
+    """What a schema cannot check: names that must exist in the manifest, files that must exist."""
+    where = profile.path
+    if profile.integration is not None and profile.integration != integration.name:
+        raise ConfigError(f"integration '{profile.integration}' does not match the manifest's"
+                          f" '{integration.name}', which names this profile", where)
+    target = target_of(profile, integration)
+    if target not in manifest.services:
+        raise ConfigError(f"target '{target}' is not a service in {manifest.path.name}", where)
+    spec = manifest.services[target]
+    if spec.base_url and urlsplit(spec.base_url).hostname not in _LOOPBACK and not manifest.allow_remote:
+        raise ConfigError(f"target '{target}' is not on loopback ({spec.base_url}); load only targets"
+                          " 127.0.0.1 unless the manifest sets allow_remote: true", where)
+    if profile.locustfile is not None:
+        if not profile.resolve(profile.locustfile).is_file():
+            raise ConfigError(f"locustfile not found: {profile.locustfile}", where)
+    else:
+        if not integration.pacts:
+            raise ConfigError("no locustfile and no pacts to generate the task mix from: name a locustfile",
+                              where)
+        if target != integration.provider:
+            raise ConfigError(f"a generated task mix replays the pacts' requests, which go to the provider"
+                              f" '{integration.provider}'; name a locustfile to load '{target}'", where)
+        for path in manifest.pact_files(integration):
+            load_pact(path)
+    for state in profile.states:
+        if state.service not in manifest.services or not manifest.services[state.service].states:
+            raise ConfigError(f"states: service '{state.service}' has no 'states:' endpoint in"
+                              f" {manifest.path.name}", where)
+    known = {p.name for p in shape_phases(profile.shape)}
+    for name in profile.slo.phases:
+        if name not in known:
+            raise ConfigError(f"slo.phases: no phase '{name}' in a {profile.shape.type} shape"
+                              f" (phases: {', '.join(sorted(known))})", where)
+
+
+def _generated_locustfile(ctx: StageContext, integration: IntegrationSpec, host: str, out_dir: Path,
+                          ) -> tuple[Path, list[str], str | None]:
+    """Plan, set up and dry-run the pact task mix; returns (locustfile, notes, error)."""
+    pacts = [load_pact(p) for p in ctx.manifest.pact_files(integration)]
+    plan = generate.plan_tasks(pacts)
+    provider = ctx.manifest.services[integration.provider]
+    excluded = list(plan.excluded)
+    tasks = plan.tasks
+    if plan.states:
+        if provider.states:
+            try:
+                generate.set_states(plan.states, ctx.services.url(integration.provider) + provider.states)
+            except generate.StateSetupFailed as exc:
+                return out_dir, [], str(exc)
+        else:
+            excluded += [generate.Excluded(t.description, "needs provider states and the provider has no"
+                                           " 'states:' endpoint") for t in tasks]
+            tasks = []
+    tasks, failed = generate.dry_run(tasks, host) if tasks else ([], [])
+    excluded += failed
+    notes = [f"Task mix generated from {len(pacts)} pact(s): {len(tasks)} interaction(s) replayed"
+             + (f", {len(excluded)} left out:" if excluded else ".")]
+    notes += [f"left out '{e.description}': {e.reason}" for e in excluded]
+    if not tasks:
+        return out_dir, notes, ("no pact interaction can be replayed safely under load: "
+                                + "; ".join(f"'{e.description}': {e.reason}" for e in excluded))
+    path = generate.write_locustfile(tasks, out_dir / "generated_locustfile.py", think_time_s=0.1)
+    return path, notes, None
+
+
+class _Watcher:
+    """Called by the Locust runner twice a second: progress lines and abort_on_fail."""
+
+    def __init__(self, ctx: StageContext, integration: str, profile: LoadProfile) -> None:
+        self.ctx, self.integration, self.profile = ctx, integration, profile
+        self.next_progress = PROGRESS_EVERY_S
+        self.aborted = False
+
+    def __call__(self, timeline: Timeline, run_time: float) -> str | None:
+        if run_time >= self.next_progress:
+            self.next_progress += PROGRESS_EVERY_S
+            self.ctx.output.info(f"{STAGE} {self.integration}: {_progress(timeline, run_time, self.profile)}")
+        abort = self.profile.abort_on_fail
+        if abort is None:
+            return None
+        # Seconds still being reported (workers send every 3 s) are left out of the judgement.
+        settled = timeline.duration - 1.0
+        breach = slo.sustained_breach(timeline, self.profile.slo.run, settled, abort.window, abort.grace)
+        if breach is None:
+            return None
+        threshold, whole = breach
+        self.aborted = True
+        reason = (f"abort_on_fail: `{threshold}` breached for {abort.window:g}s without a break"
+                  f" ({whole.message}, over {settled - abort.window:.0f}-{settled:.0f}s)")
+        self.ctx.output.warn(f"{STAGE} {self.integration}: {reason}")
+        return reason
+
+
+def _progress(timeline: Timeline, run_time: float, profile: LoadProfile) -> str:
+    recent = timeline.metrics(max(0.0, run_time - PROGRESS_EVERY_S - 1), run_time - 1)
+    users = timeline.users[-1][1] if timeline.users else 0
+    p95 = recent.get("p(95)")
+    return (f"{run_time:.0f}s/{profile.shape.duration:g}s, {users} users, {recent.get('rps', 0):.0f} req/s"
+            + (f", p95 {p95:.0f}ms, {recent.get('error_rate', 0):.1%} errors" if p95 is not None else ""))
+
+
+def _slo_check(outcome: slo.SloOutcome, integration: str, timeline: Timeline, rerun: str) -> CheckResult:
+    name = f"SLO {outcome.scope}: {outcome.result.threshold}"
+    if outcome.passed:
+        return CheckResult(name=name, status=Status.PASSED, message=outcome.describe())
+    finding = Finding(stage=STAGE, integration=integration, title=f"SLO failed: {outcome.describe()}",
+                      detail=summary.table([("whole run", timeline.metrics())]), reproduce=rerun)
+    return CheckResult(name=name, status=Status.FAILED, message=outcome.describe(), findings=[finding])
+
+
+def _aborted_check(integration: str, reason: str, rerun: str) -> CheckResult:
+    return _failed_check(integration, "run completed its shape", f"run aborted: {reason}",
+                         "abort_on_fail stopped the run early; the SLO checks show the figures until then.", rerun)
+
+
+def _failed_check(integration: str, name: str, title: str, detail: str, rerun: str) -> CheckResult:
+    finding = Finding(stage=STAGE, integration=integration, title=title, detail=detail, reproduce=rerun)
+    return CheckResult(name=name, status=Status.FAILED, message=title, findings=[finding])
+
+
+def _baseline(ctx: StageContext, integration: IntegrationSpec, profile: LoadProfile, locustfile: Path,
+              timeline: Timeline, aborted: bool) -> tuple[CheckResult | None, list[str]]:
+    """Compare with the previous run of this profile, then record this run (unless it was aborted)."""
+    if profile.baseline is None:
+        return None, []
+    values = timeline.metrics()
+    if values["requests"] == 0:
+        return None, []
+    now = baseline.RunFigures(ctx.run_id, baseline.fingerprint(profile.shape.model_dump(mode="json"), locustfile),
+                              values.get("p(95)", 0.0), values.get("error_rate", 0.0), values["rps"],
+                              int(values["requests"]))
+    path = baseline.history_path(ctx.manifest.base_dir, integration.name, profile.name)
+    before = baseline.previous_run(path, now.fingerprint)
+    if not aborted:
+        baseline.record(path, now)
+    if before is None:
+        return None, [f"No previous run of this profile to compare with; this run is the baseline ({path.name})."]
+    regressions = baseline.compare(before, now, profile.baseline)
+    name = f"baseline: no regression against run {before.run_id}"
+    if not regressions:
+        return CheckResult(name=name, status=Status.PASSED,
+                           message=f"p95 {now.p95_ms:.0f}ms (was {before.p95_ms:.0f}ms), rps {now.rps:.1f}"
+                                   f" (was {before.rps:.1f}), errors {now.error_rate:.2%}"
+                                   f" (was {before.error_rate:.2%})"), []
+    severity = Severity.ERROR if profile.baseline.gate else Severity.WARNING
+    findings = [Finding(stage=STAGE, integration=integration.name, severity=severity,
+                        title=f"regression against run {before.run_id}: {r.text}") for r in regressions]
+    status = Status.FAILED if profile.baseline.gate else Status.PASSED
+    return CheckResult(name=name, status=status, message="; ".join(r.text for r in regressions),
+                       findings=findings), [f"Regression against run {before.run_id}: {r.text}" for r in regressions]
+
+
+def _state(state: StateSetup) -> ProviderState:
+    return ProviderState(state.state, dict(state.params))
+
+
+def _states_url(ctx: StageContext, service: str) -> str:
+    return ctx.services.url(service) + (ctx.manifest.services[service].states or "")
+
+
+def _rerun_command(manifest: Manifest, integration: str) -> str:
+    command = f"interlock load --only {integration}"
+    if manifest.path != (Path.cwd() / "interlock.yaml").resolve():
+        command += f" --manifest {_label(manifest.path, None)}"
+    return command
+
+
+def _label(path: Path, ctx: StageContext | None) -> str:
+    base = ctx.manifest.base_dir if ctx is not None else Path.cwd()
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
