@@ -75,7 +75,9 @@ def plan_tasks(pacts: Iterable[PactFile]) -> TaskPlan:
                 continue
             tasks.append(_task(interaction, pact))
             states += [s for s in interaction.states if s not in states]
-    return TaskPlan(tasks, excluded, states)
+    # States without parameters ("no reservations exist") usually clear data and states with
+    # parameters create it: clearing first lets both kinds of interaction into the mix.
+    return TaskPlan(tasks, excluded, sorted(states, key=lambda s: bool(s.params)))
 
 
 def _unsafe(interaction: PactInteraction) -> str | None:

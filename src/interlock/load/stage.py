@@ -186,7 +186,7 @@ def _generated_locustfile(ctx: StageContext, integration: IntegrationSpec, host:
     excluded += failed
     notes = [f"Task mix generated from {len(pacts)} pact(s): {len(tasks)} interaction(s) replayed"
              + (f", {len(excluded)} left out:" if excluded else ".")]
-    notes += [f"left out '{e.description}': {e.reason}" for e in excluded]
+    notes += [f"  left out '{e.description}': {e.reason}" for e in excluded]
     if not tasks:
         return out_dir, notes, ("no pact interaction can be replayed safely under load: "
                                 + "; ".join(f"'{e.description}': {e.reason}" for e in excluded))

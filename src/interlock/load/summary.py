@@ -65,8 +65,8 @@ def render_markdown(summary: RunSummary, images: Sequence[str]) -> str:
     if summary.outcomes:
         verdict = "all SLOs held" if not failed else f"{len(failed)} of {len(summary.outcomes)} SLOs failed"
         lines += [f"**{verdict}**", ""]
-    for note in summary.notes:
-        lines += [f"> {note}", ""]
+    if summary.notes:
+        lines += [f"- {note}" for note in summary.notes] + [""]
     if summary.outcomes:
         lines += ["## SLOs", "", "| | SLO | measured |", "|---|---|---|"]
         for outcome in summary.outcomes:
