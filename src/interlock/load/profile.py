@@ -169,10 +169,6 @@ class LoadProfile(_Strict):
                              f" the shape's duration ({self.shape.duration:g}s)")
         return self
 
-    def resolve(self, relative: str) -> Path:
-        """A path in the profile, relative to the manifest's directory (the profile's parent's parent)."""
-        return (self.path.parent.parent / relative).resolve()
-
 
 def load_profile(path: Path) -> LoadProfile:
     """Load and validate ``path``; every problem raises ConfigError with file:line."""

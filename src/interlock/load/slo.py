@@ -108,10 +108,11 @@ def breach_intervals(timeline: Timeline, threshold: Threshold, start: float, end
         values = timeline.metrics(window_start, second + 1, endpoint, quantiles)
         result = threshold.evaluate(values)
         if not result.passed and result.actual is not None:
-            if spans and spans[-1][1] == second:
-                spans[-1] = (spans[-1][0], second + 1)
+            stop = float(min(second + 1, end))
+            if spans and spans[-1][1] >= second:
+                spans[-1] = (spans[-1][0], stop)
             else:
-                spans.append((float(second), float(second + 1)))
+                spans.append((float(second), stop))
         second += 1
     return spans
 

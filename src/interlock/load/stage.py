@@ -17,6 +17,7 @@ from interlock.contracts.pactfile import ProviderState, load_pact
 from interlock.core.manifest import IntegrationSpec, Manifest
 from interlock.core.stage import StageContext
 from interlock.core.verdict import CheckResult, Finding, Severity, StageResult, Status
+from interlock.core.yamlfile import load_yaml
 from interlock.errors import ConfigError
 from interlock.load import baseline, generate, plots, slo, summary
 from interlock.load.locust_process import LocustJob, run_locust
@@ -76,7 +77,7 @@ class LoadStage:
             result.error = str(exc)
             return result
         if profile.locustfile is not None:
-            locustfile = profile.resolve(profile.locustfile)
+            locustfile = ctx.manifest.resolve(profile.locustfile)
         else:
             locustfile, mix_notes, error = _generated_locustfile(ctx, integration, host, out_dir)
             notes += mix_notes
@@ -130,38 +131,41 @@ def target_of(profile: LoadProfile, integration: IntegrationSpec) -> str:
 
 def check_profile(manifest: Manifest, integration: IntegrationSpec, profile: LoadProfile) -> None:
     """What a schema cannot check: names that must exist in the manifest, files that must exist."""
-    where = profile.path
+    doc = load_yaml(profile.path)
+
+    def error(loc: tuple[str | int, ...], message: str) -> ConfigError:
+        return doc.error(loc, message)
+
     if profile.integration is not None and profile.integration != integration.name:
-        raise ConfigError(f"integration '{profile.integration}' does not match the manifest's"
-                          f" '{integration.name}', which names this profile", where)
-    target = target_of(profile, integration)
-    if target not in manifest.services:
-        raise ConfigError(f"target '{target}' is not a service in {manifest.path.name}", where)
-    spec = manifest.services[target]
-    if spec.base_url and urlsplit(spec.base_url).hostname not in _LOOPBACK and not manifest.allow_remote:
-        raise ConfigError(f"target '{target}' is not on loopback ({spec.base_url}); load only targets"
-                          " 127.0.0.1 unless the manifest sets allow_remote: true", where)
-    if profile.locustfile is not None:
-        if not profile.resolve(profile.locustfile).is_file():
-            raise ConfigError(f"locustfile not found: {profile.locustfile}", where)
-    else:
-        if not integration.pacts:
-            raise ConfigError("no locustfile and no pacts to generate the task mix from: name a locustfile",
-                              where)
-        if target != integration.provider:
-            raise ConfigError(f"a generated task mix replays the pacts' requests, which go to the provider"
-                              f" '{integration.provider}'; name a locustfile to load '{target}'", where)
-        for path in manifest.pact_files(integration):
-            load_pact(path)
-    for state in profile.states:
-        if state.service not in manifest.services or not manifest.services[state.service].states:
-            raise ConfigError(f"states: service '{state.service}' has no 'states:' endpoint in"
-                              f" {manifest.path.name}", where)
+        raise error(("integration",), f"integration '{profile.integration}' does not match"
+                    f" '{integration.name}', whose 'load:' names this profile in {manifest.path.name}")
     known = {p.name for p in shape_phases(profile.shape)}
     for name in profile.slo.phases:
         if name not in known:
-            raise ConfigError(f"slo.phases: no phase '{name}' in a {profile.shape.type} shape"
-                              f" (phases: {', '.join(sorted(known))})", where)
+            raise error(("slo", "phases", name), f"no phase '{name}' in a {profile.shape.type} shape"
+                        f" (its phases: {', '.join(p.name for p in shape_phases(profile.shape))})")
+    target = target_of(profile, integration)
+    if target not in manifest.services:
+        raise error(("target",), f"target '{target}' is not a service in {manifest.path.name}")
+    spec = manifest.services[target]
+    if spec.base_url and urlsplit(spec.base_url).hostname not in _LOOPBACK and not manifest.allow_remote:
+        raise error(("target",), f"target '{target}' is not on loopback ({spec.base_url}); load only targets"
+                    " 127.0.0.1 unless the manifest sets allow_remote: true")
+    if profile.locustfile is not None:
+        if not manifest.resolve(profile.locustfile).is_file():
+            raise error(("locustfile",), f"locustfile not found: {profile.locustfile}")
+    else:
+        if not integration.pacts:
+            raise error((), "no locustfile and no pacts to generate the task mix from: name a locustfile")
+        if target != integration.provider:
+            raise error(("target",), f"a generated task mix replays the pacts' requests, which go to the"
+                        f" provider '{integration.provider}'; name a locustfile to load '{target}'")
+        for path in manifest.pact_files(integration):
+            load_pact(path)
+    for index, state in enumerate(profile.states):
+        if state.service not in manifest.services or not manifest.services[state.service].states:
+            raise error(("states", index, "service"), f"service '{state.service}' has no 'states:' endpoint"
+                        f" in {manifest.path.name}")
 
 
 def _generated_locustfile(ctx: StageContext, integration: IntegrationSpec, host: str, out_dir: Path,

@@ -38,7 +38,7 @@ def scopes_of(timeline: Timeline, phases: Sequence[Phase]) -> list[tuple[str, di
     """Figures for the whole run, each phase that ran and each endpoint."""
     duration = timeline.duration
     rows = [("whole run", timeline.metrics())]
-    rows += [(f"phase {p.name} ({p.start:.0f}-{min(p.end, duration):.0f}s)", timeline.metrics(p.start, p.end))
+    rows += [(f"phase {p.name} ({p.start:.3g}-{min(p.end, duration):.3g}s)", timeline.metrics(p.start, p.end))
              for p in phases if p.start < duration]
     rows += [(f"endpoint {e}", timeline.metrics(endpoint=e)) for e in timeline.endpoints]
     return rows
