@@ -7,7 +7,9 @@ it. matplotlib with the Agg backend (no display needed); PNG, sized for a report
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
+from html import escape as html_escape
 from pathlib import Path
 
 import matplotlib
@@ -128,3 +130,24 @@ def _label_phases(ax: plt.Axes, phases: Sequence[Phase], faults: Sequence[tuple[
     for name, start, _stop in faults:
         ax.annotate(f"fault: {name}", (start, 0.92), xycoords=("data", "axes fraction"), ha="left", va="top",
                     color="#c65d21", fontsize=8, fontweight="bold", xytext=(3, 0), textcoords="offset points")
+
+
+def embed_in_html(html: Path, image: Path, caption: str) -> bool:
+    """Append ``image`` (inline, base64) to Locust's HTML report, so that one file tells the story.
+
+    Locust's report is a single-page app; the figure goes after it, before the last ``</body>``.
+    Returns False when there is no report to add it to.
+    """
+    try:
+        text = html.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    end = text.rfind("</body>")
+    if end < 0:
+        return False
+    data = base64.b64encode(image.read_bytes()).decode("ascii")
+    figure = (f'<section style="font-family:sans-serif;max-width:1200px;margin:24px auto;padding:0 16px">'
+              f"<h2>{html_escape(caption)}</h2>"
+              f'<img alt="{html_escape(caption)}" style="width:100%" src="data:image/png;base64,{data}"></section>\n')
+    html.write_text(text[:end] + figure + text[end:], encoding="utf-8")
+    return True

@@ -117,6 +117,7 @@ class LoadStage:
         plot = plots.plot_run(timeline, phases, out_dir / PLOT_FILE, slo=profile.slo.run,
                               title=f"{integration.name} · {profile.name} ({profile.shape.type},"
                                     f" {profile.shape.users} users)")
+        plots.embed_in_html(job.files().html, plot, "interlock: load over time")
         run_summary = summary.RunSummary(title=f"Load: {integration.name} · {profile.name}",
                                          scopes=summary.scopes_of(timeline, phases), outcomes=outcomes, notes=notes)
         written = summary.write(run_summary, out_dir, [plot.name])
