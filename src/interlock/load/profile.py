@@ -19,7 +19,8 @@ from interlock.core.yamlfile import PathKey, YamlDocument, load_yaml
 from interlock.errors import ConfigError
 
 #: Metrics a load SLO may gate on (``p`` admits every percentile ``p(N)``).
-LOAD_METRICS = ("p", "avg", "min", "max", "med", "error_rate", "success_rate", "rps", "requests", "failures")
+LOAD_METRICS = ("p", "avg", "min", "max", "med", "error_rate", "success_rate", "rps", "requests", "failures",
+                "amplification")
 LOAD_METRIC_KINDS = {**DEFAULT_METRIC_KINDS, "rps": MetricKind.NUMBER}
 
 _DURATION = re.compile(r"^\s*(?P<n>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>ms|s|m|h)?\s*$")

@@ -8,7 +8,7 @@ every second while the run is going.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from interlock.core.thresholds import Threshold, ThresholdResult
@@ -20,6 +20,8 @@ from interlock.load.schedule import Phase
 BREACH_WINDOW_S = 5
 #: Metrics that are totals, not rates: they have no meaning in a sliding window.
 _TOTALS = ("requests", "failures")
+#: Metrics measured outside the Locust timeline (per fault phase): no sliding window for them.
+_NOT_IN_TIMELINE = ("amplification",)
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,13 @@ def when(breaches: Sequence[tuple[float, float]]) -> str:
     return f"breached at {', '.join(spans)}{more} (first at {breaches[0][0]:.0f}s)"
 
 
-def evaluate(slo: Slo, timeline: Timeline, phases: Sequence[Phase]) -> list[SloOutcome]:
-    """Every SLO of the profile against what was measured."""
+def evaluate(slo: Slo, timeline: Timeline, phases: Sequence[Phase],
+             extra: Mapping[str, Mapping[str, float]] | None = None) -> list[SloOutcome]:
+    """Every SLO of the profile against what was measured.
+
+    ``extra`` adds metrics the timeline cannot compute to a phase (the provider-side
+    ``amplification`` of the fault phases).
+    """
     duration = timeline.duration
     outcomes = [_check("run", t, timeline, 0.0, duration, None) for t in slo.run]
     for endpoint, thresholds in slo.endpoints.items():
@@ -83,13 +90,14 @@ def evaluate(slo: Slo, timeline: Timeline, phases: Sequence[Phase]) -> list[SloO
                 outcomes.append(SloOutcome(f"phase {name}", ThresholdResult(
                     t, None, False, f"{t.metric}: no data (the run ended before phase {name})")))
             else:
-                outcomes.append(_check(f"phase {name}", t, timeline, phase.start, min(phase.end, duration), None))
+                outcomes.append(_check(f"phase {name}", t, timeline, phase.start, min(phase.end, duration), None,
+                                       (extra or {}).get(name)))
     return outcomes
 
 
 def _check(scope: str, threshold: Threshold, timeline: Timeline, start: float, end: float,
-           endpoint: str | None) -> SloOutcome:
-    values = timeline.metrics(start, end, endpoint, _quantiles([threshold]))
+           endpoint: str | None, extra: Mapping[str, float] | None = None) -> SloOutcome:
+    values = {**timeline.metrics(start, end, endpoint, _quantiles([threshold])), **(extra or {})}
     result = threshold.evaluate(values)
     breaches = () if result.passed else tuple(breach_intervals(timeline, threshold, start, end, endpoint))
     return SloOutcome(scope, result, breaches)
@@ -98,7 +106,7 @@ def _check(scope: str, threshold: Threshold, timeline: Timeline, start: float, e
 def breach_intervals(timeline: Timeline, threshold: Threshold, start: float, end: float,
                      endpoint: str | None = None, window: int = BREACH_WINDOW_S) -> list[tuple[float, float]]:
     """Stretches of ``[start, end)`` where the trailing ``window`` seconds breach ``threshold``."""
-    if threshold.metric in _TOTALS:
+    if threshold.metric in _TOTALS or threshold.metric in _NOT_IN_TIMELINE:
         return []
     quantiles = _quantiles([threshold])
     spans: list[tuple[float, float]] = []

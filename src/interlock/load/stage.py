@@ -19,10 +19,11 @@ from interlock.core.stage import StageContext
 from interlock.core.verdict import CheckResult, Finding, Severity, StageResult, Status
 from interlock.core.yamlfile import load_yaml
 from interlock.errors import ConfigError
-from interlock.load import baseline, generate, plots, slo, summary
+from interlock.load import baseline, generate, plots, slo, summary, under_fault
 from interlock.load.locust_process import LocustJob, run_locust
 from interlock.load.metrics import Timeline
 from interlock.load.profile import LoadProfile, StateSetup, load_profile
+from interlock.load.schedule import Phase
 from interlock.load.schedule import phases as shape_phases
 
 STAGE = "load"
@@ -51,6 +52,10 @@ class LoadStage:
     def preflight(self, manifest: Manifest, integration: IntegrationSpec) -> None:
         if integration.load:
             check_profile(manifest, integration, load_profile(manifest.resolve(integration.load)))
+
+    def needs_fault_proxy(self, manifest: Manifest, integration: IntegrationSpec) -> bool:
+        """Only a profile with ``under_fault`` routes the load through the fault proxy."""
+        return bool(integration.load) and load_profile(manifest.resolve(integration.load)).under_fault is not None
 
     def services_needed(self, manifest: Manifest, integration: IntegrationSpec) -> list[str]:
         if not integration.load:
@@ -90,16 +95,47 @@ class LoadStage:
                         workers=self.options.workers, remote_workers=self.options.remote_workers,
                         master_bind_host=self.options.master_bind_host, master_port=self.options.master_port,
                         cwd=ctx.manifest.base_dir)
-        watcher = _Watcher(ctx, integration.name, profile)
+        window, cursor = None, 0
+        if profile.under_fault is not None:
+            if getattr(ctx, "fault_proxy", None) is None:
+                result.error = "under_fault needs the run's fault proxy, and this run has none"
+                return result
+            fault_name = under_fault.fault_integration(profile, integration)
+            cursor = ctx.fault_proxy.cursor(fault_name)
+            window = under_fault.FaultWindow(
+                profile.under_fault, under_fault.find_fault(ctx.manifest, profile, integration),
+                ctx.fault_proxy.target(fault_name), on_event=lambda text: ctx.output.info(f"{STAGE} {integration.name}: {text}"))
+        watcher = _Watcher(ctx, integration.name, profile, window)
         desc = (f"{profile.shape.type} to {profile.shape.users} users for {profile.shape.duration:g}s"
-                + (f", {self.options.workers} workers" if self.options.workers else ""))
+                + (f", {self.options.workers} workers" if self.options.workers else "")
+                + (f", fault '{profile.under_fault.fault}' at {profile.under_fault.at:g}s for"
+                   f" {profile.under_fault.duration:g}s" if profile.under_fault else ""))
         ctx.output.info(f"{STAGE} {integration.name}: {desc} against {host} ({_label(locustfile, ctx)})")
-        outcome = run_locust(job, watcher)
+        try:
+            outcome = run_locust(job, watcher)
+        finally:
+            if window is not None:
+                window.close()
         timeline = outcome.timeline
         if outcome.stopped_because:
             notes.append(f"The run was stopped early at {timeline.duration:.0f}s: {outcome.stopped_because}.")
 
-        outcomes = slo.evaluate(profile.slo, timeline, phases)
+        fault_rows: list[tuple[str, dict[str, float]]] = []
+        fault_phases: list[Phase] = []
+        extra: dict[str, dict[str, float]] = {}
+        if window is not None:
+            if window.problems:
+                result.error = "; ".join(window.problems)
+            observations, _ = ctx.fault_proxy.observations(under_fault.fault_integration(profile, integration), cursor)
+            fault_phases = window.phases(timeline)
+            extra = {p.name: under_fault.amplification(timeline, observations, p) for p in fault_phases}
+            fault_rows = [(f"{p.name} ({p.start:.3g}-{p.end:.3g}s)", {**timeline.metrics(p.start, p.end), **extra[p.name]})
+                          for p in fault_phases]
+            if not fault_phases:
+                notes.append(f"The fault '{window.fault.name}' was never applied: the run ended before"
+                             f" {profile.under_fault.at:g}s.")  # type: ignore[union-attr]
+
+        outcomes = slo.evaluate(profile.slo, timeline, [*phases, *fault_phases], extra)
         rerun = _rerun_command(ctx.manifest, integration.name)
         result.checks += [_slo_check(o, integration.name, timeline, rerun) for o in outcomes]
         if outcome.stopped_because and watcher.aborted:
@@ -114,12 +150,15 @@ class LoadStage:
         if baseline_check is not None:
             result.checks.append(baseline_check)
 
-        plot = plots.plot_run(timeline, phases, out_dir / PLOT_FILE, slo=profile.slo.run,
+        faults = [(window.fault.name, p.start, p.end) for p in fault_phases[1:2]] if window else []
+        plot = plots.plot_run(timeline, phases, out_dir / PLOT_FILE, slo=profile.slo.run, faults=faults,
                               title=f"{integration.name} · {profile.name} ({profile.shape.type},"
                                     f" {profile.shape.users} users)")
         plots.embed_in_html(job.files().html, plot, "interlock: load over time")
         run_summary = summary.RunSummary(title=f"Load: {integration.name} · {profile.name}",
-                                         scopes=summary.scopes_of(timeline, phases), outcomes=outcomes, notes=notes)
+                                         scopes=summary.scopes_of(timeline, phases), outcomes=outcomes, notes=notes,
+                                         fault_rows=fault_rows,
+                                         extra={"fault": under_fault.describe_window(window, timeline)} if window else {})
         written = summary.write(run_summary, out_dir, [plot.name])
         result.artefacts += [str(p.relative_to(ctx.run_dir)) for p in [plot, *written, *outcome.artefacts]]
         result.duration_s = round(time.monotonic() - started, 3)
@@ -140,11 +179,21 @@ def check_profile(manifest: Manifest, integration: IntegrationSpec, profile: Loa
     if profile.integration is not None and profile.integration != integration.name:
         raise error(("integration",), f"integration '{profile.integration}' does not match"
                     f" '{integration.name}', whose 'load:' names this profile in {manifest.path.name}")
-    known = {p.name for p in shape_phases(profile.shape)}
+    known = [p.name for p in shape_phases(profile.shape)]
+    if profile.under_fault is not None:
+        known += under_fault.FAULT_PHASES
     for name in profile.slo.phases:
         if name not in known:
             raise error(("slo", "phases", name), f"no phase '{name}' in a {profile.shape.type} shape"
-                        f" (its phases: {', '.join(p.name for p in shape_phases(profile.shape))})")
+                        f"{' with under_fault' if profile.under_fault else ''} (its phases: {', '.join(known)})")
+    scoped = {"run": profile.slo.run, **{f"endpoints.{k}": v for k, v in profile.slo.endpoints.items()},
+              **{f"phases.{k}": v for k, v in profile.slo.phases.items() if k not in under_fault.FAULT_PHASES}}
+    for where_, thresholds in scoped.items():
+        if any(t.metric == "amplification" for t in thresholds):
+            raise error(("slo", *where_.split(".", 1)), "amplification is measured around a fault only: use it in"
+                        f" slo.phases {', '.join(under_fault.FAULT_PHASES)} (with under_fault)")
+    if profile.under_fault is not None:
+        under_fault.find_fault(manifest, profile, integration)
     target = target_of(profile, integration)
     if target not in manifest.services:
         raise error(("target",), f"target '{target}' is not a service in {manifest.path.name}")
@@ -202,12 +251,17 @@ def _generated_locustfile(ctx: StageContext, integration: IntegrationSpec, host:
 class _Watcher:
     """Called by the Locust runner twice a second: progress lines and abort_on_fail."""
 
-    def __init__(self, ctx: StageContext, integration: str, profile: LoadProfile) -> None:
-        self.ctx, self.integration, self.profile = ctx, integration, profile
+    def __init__(self, ctx: StageContext, integration: str, profile: LoadProfile,
+                 window: under_fault.FaultWindow | None = None) -> None:
+        self.ctx, self.integration, self.profile, self.window = ctx, integration, profile, window
         self.next_progress = PROGRESS_EVERY_S
         self.aborted = False
 
     def __call__(self, timeline: Timeline, run_time: float) -> str | None:
+        if self.window is not None:
+            self.window.tick(run_time)
+            if self.window.problems:
+                return self.window.problems[0]
         if run_time >= self.next_progress:
             self.next_progress += PROGRESS_EVERY_S
             self.ctx.output.info(f"{STAGE} {self.integration}: {_progress(timeline, run_time, self.profile)}")

@@ -20,6 +20,8 @@ from interlock.load.slo import SloOutcome
 COLUMNS = (("requests", "requests", "{:.0f}"), ("rps", "rps", "{:.1f}"), ("p(50)", "p50", "{:.0f} ms"),
            ("p(90)", "p90", "{:.0f} ms"), ("p(95)", "p95", "{:.0f} ms"), ("p(99)", "p99", "{:.0f} ms"),
            ("error_rate", "errors", "{:.2%}"))
+#: Around a fault, what reached the provider too.
+FAULT_COLUMNS = (*COLUMNS, ("provider_rps", "provider req/s", "{:.1f}"), ("amplification", "amplification", "{:.2f}x"))
 
 
 @dataclass
@@ -44,11 +46,11 @@ def scopes_of(timeline: Timeline, phases: Sequence[Phase]) -> list[tuple[str, di
     return rows
 
 
-def table(rows: Sequence[tuple[str, dict[str, float]]]) -> str:
-    header = "| scope | " + " | ".join(label for _, label, _ in COLUMNS) + " |"
-    lines = [header, "|---|" + "---:|" * len(COLUMNS)]
+def table(rows: Sequence[tuple[str, dict[str, float]]], columns: Sequence[tuple[str, str, str]] = COLUMNS) -> str:
+    header = "| scope | " + " | ".join(label for _, label, _ in columns) + " |"
+    lines = [header, "|---|" + "---:|" * len(columns)]
     for name, values in rows:
-        cells = [_cell(values.get(key), fmt) for key, _, fmt in COLUMNS]
+        cells = [_cell(values.get(key), fmt) for key, _, fmt in columns]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -75,7 +77,7 @@ def render_markdown(summary: RunSummary, images: Sequence[str]) -> str:
         lines.append("")
     lines += ["## Figures", "", table(summary.scopes), ""]
     if summary.fault_rows:
-        lines += ["## Under the fault", "", table(summary.fault_rows), ""]
+        lines += ["## Before, during and after the fault", "", table(summary.fault_rows, FAULT_COLUMNS), ""]
         for key, value in summary.extra.get("fault", {}).items():
             lines.append(f"- {key}: {value}")
         lines.append("")

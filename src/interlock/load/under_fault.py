@@ -77,8 +77,12 @@ class FaultWindow:
         """Called by the watcher about twice a second."""
         from interlock.chaos.faults import apply_fault
 
-        if self.applied_at is None and run_time >= self.spec.at:
-            self.applied = apply_fault(self.target, self.fault)
+        if self.applied_at is None and not self.problems and run_time >= self.spec.at:
+            try:
+                self.applied = apply_fault(self.target, self.fault)
+            except Exception as exc:  # noqa: BLE001 - the run stops and the stage errors with the reason
+                self.problems.append(f"could not apply fault '{self.fault.name}': {exc}")
+                return
             self.applied_at = self.applied.applied_at
             self._say(f"fault '{self.fault.name}' applied at {run_time:.1f}s")
         elif self.applied is not None and self.removed_at is None and run_time >= self.spec.at + self.spec.duration:
