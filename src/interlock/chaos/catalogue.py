@@ -19,8 +19,8 @@ from interlock.chaos.experiment import Experiment, FaultSpec, HttpErrorSpec, Pro
 from interlock.chaos.policy import ResiliencePolicy
 
 #: Scheduling and proxy slack on top of the declared budget (absolute floor, fraction of budget).
-SLACK_MIN_S = 0.25
-SLACK_FRACTION = 0.25
+SLACK_MIN_S = 0.3
+SLACK_FRACTION = 0.3
 #: Extra recovery time on top of the breaker's reset (or on its own without a breaker).
 RECOVERY_SLACK_S = 5.0
 #: A slow provider is this much slower than the budget, so waiting for it always breaks the budget.
@@ -46,7 +46,7 @@ def catalogue_experiment(integration: str, policy: ResiliencePolicy, probe: Prob
                   toxics=[ToxicSpec(type="latency", attributes={"latency": budget_ms + LATENCY_OVER_BUDGET_MS})]),
         FaultSpec(name="provider-503", http_error=HttpErrorSpec(status=503), expect=failing),
         FaultSpec(name="connection-reset", expect=[within_budget, bounded, no_duplicates],
-                  toxics=[ToxicSpec(type="reset_peer", stream="upstream", attributes={"timeout": 0})]),
+                  toxics=[ToxicSpec(type="reset_peer", stream="downstream", attributes={"timeout": 0})]),
         FaultSpec(name="lost-response", expect=[within_budget, bounded, no_duplicates],
                   toxics=[ToxicSpec(type="timeout", stream="downstream", attributes={"timeout": 0})]),
         FaultSpec(name="truncated-response", expect=[within_budget, bounded, no_duplicates],

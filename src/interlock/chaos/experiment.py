@@ -103,7 +103,7 @@ class HttpErrorSpec(_Strict):
     """An HTTP answer the proxy gives instead of forwarding (interlock's extra toxic)."""
 
     status: int = Field(default=503, ge=400, le=599)
-    retry_after: float | None = Field(default=None, ge=0)
+    retry_after: int | None = Field(default=None, ge=0)  #: whole seconds, as the header carries
     probability: float = Field(default=1.0, ge=0, le=1)
     body: str | None = None
 
