@@ -87,6 +87,11 @@ def contracts(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bo
     return _run(pipeline.RunOptions(manifest, ["contracts"], only, "ci", report_dir), plain)
 
 
+from interlock.proxy.cli import proxy as _proxy_commands  # noqa: E402 - the proxy's own command group
+
+cli.add_command(_proxy_commands)
+
+
 def _run(options: pipeline.RunOptions, plain: bool | None) -> int:
     output = Output(plain=plain)
     outcome = pipeline.run(options, output)
