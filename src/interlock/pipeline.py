@@ -95,12 +95,12 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
 
     run_id = new_run_id()
     run_dir = options.report_dir / run_id
+    fabric = _fault_fabric(manifest, stages, integrations, run_dir, run_id, output)
     run_dir.mkdir(parents=True, exist_ok=True)
     verdict = RunVerdict(run_id=run_id, tool_version=__version__, manifest=str(options.manifest),
                          profile=options.profile, stages=stage_names, started_at=datetime.now(UTC))
     output.info(f"interlock {__version__}: run {run_id}, {len(integrations)} integration(s),"
                 f" stages {', '.join(stage_names)}")
-    fabric = _fault_fabric(manifest, stages, integrations, run_dir, run_id, output)
     services = ServiceGroup(manifest, run_dir / "services", run_id=run_id, on_event=output.info,
                             proxy_url=_through(fabric, manifest, lambda name: services.url(name)))
     with InterruptGuard() as guard:

@@ -15,7 +15,7 @@ def example_manifest(tmp_path: Path, *, checkout_app: str | None = None, env: di
     """interlock.yaml of the example, runnable from ``tmp_path``.
 
     ``checkout_app`` swaps checkout for a variant (``module:attr``), ``env`` overrides checkout's
-    env knobs, ``chaos`` replaces experiment files per integration.
+    env knobs, ``chaos`` replaces the experiment files (``{}``: none).
     """
     data: dict[str, Any] = yaml.safe_load((REPO / "interlock.yaml").read_text())
     for spec in data["services"].values():
@@ -28,8 +28,10 @@ def example_manifest(tmp_path: Path, *, checkout_app: str | None = None, env: di
         for key in ("pacts", "chaos"):
             if key in integration:
                 integration[key] = str(REPO / integration[key])
-        if chaos and integration["name"] in chaos:
-            integration["chaos"] = str(chaos[integration["name"]])
+        if chaos is not None:  # replaces the experiment files; an empty mapping drops them all
+            integration.pop("chaos", None)
+            if integration["name"] in chaos:
+                integration["chaos"] = str(chaos[integration["name"]])
     path = tmp_path / "interlock.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path

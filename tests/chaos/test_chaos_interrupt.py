@@ -1,4 +1,9 @@
-"""Ctrl-C or SIGTERM while a fault is in force: no toxic, disabled proxy or process is left behind."""
+"""Ctrl-C or SIGTERM while a fault is in force: no toxic, disabled proxy or process is left behind.
+
+The fault proxy is a separate server process here (standing in for a real Toxiproxy at
+TOXIPROXY_URL), so what interlock leaves on it can be inspected after interlock has exited. The
+run's own processes (services and the embedded recorder) are found by INTERLOCK_RUN_ID.
+"""
 
 from __future__ import annotations
 
@@ -71,6 +76,7 @@ def run_and_interrupt(tmp_path: Path, fault: str, sig: int, env: dict[str, str],
 
 
 def check_clean_report(tmp_path: Path, output: str, run_id: str, code: int, sig: int) -> None:
+    """Exit code, an interrupted report and journal, and no process of the run (recorder included)."""
     assert code == 128 + sig, output
     run_dir = tmp_path / "reports" / run_id
     verdict = json.loads((run_dir / "verdict.json").read_text())
@@ -79,19 +85,6 @@ def check_clean_report(tmp_path: Path, output: str, run_id: str, code: int, sig:
     assert journal["complete"] is False
     assert [e["what"] for e in journal["events"]][:1] == ["applied"]
     assert processes_of_run(run_id) == []
-
-
-def test_sigint_during_a_down_fault_with_the_embedded_proxy_leaves_no_process(tmp_path: Path) -> None:
-    def proxy_process_is_running() -> None:
-        assert len(processes_of_run_from(tmp_path)) >= 4  # payments, inventory, checkout, fault proxy
-
-    output, run_id, code = run_and_interrupt(tmp_path, DOWN, signal.SIGINT, {}, proxy_process_is_running)
-    check_clean_report(tmp_path, output, run_id, code, signal.SIGINT)
-
-
-def processes_of_run_from(tmp_path: Path) -> list[int]:
-    runs = [p.name for p in (tmp_path / "reports").iterdir() if p.is_dir() and p.name != "latest"]
-    return processes_of_run(runs[0]) if runs else []
 
 
 @pytest.mark.parametrize(("fault", "sig"), [(SLOW, signal.SIGTERM), (DOWN, signal.SIGINT)])

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.chaos.manifests import example_manifest
 from tests.helpers import REPO, interlock, processes_of_run
 
 pytestmark = pytest.mark.slow
@@ -39,14 +40,23 @@ def test_the_example_passes_its_chaos_experiments_and_journals_every_call(tmp_pa
     print(f"example chaos stage took {elapsed:.1f}s")
 
 
-def test_the_catalogue_runs_from_the_declared_policy(tmp_path: Path) -> None:
-    proc = interlock("chaos", "--catalogue", "--only", "checkout-payments", "--report-dir", str(tmp_path / "r"),
-                     "--plain")
+def test_the_catalogue_runs_from_the_declared_policy_alone(tmp_path: Path) -> None:
+    """No experiment file, only checkout's declared resilience policy: --catalogue still tests it."""
+    manifest = example_manifest(tmp_path, chaos={})
+    proc = interlock("chaos", "--catalogue", "--manifest", str(manifest), "--only", "checkout-payments",
+                     "--report-dir", str(tmp_path / "r"), "--plain")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    verdict = json.loads((tmp_path / "r" / "latest" / "verdict.json").read_text())
-    names = [c["name"] for c in verdict["integrations"][0]["stages"][0]["checks"]]
-    assert "catalogue: provider-503" in names and "catalogue: lost-response" in names
-    assert (tmp_path / "r" / "latest" / "chaos" / "checkout-payments" / "journal-catalogue.json").is_file()
+    run_dir = (tmp_path / "r" / "latest").resolve()
+    verdict = json.loads((run_dir / "verdict.json").read_text())
+    checks = verdict["integrations"][0]["stages"][0]["checks"]
+    assert [c["name"] for c in checks] == [f"catalogue: {n}" for n in (
+        "steady state", "slow-provider", "provider-503", "connection-reset", "lost-response",
+        "truncated-response", "provider-down")]
+    assert all(c["status"] == "passed" for c in checks)
+    journal = json.loads((run_dir / "chaos" / "checkout-payments" / "journal-catalogue.json").read_text())
+    gates = {g["expression"] for p in journal["phases"] for g in p["gates"]}
+    assert {"p(99) < 1300ms", "amplification <= 3", "fail_fast_after <= 5", "retry_gap_avg >= 12ms",
+            "duplicate_writes == 0", "recovery_s <= 6"} <= gates
 
 
 @pytest.mark.parametrize(
@@ -59,8 +69,6 @@ def test_the_catalogue_runs_from_the_declared_policy(tmp_path: Path) -> None:
 )
 def test_a_bad_experiment_is_exit_2_before_anything_starts(tmp_path: Path, edit: tuple[str, str], line: int,
                                                              problem: str) -> None:
-    from tests.chaos.manifests import example_manifest
-
     bad = tmp_path / "checkout-payments.yaml"
     bad.write_text((REPO / "chaos" / "checkout-payments.yaml").read_text().replace(*edit))
     manifest = example_manifest(tmp_path, chaos={"checkout-payments": bad})

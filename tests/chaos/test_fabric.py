@@ -66,6 +66,9 @@ def test_embedded_fabric_routes_observes_and_applies_faults(tmp_path: Path) -> N
 
 def test_real_toxiproxy_path_chains_a_recorder_and_leaves_the_server_clean(tmp_path: Path) -> None:
     with tiny_provider() as provider, separate_proxy_server(tmp_path / "toxiproxy.log") as server:
+        # The server is shared: a proxy that is not interlock's must survive the run.
+        theirs = {"name": "someone-else", "listen": "127.0.0.1:0", "upstream": provider.removeprefix("http://")}
+        assert httpx.post(f"{server}/proxies", json=theirs).status_code == 201
         fabric = FaultFabric(tmp_path, run_id="t-real", toxiproxy_url=server)
         try:
             fabric.start()
@@ -73,6 +76,7 @@ def test_real_toxiproxy_path_chains_a_recorder_and_leaves_the_server_clean(tmp_p
             route = fabric.describe("shop-payments")
             assert route["mode"] == "toxiproxy" and route["proxy"].startswith("interlock-")
             on_server = httpx.get(f"{server}/proxies").json()
+            assert set(on_server) == {"someone-else", route["proxy"]}
             # The server's proxy forwards to the recorder, not to the provider.
             assert on_server[route["proxy"]]["listen"] == url.removeprefix("http://")
             assert on_server[route["proxy"]]["upstream"] != provider.removeprefix("http://")
@@ -82,19 +86,7 @@ def test_real_toxiproxy_path_chains_a_recorder_and_leaves_the_server_clean(tmp_p
             exercise(fabric, provider)
         finally:
             fabric.close()
-        assert httpx.get(f"{server}/proxies").json() == {}  # ours removed; nothing else touched
-
-
-def test_a_shared_server_keeps_proxies_that_are_not_ours(tmp_path: Path) -> None:
-    with tiny_provider() as provider, separate_proxy_server(tmp_path / "toxiproxy.log") as server:
-        theirs = {"name": "someone-else", "listen": "127.0.0.1:0", "upstream": provider.removeprefix("http://")}
-        assert httpx.post(f"{server}/proxies", json=theirs).status_code == 201
-        fabric = FaultFabric(tmp_path, run_id="t-shared", toxiproxy_url=server)
-        try:
-            fabric.start()
-            fabric.url_for("shop-payments", provider)
-        finally:
-            fabric.close()
+        # Ours removed, theirs untouched (interlock never calls /reset on a real server).
         assert list(httpx.get(f"{server}/proxies").json()) == ["someone-else"]
 
 
@@ -108,3 +100,10 @@ def test_an_unreachable_toxiproxy_url_is_a_clear_error(tmp_path: Path) -> None:
             fabric.start()
     finally:
         fabric.close()
+
+
+def test_a_remote_toxiproxy_url_is_refused(tmp_path: Path) -> None:
+    from interlock.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="must run on this machine"):
+        FaultFabric(tmp_path, run_id="t-remote", toxiproxy_url="http://toxiproxy.example.com:8474")

@@ -67,6 +67,9 @@ class FaultFabric:
         self.recorder: ProxyClient | None = None
         self.routes: dict[str, _Route] = {}
         self._cursors: dict[str, int] = {}
+        if self.toxiproxy_url is not None and not _is_loopback(self.toxiproxy_url):
+            raise ConfigError(f"{TOXIPROXY_URL_ENV}={self.toxiproxy_url}: the Toxiproxy server must run on this"
+                              " machine, since interlock's recorder behind it listens on loopback")
         # On a shared real server our names must not clash with anyone else's.
         self._prefix = f"interlock-{secrets.token_hex(3)}-" if self.toxiproxy_url else ""
         self._starter: threading.Thread | None = None
@@ -115,18 +118,16 @@ class FaultFabric:
         """Start the embedded server(s); check that a real Toxiproxy answers."""
         if self.control is not None:
             return
-        recorder = self._start_embedded("recorder" if self.toxiproxy_url else "fault-proxy")
-        self.recorder = recorder
         if self.toxiproxy_url is None:
-            self.control = recorder
+            self.control = self.recorder = self._start_embedded("fault-proxy")
             return
-        _require_loopback(self.toxiproxy_url, TOXIPROXY_URL_ENV)
         control = ProxyClient(self.toxiproxy_url)
         try:
             version = control.version()
         except Exception as exc:  # noqa: BLE001 - any failure to talk to it means the run cannot go on
             raise RunIncomplete(f"{TOXIPROXY_URL_ENV}={self.toxiproxy_url} does not answer as a Toxiproxy"
                                 f" server: {type(exc).__name__}: {exc}") from None
+        self.recorder = self._start_embedded("recorder")
         self.control = control
         self._on_event(f"fault proxy: Toxiproxy {version} at {self.toxiproxy_url},"
                        f" recorder at {self._embedded[0].url}")
@@ -259,14 +260,18 @@ def _listen(proxy: dict[str, Any]) -> str:
     return f"{host}:{port}"
 
 
-def _require_loopback(url: str, what: str) -> None:
+def _is_loopback(url: str) -> bool:
     host = urlsplit(url if "://" in url else f"http://{url}").hostname or ""
     if host == "localhost":
-        return
+        return True
     try:
-        if ipaddress.ip_address(host).is_loopback:
-            return
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
-        pass
+        return False
+
+
+def _require_loopback(url: str, what: str) -> None:
+    if _is_loopback(url):
+        return
     raise ConfigError(f"{what} is at {url}, not on this machine: chaos only targets loopback unless the"
                       " manifest sets allow_remote: true")

@@ -54,12 +54,13 @@ class ExperimentRunner:
     """Runs experiments against one consumer through one integration's proxy."""
 
     def __init__(self, fabric: FaultFabric, integration: str, consumer_url: str, *,
-                 journal_path: Path, reproduce: str | None = None,
+                 journal_path: Path, journal_label: str | None = None, reproduce: str | None = None,
                  say: Callable[[str], None] = lambda _msg: None) -> None:
         self.fabric = fabric
         self.integration = integration
         self.consumer_url = consumer_url
         self.journal_path = journal_path
+        self.journal_label = journal_label or str(journal_path)  #: as findings show it (relative to the report)
         self.reproduce = reproduce
         self.say = say
 
@@ -219,7 +220,7 @@ class ExperimentRunner:
             lines.insert(1, f"fault: {describe_fault(FaultSpec.model_validate(phase.fault))}")
         if recovery is not None and gate.metric == "recovery_s":
             lines.append(f"recovery probes: {_calls_line(recovery.calls)}")
-        lines.append(f"journal: {self.journal_path}")
+        lines.append(f"journal: {self.journal_label}")
         return Finding(stage=STAGE, integration=self.integration,
                        severity=Severity.WARNING if gate.waived else Severity.ERROR,
                        title=f"{phase.name}: {gate.message}" + (f" ({gate.waived})" if gate.waived else ""),

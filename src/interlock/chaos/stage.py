@@ -77,6 +77,7 @@ class ChaosStage:
             journal_path = out_dir / f"journal-{label}.json"
             runner = ExperimentRunner(fabric, integration.name, ctx.services.url(integration.consumer),
                                       journal_path=journal_path, say=ctx.output.info,
+                                      journal_label=str(journal_path.relative_to(ctx.run_dir)),
                                       reproduce=_rerun_command(ctx.manifest, integration.name, label))
             try:
                 outcome = runner.run(experiment, label)
