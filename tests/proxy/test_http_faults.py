@@ -197,4 +197,20 @@ def test_bad_since_is_400(api: ProxyClient, http_upstream: str, server) -> None:
     make(api, http_upstream)
     response = httpx.get(f"{server.url}/interlock/observations/h?since=x")
     assert response.status_code == 400
-    socket.socket  # noqa: B018 - keep the import used by helpers above
+
+
+def test_http_error_toggled_live_on_a_keep_alive_connection(api: ProxyClient, http_upstream: str) -> None:
+    listen = make(api, http_upstream).removeprefix("http://")
+    with connect(listen) as sock:
+        sock.sendall(b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = sock.recv(65536)
+        api.add_toxic("h", "http_error", attributes={"status": 503})
+        sock.sendall(b"POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+        second = sock.recv(65536)
+        api.remove_toxic("h", "http_error_downstream")
+        sock.sendall(b"GET /3 HTTP/1.1\r\nHost: x\r\n\r\n")
+        third = sock.recv(65536)
+    assert [first[:12], second[:12], third[:12]] == [b"HTTP/1.1 200", b"HTTP/1.1 503", b"HTTP/1.1 200"]
+    records = wait_complete(api, "h", 3)
+    assert [(r["path"], r["status"], r["reached_provider"]) for r in records] == [
+        ("/1", 200, True), ("/2", 503, False), ("/3", 200, True)]
