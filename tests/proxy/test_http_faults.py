@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from interlock.proxy.client import ProxyClient
+from interlock.proxy.process import EmbeddedProxy
 from tests.proxy.conftest import connect, recv_exactly
 
 
@@ -214,3 +215,22 @@ def test_http_error_toggled_live_on_a_keep_alive_connection(api: ProxyClient, ht
     records = wait_complete(api, "h", 3)
     assert [(r["path"], r["status"], r["reached_provider"]) for r in records] == [
         ("/1", 200, True), ("/2", 503, False), ("/3", 200, True)]
+
+
+def _statuses_with_seed(seed: int, upstream: str, tmp_path) -> list[int]:
+    with EmbeddedProxy(tmp_path / f"seed-{seed}.log", seed=seed) as proxy, proxy.client() as client:
+        listen = client.create_proxy("s", "127.0.0.1:0", upstream)["listen"]
+        client.add_toxic("s", "http_error", toxicity=0.9, attributes={"status": 503, "probability": 0.5})
+        statuses = []
+        for _ in range(3):  # toxicity is rolled per connection, probability per request
+            with httpx.Client(base_url=f"http://{listen}", timeout=5) as http:
+                statuses += [http.get("/x").status_code for _ in range(12)]
+        return statuses
+
+
+@pytest.mark.slow
+def test_a_seed_makes_fault_decisions_repeatable(http_upstream: str, tmp_path) -> None:
+    first = _statuses_with_seed(11, http_upstream, tmp_path)
+    assert set(first) == {200, 503}
+    assert _statuses_with_seed(11, http_upstream, tmp_path) == first
+    assert _statuses_with_seed(12, http_upstream, tmp_path) != first

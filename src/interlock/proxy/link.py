@@ -280,8 +280,8 @@ class Side(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # asyncio and uvloop both set TCP_NODELAY on TCP transports already.
         self.transport = transport  # type: ignore[assignment]
-        _no_delay(transport)
 
     def data_received(self, data: bytes) -> None:
         link = self.outbound
@@ -324,15 +324,6 @@ class ClientSide(Side):
         super().connection_made(transport)
         transport.pause_reading()  # type: ignore[attr-defined]
         self.connection.client_connected(self)
-
-
-def _no_delay(transport: asyncio.BaseTransport) -> None:
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
 
 
 class Connection:
