@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from interlock.proxy.client import ProxyClient
+from interlock.proxy.process import EmbeddedProxy
 from tests.proxy.conftest import connect, recv_exactly
 
 
@@ -197,4 +198,39 @@ def test_bad_since_is_400(api: ProxyClient, http_upstream: str, server) -> None:
     make(api, http_upstream)
     response = httpx.get(f"{server.url}/interlock/observations/h?since=x")
     assert response.status_code == 400
-    socket.socket  # noqa: B018 - keep the import used by helpers above
+
+
+def test_http_error_toggled_live_on_a_keep_alive_connection(api: ProxyClient, http_upstream: str) -> None:
+    listen = make(api, http_upstream).removeprefix("http://")
+    with connect(listen) as sock:
+        sock.sendall(b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = sock.recv(65536)
+        api.add_toxic("h", "http_error", attributes={"status": 503})
+        sock.sendall(b"POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+        second = sock.recv(65536)
+        api.remove_toxic("h", "http_error_downstream")
+        sock.sendall(b"GET /3 HTTP/1.1\r\nHost: x\r\n\r\n")
+        third = sock.recv(65536)
+    assert [first[:12], second[:12], third[:12]] == [b"HTTP/1.1 200", b"HTTP/1.1 503", b"HTTP/1.1 200"]
+    records = wait_complete(api, "h", 3)
+    assert [(r["path"], r["status"], r["reached_provider"]) for r in records] == [
+        ("/1", 200, True), ("/2", 503, False), ("/3", 200, True)]
+
+
+def _statuses_with_seed(seed: int, upstream: str, tmp_path) -> list[int]:
+    with EmbeddedProxy(tmp_path / f"seed-{seed}.log", seed=seed) as proxy, proxy.client() as client:
+        listen = client.create_proxy("s", "127.0.0.1:0", upstream)["listen"]
+        client.add_toxic("s", "http_error", toxicity=0.9, attributes={"status": 503, "probability": 0.5})
+        statuses = []
+        for _ in range(3):  # toxicity is rolled per connection, probability per request
+            with httpx.Client(base_url=f"http://{listen}", timeout=5) as http:
+                statuses += [http.get("/x").status_code for _ in range(12)]
+        return statuses
+
+
+@pytest.mark.slow
+def test_a_seed_makes_fault_decisions_repeatable(http_upstream: str, tmp_path) -> None:
+    first = _statuses_with_seed(11, http_upstream, tmp_path)
+    assert set(first) == {200, 503}
+    assert _statuses_with_seed(11, http_upstream, tmp_path) == first
+    assert _statuses_with_seed(12, http_upstream, tmp_path) != first

@@ -7,6 +7,7 @@ applied" from "not applied" by a wide margin.
 from __future__ import annotations
 
 import socket
+import threading
 import time
 
 import pytest
@@ -247,7 +248,6 @@ def test_big_transfers_keep_every_byte_in_order(api: ProxyClient, echo_upstream:
     listen = make(api, echo_upstream)
     payload = bytes(range(256)) * 16_384  # 4 MiB, exercises flow control both ways
     with connect(listen, timeout=30) as sock:
-        import threading
         sender = threading.Thread(target=sock.sendall, args=(payload,))
         sender.start()
         received = recv_exactly(sock, len(payload))
@@ -256,7 +256,6 @@ def test_big_transfers_keep_every_byte_in_order(api: ProxyClient, echo_upstream:
     api.add_toxic("t", "noop")
     api.add_toxic("t", "latency", name="lat", attributes={"latency": 1})
     with connect(listen, timeout=30) as sock:
-        import threading
         sender = threading.Thread(target=sock.sendall, args=(payload,))
         sender.start()
         received = recv_exactly(sock, len(payload))

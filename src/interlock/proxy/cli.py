@@ -24,7 +24,7 @@ def proxy() -> None:
 @click.option("--config", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="JSON list of proxies to create at start-up, as for POST /populate "
                    "(like toxiproxy-server -config).")
-@click.option("--no-uvloop", is_flag=True, help="Use the standard asyncio event loop even if uvloop is installed.")
+@click.option("--no-uvloop", is_flag=True, envvar="INTERLOCK_PROXY_NO_UVLOOP", help="Use the standard asyncio event loop even if uvloop is installed.")
 def serve(host: str, port: int, seed: int | None, config: Path | None, no_uvloop: bool) -> int:
     """Run the fault proxy server in the foreground until Ctrl-C or SIGTERM.
 

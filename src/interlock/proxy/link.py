@@ -55,8 +55,9 @@ class Link:
         self._pauses: set[str] = set()
         self._eof_queued = False
         self._early: list[bytes] = []
-        #: Called with every chunk read from the source (downstream observation).
-        self.on_read: Callable[[bytes], None] | None = None
+        #: Called with every chunk read from the source (downstream observation); may return the
+        #: pieces to forward instead (the chunk with canned responses spliced in).
+        self.on_read: Callable[[bytes], list[bytes] | None] | None = None
         #: Filters every chunk before it is written (upstream observation and http_error).
         self.on_deliver: Callable[[bytes], bytes] | None = None
 
@@ -67,7 +68,11 @@ class Link:
         if self.closed:
             return
         if self.on_read is not None:
-            self.on_read(data)
+            pieces = self.on_read(data)
+            if pieces is not None:
+                for piece in pieces:
+                    self.push(piece)
+                return
         self.push(data)
 
     def push(self, data: bytes) -> None:
@@ -275,11 +280,26 @@ class Side(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # asyncio and uvloop both set TCP_NODELAY on TCP transports already.
         self.transport = transport  # type: ignore[assignment]
-        _no_delay(transport)
 
     def data_received(self, data: bytes) -> None:
-        self.outbound.feed(data)
+        link = self.outbound
+        if link.fast and link.dest is not None and not link.closed:
+            # The no-toxic fast path, inlined: observe, then write straight to the other socket.
+            if link.on_read is not None:
+                pieces = link.on_read(data)
+                if pieces is not None:  # canned responses spliced in: take the general path
+                    for piece in pieces:
+                        link.push(piece)
+                    return
+            if link.on_deliver is not None:
+                data = link.on_deliver(data)
+                if not data:
+                    return
+            link.dest.write(data)
+        else:
+            link.feed(data)
 
     def eof_received(self) -> bool:
         self.outbound.eof()
@@ -304,15 +324,6 @@ class ClientSide(Side):
         super().connection_made(transport)
         transport.pause_reading()  # type: ignore[attr-defined]
         self.connection.client_connected(self)
-
-
-def _no_delay(transport: asyncio.BaseTransport) -> None:
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
 
 
 class Connection:

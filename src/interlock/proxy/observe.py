@@ -37,7 +37,7 @@ DEFAULT_CAPACITY = 100_000
 _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _TRAILER, _UNTIL_CLOSE, _DEAD = range(7)
 
 
-@dataclass
+@dataclass(slots=True)
 class Observation:
     """One request as the provider side of the proxy saw it."""
 
@@ -192,11 +192,12 @@ class _Framer:
         return data[pos:end], end + 4
 
 
-def _header(head: bytes, lower: bytes, name: bytes) -> bytes | None:
-    index = lower.find(b"\n" + name + b":")
+def _header(head: bytes, lower: bytes, name: bytes) -> bytes:
+    """The value of header ``name`` (given as ``b"\\nname:"``), or b"" when it is absent."""
+    index = lower.find(name)
     if index < 0:
-        return None
-    start = index + len(name) + 2
+        return b""
+    start = index + len(name)
     end = head.find(b"\r\n", start)
     return head[start:end if end >= 0 else len(head)].strip()
 
@@ -212,6 +213,9 @@ class ConnectionObserver:
         self.pending: deque[Observation] = deque()
         self._swallowing: Observation | None = None
         self._held = False
+        self._reading = False
+        self._read_pos = 0
+        self._splices: list[tuple[int, bytes]] = []
         self._response_for: Observation | None = None
 
     # ---- upstream: requests at the provider edge -----------------------------------------------
@@ -224,13 +228,42 @@ class ConnectionObserver:
         request is either forwarded whole or not at all.
         """
         framer = self.requests
-        if framer.state == _DEAD and not self._held:
+        state = framer.state
+        if state == _HEAD and not framer.buffer and not self._held and self._swallowing is None:
+            # Fast path: the chunk starts with a complete request head (the usual case).
+            end = data.find(b"\r\n\r\n")
+            if end >= 0:
+                record = self._request_head(data[:end])
+                if record is None:
+                    self._give_up_requests()
+                    return data
+                pos = end + 4
+                if record.canned is None:
+                    if framer.state == _HEAD and pos == len(data):
+                        return data
+                    if framer.state == _LENGTH and framer.remaining == len(data) - pos:
+                        framer.state = _HEAD
+                        return data
+                    return self._frame_requests(data, pos, 0, True, [])
+                self._swallowing = record
+                if framer.state == _HEAD:
+                    self._swallowing = None
+                    self._flush_canned()
+                    return self._frame_requests(data, pos, pos, False, [])
+                return self._frame_requests(data, pos, None, False, [])
+        elif state == _DEAD and not self._held:
             return data
-        pieces: list[bytes] = []
-        pos, size = 0, len(data)
-        # Start of the run of bytes being forwarded; None while dropping or holding.
-        run: int | None = 0 if self._swallowing is None and not self._held else None
-        plain = run == 0
+        run = 0 if self._swallowing is None and not self._held else None
+        return self._frame_requests(data, 0, run, run == 0, [])
+
+    def _frame_requests(self, data: bytes, pos: int, run: int | None, plain: bool, pieces: list[bytes]) -> bytes:
+        """The general case: any number of (partial) requests in ``data`` from ``pos``.
+
+        ``run`` is where the bytes being forwarded started (None while dropping or holding);
+        ``plain`` means nothing was cut out so far, so ``data`` itself can be returned.
+        """
+        framer = self.requests
+        size = len(data)
         while pos < size and framer.state != _DEAD:
             if framer.state != _HEAD:
                 pos, complete = framer.skip_body(data, pos)
@@ -285,34 +318,36 @@ class ConnectionObserver:
 
     def _request_head(self, head: bytes) -> Observation | None:
         line_end = head.find(b"\r\n")
-        request_line = head if line_end < 0 else head[:line_end]
-        parts = request_line.split(b" ")
+        parts = (head if line_end < 0 else head[:line_end]).split(b" ")
         if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
             return None
         method = parts[0].decode("latin-1")
-        target = parts[1].decode("latin-1")
         lower = head.lower()
-        key = _header(head, lower, b"idempotency-key")
-        record = self.log.new(self.connection.id, method, _path(target),
+        key = _header(head, lower, b"\nidempotency-key:") if b"\nidempotency-key:" in lower else None
+        record = self.log.new(self.connection.id, method, _path(parts[1].decode("latin-1")),
                               key.decode("latin-1") if key is not None else None)
         self.pending.append(record)
-        transfer = _header(head, lower, b"transfer-encoding")
-        length = _header(head, lower, b"content-length")
-        try:
-            size = int(length) if length is not None else 0
-        except ValueError:
-            return None
-        self.requests.body_after_head(transfer is not None and transfer.lower().endswith(b"chunked"), size)
-        if method == "CONNECT" or _header(head, lower, b"upgrade") is not None:
+        framer = self.requests
+        if b"\ntransfer-encoding:" in lower and _header(head, lower, b"\ntransfer-encoding:").lower().endswith(
+                b"chunked"):
+            framer.state = _CHUNK_SIZE
+        elif b"\ncontent-length:" in lower:
+            try:
+                length = int(_header(head, lower, b"\ncontent-length:"))
+            except ValueError:
+                return None
+            if length:
+                framer.state, framer.remaining = _LENGTH, length
+        if method == "CONNECT" or b"\nupgrade:" in lower:
             # The connection becomes something else after this request: stop framing requests.
-            self.requests.state = _DEAD
-        failure = self._pick_http_error()
-        if failure is not None:
-            connection_header = _header(head, lower, b"connection")
-            keep_alive = not (connection_header is not None and b"close" in connection_header.lower())
-            record.reached_provider = False
-            record.status = int(failure["status"])
-            record.canned = response_bytes(failure, keep_alive)
+            framer.state = _DEAD
+        if self.connection.upstream.chain or self.connection.downstream.chain:
+            failure = self._pick_http_error()
+            if failure is not None:
+                connection_header = _header(head, lower, b"\nconnection:")
+                record.reached_provider = False
+                record.status = int(failure["status"])
+                record.canned = response_bytes(failure, keep_alive=b"close" not in connection_header.lower())
         return record
 
     def _pick_http_error(self) -> dict[str, Any] | None:
@@ -327,14 +362,51 @@ class ConnectionObserver:
 
     # ---- downstream: the provider's responses --------------------------------------------------
 
-    def on_response_bytes(self, data: bytes) -> None:
+    def on_response_bytes(self, data: bytes) -> list[bytes] | None:
+        """Frame the provider's responses in ``data``.
+
+        Returns None when ``data`` is to be forwarded as is, or the pieces to forward instead:
+        ``data`` with canned (http_error) responses spliced in after the responses they follow.
+        """
+        if self.responses.state == _DEAD:
+            return None
+        self._reading = True
+        try:
+            self._frame_responses(data)
+        finally:
+            self._reading = False
+        splices, self._splices = self._splices, []
+        if not splices:
+            return None
+        pieces, last = [], 0
+        for at, canned in splices:
+            pieces += [data[last:at], canned]
+            last = at
+        pieces.append(data[last:])
+        return [piece for piece in pieces if piece]
+
+    def _frame_responses(self, data: bytes) -> None:
         framer = self.responses
-        if framer.state == _DEAD:
-            return
         pos, size = 0, len(data)
+        if framer.state == _HEAD and not framer.buffer:
+            # Fast path: one complete response with its Content-Length body (the usual case).
+            end = data.find(b"\r\n\r\n")
+            if end >= 0:
+                self._read_pos = pos = end + 4
+                if not self._response_head(data[:end]):
+                    self._give_up_responses()
+                    return
+                if framer.state == _LENGTH and framer.remaining == size - pos:
+                    framer.state = _HEAD
+                    self._read_pos = size
+                    self._response_done()
+                    return
+                if framer.state == _HEAD and self._response_for is not None:
+                    self._response_done()
         while pos < size:
             if framer.state == _HEAD:
                 head, pos = framer.head(data, pos)
+                self._read_pos = pos
                 if head is None:
                     if framer.state == _DEAD:
                         self._give_up_responses()
@@ -346,6 +418,7 @@ class ConnectionObserver:
                     self._response_done()
                 continue
             pos, complete = framer.skip_body(data, pos)
+            self._read_pos = pos
             if framer.state == _DEAD:
                 self._give_up_responses()
                 return
@@ -359,32 +432,32 @@ class ConnectionObserver:
             status = int(head[9:12])
         except ValueError:
             return False
-        record = self._next_provider_request()
         if 100 <= status < 200 and status != 101:
             return True  # interim response; the final one follows
+        record = self._next_provider_request()
         self._response_for = record
         if record is not None:
             record.status = status
-        lower = head.lower()
+        framer = self.responses
         if status == 101:
             self._response_done()
-            self.responses.state = _DEAD
+            framer.state = _DEAD
             return True
         if (record is not None and record.method == "HEAD") or status in (204, 304):
-            self.responses.body_after_head(False, 0)
             return True
-        transfer = _header(head, lower, b"transfer-encoding")
-        if transfer is not None and transfer.lower().endswith(b"chunked"):
-            self.responses.body_after_head(True, None)
-            return True
-        length = _header(head, lower, b"content-length")
-        if length is None:
-            self.responses.body_after_head(False, None, until_close=True)
-            return True
-        try:
-            self.responses.body_after_head(False, int(length))
-        except ValueError:
-            return False
+        lower = head.lower()
+        if b"\ntransfer-encoding:" in lower and _header(head, lower, b"\ntransfer-encoding:").lower().endswith(
+                b"chunked"):
+            framer.state = _CHUNK_SIZE
+        elif b"\ncontent-length:" in lower:
+            try:
+                length = int(_header(head, lower, b"\ncontent-length:"))
+            except ValueError:
+                return False
+            if length:
+                framer.state, framer.remaining = _LENGTH, length
+        else:
+            framer.state = _UNTIL_CLOSE
         return True
 
     def _next_provider_request(self) -> Observation | None:
@@ -434,7 +507,10 @@ class ConnectionObserver:
         record.complete = True
         if record.canned is not None:
             canned, record.canned = record.canned, None
-            self.connection.downstream.push(canned)
+            if self._reading:  # goes out right after the response that was just read
+                self._splices.append((self._read_pos, canned))
+            else:
+                self.connection.downstream.push(canned)
 
     def connection_closed(self) -> None:
         """Requests still waiting end without a status (reset, timeout, closed)."""
