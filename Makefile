@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PACT_DO_NOT_TRACK := true
 
-.PHONY: verify test contracts load pacts clean help
+.PHONY: verify test contracts chaos load pacts clean help
 .DEFAULT_GOAL := help
 
 help:  ## List the targets
@@ -27,6 +27,9 @@ pacts: $(STAMP)  ## Run the example's consumer contract tests; they write contra
 
 contracts: $(STAMP) pacts  ## Verify the example's pacts against its providers
 	$(BIN)/interlock contracts
+
+chaos: $(STAMP)  ## Run the example's chaos experiments through the fault proxy
+	$(BIN)/interlock chaos
 
 load: $(STAMP)  ## Run the example's load profiles (load/*.yaml) against their SLOs
 	$(BIN)/interlock load

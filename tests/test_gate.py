@@ -57,6 +57,7 @@ def test_example_gate_passes_and_writes_every_report(tmp_path: Path) -> None:
     contract_cases = [c for c in cases if c.get("classname", "").endswith(".contracts")]
     assert len(contract_cases) == interaction_count(PACTS / "checkout-payments.json",
                                                     PACTS / "checkout-inventory.json")
+    assert any(c.get("classname", "").endswith(".chaos") for c in cases)
     assert any(c.get("classname", "").endswith(".load") for c in cases)
     assert all(c.find("failure") is None and c.find("error") is None for c in cases)
     assert "# interlock: ✅ passed" in (run_dir / "summary.md").read_text()

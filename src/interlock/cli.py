@@ -16,9 +16,11 @@ import click
 
 from interlock import __version__
 from interlock import pipeline
+from interlock.chaos.cli import chaos_command
 from interlock.core.console import Output
 from interlock.core.reports import SUMMARY_FILE
 from interlock.errors import ExitCode, InterlockError
+from interlock.load.cli import load_command
 
 EPILOG = """\b
 Exit codes:
@@ -69,8 +71,8 @@ def verify(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool 
            stages: str, profile: str) -> int:
     """Run the gate: start the services, run every stage for every integration, write reports.
 
-    Reports go to REPORT_DIR/<run-id>/ (verdict.json, junit.xml, summary.md, service logs and each
-    stage's raw artefacts), and REPORT_DIR/latest points at the newest run.
+    Reports go to REPORT_DIR/<run-id>/ (verdict.json, junit.xml, summary.md, report.html,
+    service logs and each stage's raw artefacts), and REPORT_DIR/latest points at the newest run.
     """
     return _run(pipeline.RunOptions(manifest, [stages], only, profile, report_dir), plain)
 
@@ -85,6 +87,11 @@ def contracts(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bo
     finding naming the pact, the interaction, the provider state and the mismatch.
     """
     return _run(pipeline.RunOptions(manifest, ["contracts"], only, "ci", report_dir), plain)
+
+
+from interlock.proxy.cli import proxy as _proxy_commands  # noqa: E402 - the proxy's own command group
+
+cli.add_command(_proxy_commands)
 
 
 def _run(options: pipeline.RunOptions, plain: bool | None) -> int:
@@ -106,9 +113,8 @@ def _append_step_summary(summary: Path) -> None:
             handle.write(summary.read_text(encoding="utf-8"))
 
 
-from interlock.load.cli import load  # noqa: E402 - the command needs _common_options and _run above
-
-cli.add_command(load)
+cli.add_command(chaos_command(_common_options, _run, EPILOG))
+cli.add_command(load_command(_common_options, _run, EPILOG))
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

@@ -97,7 +97,7 @@ class LoadStage:
                         cwd=ctx.manifest.base_dir)
         window, cursor = None, 0
         if profile.under_fault is not None:
-            if getattr(ctx, "fault_proxy", None) is None:
+            if ctx.fault_proxy is None:
                 result.error = "under_fault needs the run's fault proxy, and this run has none"
                 return result
             fault_name = under_fault.fault_integration(profile, integration)
