@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
+from tests.chaos.manifests import example_manifest
 from tests.helpers import REPO, interlock, processes_of_run
 
 pytestmark = pytest.mark.slow
@@ -175,3 +177,53 @@ def test_a_bad_profile_is_one_line_and_exit_2(tmp_path: Path, profile: str, mess
     assert result.returncode == 2, result.stdout + result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], result.stderr
+
+
+#: checkout tuned into a retry storm: short attempts, many of them, no backoff, a breaker that never opens.
+RETRY_STORM = {"CHECKOUT_ATTEMPT_TIMEOUT_S": "0.2", "CHECKOUT_BUDGET_S": "3", "CHECKOUT_MAX_ATTEMPTS": "8",
+               "CHECKOUT_BACKOFF_BASE_S": "0.001", "CHECKOUT_BACKOFF_CAP_S": "0.001",
+               "CHECKOUT_BREAKER_FAIL_MAX": "1000000"}
+
+
+def test_load_under_a_latency_fault_shows_the_provider_side_amplification(tmp_path: Path) -> None:
+    manifest = example_manifest(tmp_path, env=RETRY_STORM)
+    profile = tmp_path / "checkout-under-fault.yaml"
+    profile.write_text(f"""\
+target: checkout
+locustfile: {REPO / "load" / "checkout.py"}
+shape: {{type: ramp, users: 4, spawn_rate: 10, duration: 12s}}
+states: [{{service: inventory, state: "a SKU has stock", params: {{sku: SKU-1, available: 1000000}}}}]
+slo:
+  run: ["p(95) < 5s"]
+  phases:
+    during-fault: ["amplification <= 2"]
+under_fault: {{fault: slow-provider, at: 4s, duration: 4s}}
+baseline: false
+""")
+    data = yaml.safe_load(manifest.read_text())
+    for integration in data["integrations"]:
+        integration.pop("load", None)
+        if integration["name"] == "checkout-payments":
+            integration["load"] = str(profile)
+    manifest.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    result = run_load(manifest, tmp_path, "--only", "checkout-payments")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "fault 'slow-provider' applied at" in result.stdout and "rolled back at" in result.stdout
+    out = load_dir(tmp_path, "checkout-payments")
+    summary = json.loads((out / "load-summary.json").read_text())
+    windows = {row["scope"].split(" ")[0]: row for row in summary["under_fault"]}
+    assert set(windows) == {"before-fault", "during-fault", "after-fault"}
+    before, during = windows["before-fault"]["amplification"], windows["during-fault"]["amplification"]
+    # Healthy: one provider request per load request; the retry storm multiplies it under the fault.
+    assert 0.7 <= before <= 1.3, windows
+    assert during > 2 * before and during > 2, windows
+    assert windows["during-fault"]["p(95)"] > windows["before-fault"]["p(95)"]
+    checks = {c["name"]: c for c in verdict(tmp_path)["integrations"][0]["stages"][0]["checks"]}
+    amplification = checks["SLO phase during-fault: amplification <= 2"]
+    assert amplification["status"] == "failed"
+    assert amplification["findings"][0]["title"].startswith("SLO failed: phase during-fault: amplification = ")
+    assert checks["SLO run: p(95) < 5s"]["status"] == "passed"
+    markdown = (out / "load-summary.md").read_text()
+    assert "## Before, during and after the fault" in markdown and "Fault 'slow-provider' applied at" in markdown
+    assert (out / "load-over-time.png").is_file()

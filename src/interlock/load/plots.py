@@ -32,12 +32,18 @@ _P95 = "#f0b429"
 _P99 = "#d64545"
 _ERR = "#d64545"
 _FAULT = "#ef8e58"
+_PROVIDER = "#7c5cbf"
 _PHASE_SHADES = ("#f5f7fa", "#ffffff")
 
 
 def plot_run(timeline: Timeline, phases: Sequence[Phase], path: Path, *, title: str,
-             faults: Sequence[tuple[str, float, float]] = (), slo: Sequence[Threshold] = ()) -> Path:
-    """Draw the run into ``path`` (PNG) and return it."""
+             faults: Sequence[tuple[str, float, float]] = (), slo: Sequence[Threshold] = (),
+             provider_rps: Sequence[tuple[float, int]] = ()) -> Path:
+    """Draw the run into ``path`` (PNG) and return it.
+
+    ``provider_rps`` (run-relative second, requests that reached the provider) is drawn next to the
+    load's own requests/s when the fault proxy observed the provider, so a retry storm shows.
+    """
     seconds = timeline.per_second()
     xs = [t + 0.5 for t, _ in seconds]
     rps = [b.count for _, b in seconds]
@@ -47,8 +53,8 @@ def plot_run(timeline: Timeline, phases: Sequence[Phase], path: Path, *, title: 
     p99 = [histogram_percentile(b.histogram, 99) for _, b in seconds]
     errors = [100.0 * b.failures / b.count if b.count else 0.0 for _, b in seconds]
     origin = timeline.started or 0.0
-    user_x = [t - origin for t, _, _ in timeline.users]
-    user_y = [u for _, u, _ in timeline.users]
+    user_x = [0.0, *(t - origin for t, _, _ in timeline.users)]
+    user_y = [0, *(u for _, u, _ in timeline.users)]
     end = max([timeline.duration, *(p.end for p in phases if p.start < timeline.duration)] or [1.0])
     end = min(end, max(timeline.duration, 1.0))
 
@@ -60,15 +66,19 @@ def plot_run(timeline: Timeline, phases: Sequence[Phase], path: Path, *, title: 
         for ax in axes:
             _frame(ax, phases, faults, end)
 
-        users_ax.step(user_x, user_y, where="post", color=_USERS, linewidth=1.8)
-        users_ax.fill_between(user_x, user_y, step="post", color=_USERS, alpha=0.08)
+        # Sampled once a second: drawn as a line between samples rather than steps at the sample times.
+        users_ax.plot(user_x, user_y, color=_USERS, linewidth=1.8)
+        users_ax.fill_between(user_x, user_y, color=_USERS, alpha=0.08)
         users_ax.set_ylabel("users")
 
         rps_ax.plot(xs, rps, color=_RPS, linewidth=1.6, label="requests/s")
+        if provider_rps:
+            rps_ax.plot([t + 0.5 for t, _ in provider_rps], [n for _, n in provider_rps], color=_PROVIDER,
+                        linewidth=1.4, linestyle="--", label="reached the provider/s")
         if any(failures):
             rps_ax.plot(xs, failures, color=_ERR, linewidth=1.2, label="failures/s")
         rps_ax.set_ylabel("requests/s")
-        rps_ax.legend(loc="upper left", frameon=False, ncols=2)
+        rps_ax.legend(loc="upper left", frameon=False, ncols=3)
 
         latency_ax.plot(xs, p99, color=_P99, linewidth=1.0, alpha=0.7, linestyle="--", label="p99")
         latency_ax.plot(xs, p95, color=_P95, linewidth=1.8, label="p95")

@@ -123,11 +123,13 @@ class LoadStage:
         fault_rows: list[tuple[str, dict[str, float]]] = []
         fault_phases: list[Phase] = []
         extra: dict[str, dict[str, float]] = {}
+        provider_rps: list[tuple[float, int]] = []
         if window is not None:
             if window.problems:
                 result.error = "; ".join(window.problems)
             observations, _ = ctx.fault_proxy.observations(under_fault.fault_integration(profile, integration), cursor)
             fault_phases = window.phases(timeline)
+            provider_rps = under_fault.provider_per_second(timeline, observations)
             extra = {p.name: under_fault.amplification(timeline, observations, p) for p in fault_phases}
             fault_rows = [(f"{p.name} ({p.start:.3g}-{p.end:.3g}s)", {**timeline.metrics(p.start, p.end), **extra[p.name]})
                           for p in fault_phases]
@@ -152,12 +154,14 @@ class LoadStage:
 
         faults = [(window.fault.name, p.start, p.end) for p in fault_phases[1:2]] if window else []
         plot = plots.plot_run(timeline, phases, out_dir / PLOT_FILE, slo=profile.slo.run, faults=faults,
+                              provider_rps=provider_rps,
                               title=f"{integration.name} · {profile.name} ({profile.shape.type},"
                                     f" {profile.shape.users} users)")
         plots.embed_in_html(job.files().html, plot, "interlock: load over time")
         run_summary = summary.RunSummary(title=f"Load: {integration.name} · {profile.name}",
                                          scopes=summary.scopes_of(timeline, phases), outcomes=outcomes, notes=notes,
                                          fault_rows=fault_rows,
+                                         fault_note=under_fault.window_note(window, timeline) if window else "",
                                          extra={"fault": under_fault.describe_window(window, timeline)} if window else {})
         written = summary.write(run_summary, out_dir, [plot.name])
         result.artefacts += [str(p.relative_to(ctx.run_dir)) for p in [plot, *written, *outcome.artefacts]]

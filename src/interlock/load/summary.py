@@ -33,6 +33,7 @@ class RunSummary:
     outcomes: list[SloOutcome]
     notes: list[str] = field(default_factory=list)
     fault_rows: list[tuple[str, dict[str, float]]] = field(default_factory=list)
+    fault_note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -77,10 +78,12 @@ def render_markdown(summary: RunSummary, images: Sequence[str]) -> str:
         lines.append("")
     lines += ["## Figures", "", table(summary.scopes), ""]
     if summary.fault_rows:
-        lines += ["## Before, during and after the fault", "", table(summary.fault_rows, FAULT_COLUMNS), ""]
-        for key, value in summary.extra.get("fault", {}).items():
-            lines.append(f"- {key}: {value}")
-        lines.append("")
+        lines += ["## Before, during and after the fault", ""]
+        if summary.fault_note:
+            lines += [summary.fault_note, ""]
+        lines += [table(summary.fault_rows, FAULT_COLUMNS), "",
+                  "*amplification*: requests that reached the provider (as the fault proxy saw them) per request"
+                  " the load sent.", ""]
     for image in images:
         lines += [f"![load over time]({image})", ""]
     return "\n".join(lines)

@@ -128,10 +128,34 @@ def amplification(timeline: Timeline, observations: list[Any], phase: Phase) -> 
     return values
 
 
+def provider_per_second(timeline: Timeline, observations: list[Any]) -> list[tuple[float, int]]:
+    """Requests that reached the provider, per run-relative second, for the plot."""
+    origin = timeline.started or 0.0
+    counts: dict[int, int] = {}
+    for o in observations:
+        if o.reached_provider and o.started >= origin:
+            second = int(o.started - origin)
+            counts[second] = counts.get(second, 0) + 1
+    last = int(timeline.duration)
+    return [(float(s), counts.get(s, 0)) for s in range(0, last + 1)] if counts else []
+
+
 def describe_window(window: FaultWindow, timeline: Timeline) -> dict[str, Any]:
+    """What the JSON summary records about the fault window."""
     origin = timeline.started or 0.0
     return {"fault": window.fault.name,
             "applied_at_s": round(window.applied_at - origin, 2) if window.applied_at else None,
             "rolled_back_at_s": round(window.removed_at - origin, 2) if window.removed_at else None,
             "problems": window.problems}
+
+
+def window_note(window: FaultWindow, timeline: Timeline) -> str:
+    """One sentence for the Markdown summary."""
+    facts = describe_window(window, timeline)
+    if facts["applied_at_s"] is None:
+        return f"Fault '{window.fault.name}' was never applied."
+    text = f"Fault '{window.fault.name}' applied at {facts['applied_at_s']:g}s"
+    if facts["rolled_back_at_s"] is not None:
+        text += f", rolled back at {facts['rolled_back_at_s']:g}s"
+    return text + "".join(f"; {problem}" for problem in window.problems) + "."
 
