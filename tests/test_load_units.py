@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from dataclasses import dataclass
 import sys
 from pathlib import Path
 
@@ -14,9 +15,20 @@ from interlock.contracts.pactfile import load_pact
 from interlock.core.yamlfile import parse_yaml
 from interlock.core.thresholds import parse_threshold
 from interlock.errors import ConfigError
-from interlock.load import baseline, generate, plots, schedule, slo
+from interlock.core.manifest import load_manifest
+from interlock.load import baseline, generate, plots, schedule, slo, under_fault
 from interlock.load.metrics import Bucket, Timeline, TimelineReader, histogram_percentile, metrics_of
-from interlock.load.profile import LOAD_METRIC_KINDS, Baseline, ShapeSpec, Slo, _parse_slo, load_profile, parse_duration
+from interlock.load.profile import (
+    LOAD_METRIC_KINDS,
+    Baseline,
+    ShapeSpec,
+    Slo,
+    UnderFault,
+    _parse_slo,
+    load_profile,
+    parse_duration,
+)
+from interlock.load.stage import check_profile
 from tests.helpers import REPO
 
 PACTS = REPO / "contracts" / "pacts"
@@ -257,3 +269,54 @@ def test_interlock_never_imports_locust_or_gevent() -> None:
             "print([m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent')])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert out.stdout.strip() == "[]"
+
+
+# -- under a fault ----------------------------------------------------------------------------------
+
+@dataclass
+class _Seen:
+    started: float
+    reached_provider: bool = True
+
+
+def test_amplification_per_fault_window() -> None:
+    timeline = timeline_of([(10, 0, 20)] * 9)
+    window = under_fault.FaultWindow(UnderFault(fault="slow", at=3, duration=3), fault=None, target=None,
+                                     applied_at=1003.0, removed_at=1006.0)
+    phases = window.phases(timeline)
+    assert [(p.name, p.start, p.end) for p in phases] == [("before-fault", 0, 3), ("during-fault", 3, 6),
+                                                          ("after-fault", 6, 9)]
+    seen = ([_Seen(1000.5 + i / 12) for i in range(30)] + [_Seen(1003.5 + i / 100) for i in range(90)]
+            + [_Seen(1004.0, reached_provider=False)] * 50 + [_Seen(1007.0 + i / 10) for i in range(20)])
+    values = [under_fault.amplification(timeline, seen, p) for p in phases]
+    assert [v["amplification"] for v in values] == [1.0, 3.0, 20 / 30]
+    assert values[1]["provider_rps"] == 30.0
+
+
+def test_under_fault_profile_errors(tmp_path: Path) -> None:
+    chaos_file = tmp_path / "chaos.yaml"
+    chaos_file.write_text("integration: a-b\nprobe: {method: GET, path: /}\nfaults:\n"
+                          "  - {name: slow-provider, toxics: [{type: latency, attributes: {latency: 100}}]}\n")
+    (tmp_path / "interlock.yaml").write_text(
+        "version: 1\nservices:\n  a: {base_url: 'http://127.0.0.1:9'}\n  b: {base_url: 'http://127.0.0.1:8'}\n"
+        f"integrations:\n  - {{name: a-b, consumer: a, provider: b, chaos: {chaos_file}}}\n"
+        "  - {name: b-a, consumer: b, provider: a}\n")
+    manifest = load_manifest(tmp_path / "interlock.yaml")
+    locustfile = tmp_path / "lf.py"
+    locustfile.write_text("")
+
+    def check(text: str, integration: str = "a-b") -> None:
+        profile = load_profile(write(tmp_path, f"target: a\nlocustfile: {locustfile}\n"
+                                               f"shape: {{type: ramp, users: 1, duration: 30s}}\n{text}"))
+        check_profile(manifest, manifest.integration(integration), profile)
+
+    check("under_fault: {fault: slow-provider, at: 5s, duration: 5s}\n"
+          "slo: {phases: {during-fault: ['amplification <= 3']}}\n")
+    with pytest.raises(ConfigError, match=r"profile.yaml:4: no fault 'slow-providr' .*did you mean 'slow-provider'"):
+        check("under_fault: {fault: slow-providr, at: 5s, duration: 5s}\n")
+    with pytest.raises(ConfigError, match="integration 'b-a' has no 'chaos:' file"):
+        check("under_fault: slow-provider\n", integration="b-a")
+    with pytest.raises(ConfigError, match="amplification is measured around a fault only"):
+        check("slo: ['amplification <= 3']\n")
+    with pytest.raises(ConfigError, match="no phase 'during-fault' in a ramp shape"):
+        check("slo: {phases: {during-fault: ['rps > 1']}}\n")
