@@ -24,7 +24,7 @@ class Answer(asyncio.Protocol):
         # Requests have no body here: one response per complete header block.
         count = self.buffer.count(b"\r\n\r\n")
         if count:
-            self.buffer = self.buffer[self.buffer.rfind(b"\r\n\r\n") + 4:]
+            self.buffer = self.buffer[self.buffer.rfind(b"\r\n\r\n") + 4 :]
             self.transport.write(RESPONSE * count)  # type: ignore[attr-defined]
 
 

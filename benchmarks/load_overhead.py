@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-LOCUSTFILE = '''
+LOCUSTFILE = """
 from locust import FastHttpUser, constant, task
 
 
@@ -41,7 +41,7 @@ class Hammer(FastHttpUser):
     @task
     def hit(self):
         self.client.get("/ping")
-'''
+"""
 
 
 def free_port() -> int:
@@ -90,11 +90,34 @@ def locust_cpu_seconds(process: subprocess.Popen[str], marker: str) -> float:
 
 def plain(work: Path, url: str, users: int, seconds: int, index: int) -> tuple[float, float]:
     prefix = work / f"plain-{index}"
-    process = subprocess.Popen([sys.executable, "-m", "locust", "-f", str(work / "bench_locustfile.py"),
-                                "--headless", "-H", url, "-u", str(users), "-r", str(users), "-t", f"{seconds}s",
-                                "--csv", str(prefix), "--only-summary", "--exit-code-on-error", "0",
-                                "--loglevel", "WARNING"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "locust",
+            "-f",
+            str(work / "bench_locustfile.py"),
+            "--headless",
+            "-H",
+            url,
+            "-u",
+            str(users),
+            "-r",
+            str(users),
+            "-t",
+            f"{seconds}s",
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--exit-code-on-error",
+            "0",
+            "--loglevel",
+            "WARNING",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     cpu = locust_cpu_seconds(process, str(prefix))
     if process.returncode != 0:
         raise RuntimeError(f"plain locust failed ({process.returncode})")
@@ -104,9 +127,23 @@ def plain(work: Path, url: str, users: int, seconds: int, index: int) -> tuple[f
 
 def through_interlock(work: Path, manifest: Path, seconds: int, index: int) -> tuple[float, float]:
     reports = work / f"reports-{index}"
-    process = subprocess.Popen([sys.executable, "-m", "interlock", "load", "--plain", "--manifest", str(manifest),
-                                "--report-dir", str(reports)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, env={**os.environ, "INTERLOCK_LOAD_HISTORY": str(work / "history")})
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "interlock",
+            "load",
+            "--plain",
+            "--manifest",
+            str(manifest),
+            "--report-dir",
+            str(reports),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "INTERLOCK_LOAD_HISTORY": str(work / "history")},
+    )
     cpu = locust_cpu_seconds(process, str(reports))
     output = process.stdout.read() if process.stdout else ""
     if process.returncode != 0:
@@ -116,7 +153,9 @@ def through_interlock(work: Path, manifest: Path, seconds: int, index: int) -> t
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=10)
@@ -133,12 +172,17 @@ def main() -> None:
             (work / "load" / "fast.yaml").write_text(
                 f"target: fast\nlocustfile: bench_locustfile.py\nbaseline: false\n"
                 f"shape: {{type: ramp, users: {args.users}, spawn_rate: {args.users}, duration: {args.seconds}s}}\n"
-                f"slo: ['error_rate < 1%']\n", encoding="utf-8")
+                f"slo: ['error_rate < 1%']\n",
+                encoding="utf-8",
+            )
             manifest = work / "interlock.yaml"
-            manifest.write_text(f"version: 1\nservices:\n  fast:\n    base_url: {url}\n    health: /ping\n"
-                                f"  bench:\n    base_url: {url}\n    health: /ping\n"
-                                "integrations:\n  - {name: bench-fast, consumer: bench, provider: fast,"
-                                " load: load/fast.yaml}\n", encoding="utf-8")
+            manifest.write_text(
+                f"version: 1\nservices:\n  fast:\n    base_url: {url}\n    health: /ping\n"
+                f"  bench:\n    base_url: {url}\n    health: /ping\n"
+                "integrations:\n  - {name: bench-fast, consumer: bench, provider: fast,"
+                " load: load/fast.yaml}\n",
+                encoding="utf-8",
+            )
             plain_rps, interlock_rps, plain_eff, interlock_eff = [], [], [], []
             for index in range(args.rounds):
                 rps, eff = plain(work, url, args.users, args.seconds, index)
@@ -147,9 +191,11 @@ def main() -> None:
                 rps, eff = through_interlock(work, manifest, args.seconds, index)
                 interlock_rps.append(rps)
                 interlock_eff.append(eff)
-                print(f"round {index + 1}: plain locust {plain_rps[-1]:6.0f} req/s ({plain_eff[-1]:5.0f} req/CPU-s)"
-                      f"   interlock {interlock_rps[-1]:6.0f} req/s ({interlock_eff[-1]:5.0f} req/CPU-s)",
-                      flush=True)
+                print(
+                    f"round {index + 1}: plain locust {plain_rps[-1]:6.0f} req/s ({plain_eff[-1]:5.0f} req/CPU-s)"
+                    f"   interlock {interlock_rps[-1]:6.0f} req/s ({interlock_eff[-1]:5.0f} req/CPU-s)",
+                    flush=True,
+                )
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -158,10 +204,16 @@ def main() -> None:
     paired = statistics.median(i / p for i, p in zip(interlock_rps, plain_rps, strict=True))
     eff_ratio = statistics.median(interlock_eff) / statistics.median(plain_eff)
     print(f"\n{args.users} users, {args.seconds}s per run, {args.rounds} interleaved rounds (medians):")
-    print(f"  plain locust --headless : {plain_median:8.0f} req/s  {statistics.median(plain_eff):6.0f} req/CPU-s")
-    print(f"  interlock load          : {interlock_median:8.0f} req/s  {statistics.median(interlock_eff):6.0f} req/CPU-s")
-    print(f"  interlock / plain       : {ratio:.3f} (median of paired rounds {paired:.3f};"
-          f" per Locust CPU-second {eff_ratio:.3f})  -> {'within' if min(ratio, eff_ratio) >= 0.95 else 'NOT within'} 5%")
+    print(
+        f"  plain locust --headless : {plain_median:8.0f} req/s  {statistics.median(plain_eff):6.0f} req/CPU-s"
+    )
+    print(
+        f"  interlock load          : {interlock_median:8.0f} req/s  {statistics.median(interlock_eff):6.0f} req/CPU-s"
+    )
+    print(
+        f"  interlock / plain       : {ratio:.3f} (median of paired rounds {paired:.3f};"
+        f" per Locust CPU-second {eff_ratio:.3f})  -> {'within' if min(ratio, eff_ratio) >= 0.95 else 'NOT within'} 5%"
+    )
 
 
 if __name__ == "__main__":

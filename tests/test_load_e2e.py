@@ -28,7 +28,8 @@ def project(tmp_path: Path, profile: str, *, env: dict[str, str] | None = None) 
     (tmp_path / "load" / "items.yaml").write_text(profile, encoding="utf-8")
     env_lines = "".join(f'      {k}: "{v}"\n' for k, v in (env or {"SLOW_BASE_MS": "5"}).items())
     manifest = tmp_path / "interlock.yaml"
-    manifest.write_text(f"""version: 1
+    manifest.write_text(
+        f"""version: 1
 services:
   items:
     run: {SLOW}
@@ -40,18 +41,33 @@ integrations:
     consumer: client
     provider: items
     load: load/items.yaml
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return manifest
 
 
 def items_profile(shape: str, slo: str, extra: str = "") -> str:
-    return (f"target: items\nlocustfile: {FIXTURES / 'load' / 'items_locustfile.py'}\n"
-            f"shape: {shape}\nslo: {slo}\n{extra}")
+    return (
+        f"target: items\nlocustfile: {FIXTURES / 'load' / 'items_locustfile.py'}\n"
+        f"shape: {shape}\nslo: {slo}\n{extra}"
+    )
 
 
-def run_load(manifest: Path, tmp_path: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return interlock("load", "--plain", "--manifest", str(manifest), "--report-dir", str(tmp_path / "reports"),
-                     *args, timeout=timeout, env={"INTERLOCK_LOAD_HISTORY": str(tmp_path / "history")})
+def run_load(
+    manifest: Path, tmp_path: Path, *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return interlock(
+        "load",
+        "--plain",
+        "--manifest",
+        str(manifest),
+        "--report-dir",
+        str(tmp_path / "reports"),
+        *args,
+        timeout=timeout,
+        env={"INTERLOCK_LOAD_HISTORY": str(tmp_path / "history")},
+    )
 
 
 def verdict(tmp_path: Path) -> dict:
@@ -64,8 +80,14 @@ def load_dir(tmp_path: Path, integration: str = "client-items") -> Path:
 
 def test_example_passes_its_slos_and_writes_the_report(tmp_path: Path) -> None:
     """`interlock load` on the bundled example, at its own profiles (checkout spike + generated inventory mix)."""
-    result = interlock("load", "--plain", "--report-dir", str(tmp_path / "reports"), timeout=150,
-                       env={"INTERLOCK_LOAD_HISTORY": str(tmp_path / "history")})
+    result = interlock(
+        "load",
+        "--plain",
+        "--report-dir",
+        str(tmp_path / "reports"),
+        timeout=150,
+        env={"INTERLOCK_LOAD_HISTORY": str(tmp_path / "history")},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     data = verdict(tmp_path)
     for integration in data["integrations"]:
@@ -73,8 +95,13 @@ def test_example_passes_its_slos_and_writes_the_report(tmp_path: Path) -> None:
         assert stage["status"] == "passed", stage
         assert any(c["name"].startswith("SLO run: p(95)") for c in stage["checks"])
     checkout = load_dir(tmp_path, "checkout-payments")
-    for name in ("load-over-time.png", "load-summary.md", "locust-report.html", "locust_stats.csv",
-                 "locust_stats_history.csv"):
+    for name in (
+        "load-over-time.png",
+        "load-summary.md",
+        "locust-report.html",
+        "locust_stats.csv",
+        "locust_stats_history.csv",
+    ):
         assert (checkout / name).is_file(), name
     summary = (checkout / "load-summary.md").read_text()
     assert "all SLOs held" in summary and "phase spike" in summary and "endpoint POST /orders" in summary
@@ -84,8 +111,11 @@ def test_example_passes_its_slos_and_writes_the_report(tmp_path: Path) -> None:
 
 
 def test_provider_that_slows_under_concurrency_fails_the_p95_gate_and_aborts(tmp_path: Path) -> None:
-    profile = items_profile("{type: ramp, users: 20, spawn_rate: 40, duration: 20s}",
-                            '["p(95) < 100ms", "error_rate < 1%"]', "abort_on_fail: {window: 3s, grace: 1s}\n")
+    profile = items_profile(
+        "{type: ramp, users: 20, spawn_rate: 40, duration: 20s}",
+        '["p(95) < 100ms", "error_rate < 1%"]',
+        "abort_on_fail: {window: 3s, grace: 1s}\n",
+    )
     manifest = project(tmp_path, profile, env={"SLOW_BASE_MS": "5", "SLOW_PER_INFLIGHT_MS": "15"})
     started = time.monotonic()
     result = run_load(manifest, tmp_path)
@@ -108,8 +138,9 @@ def test_provider_that_slows_under_concurrency_fails_the_p95_gate_and_aborts(tmp
 
 
 def test_master_and_two_workers_on_loopback(tmp_path: Path) -> None:
-    profile = items_profile("{type: ramp, users: 4, spawn_rate: 20, duration: 4s}", '["error_rate < 1%"]',
-                            "baseline: false\n")
+    profile = items_profile(
+        "{type: ramp, users: 4, spawn_rate: 20, duration: 4s}", '["error_rate < 1%"]', "baseline: false\n"
+    )
     manifest = project(tmp_path, profile)
     result = run_load(manifest, tmp_path, "--workers", "2")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -125,8 +156,11 @@ def test_master_and_two_workers_on_loopback(tmp_path: Path) -> None:
 
 
 def test_baseline_flags_a_slower_second_run(tmp_path: Path) -> None:
-    profile = items_profile("{type: ramp, users: 2, spawn_rate: 10, duration: 3s}", '["error_rate < 1%"]',
-                            "baseline: {tolerance: 50%, gate: true}\n")
+    profile = items_profile(
+        "{type: ramp, users: 2, spawn_rate: 10, duration: 3s}",
+        '["error_rate < 1%"]',
+        "baseline: {tolerance: 50%, gate: true}\n",
+    )
     manifest = project(tmp_path, profile, env={"SLOW_BASE_MS": "5", "SLOW_PER_INFLIGHT_MS": "0"})
     first = run_load(manifest, tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
@@ -142,10 +176,24 @@ def test_baseline_flags_a_slower_second_run(tmp_path: Path) -> None:
 def test_interrupted_load_run_writes_its_report_and_leaves_no_process(tmp_path: Path) -> None:
     profile = items_profile("{type: ramp, users: 2, spawn_rate: 10, duration: 60s}", '["error_rate < 1%"]')
     manifest = project(tmp_path, profile)
-    process = subprocess.Popen([sys.executable, "-m", "interlock", "load", "--plain", "--manifest", str(manifest),
-                                "--report-dir", str(tmp_path / "reports")], cwd=REPO, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "INTERLOCK_LOAD_HISTORY": str(tmp_path / "history")})
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "interlock",
+            "load",
+            "--plain",
+            "--manifest",
+            str(manifest),
+            "--report-dir",
+            str(tmp_path / "reports"),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "INTERLOCK_LOAD_HISTORY": str(tmp_path / "history")},
+    )
     deadline = time.monotonic() + 60
     samples = None
     while time.monotonic() < deadline:
@@ -163,14 +211,28 @@ def test_interrupted_load_run_writes_its_report_and_leaves_no_process(tmp_path: 
     assert processes_of_run(data["run_id"]) == []
 
 
-@pytest.mark.parametrize(("profile", "message"), [
-    ("shape: {type: ramp, users: 2, duration: 5s}\nslo: ['p95 < 300ms']\n", "items.yaml:2: invalid threshold"),
-    ("shape: {type: wave, users: 2, duration: 5s}\n", "items.yaml:1: shape.type"),
-    ("shape: {type: ramp, users: 2, duration: 5s}\nlocustfile: nope.py\n", "items.yaml:2: locustfile not found"),
-    ("shape: {type: ramp, users: 2, duration: 5s}\nslo: {phases: {spike: ['rps > 1']}}\n",
-     "items.yaml:2: no phase 'spike' in a ramp shape"),
-    ("shape: {type: ramp, users: 2, duration: 5s}\nshapes: 1\n", "unknown key 'shapes' (did you mean 'shape'?)"),
-])
+@pytest.mark.parametrize(
+    ("profile", "message"),
+    [
+        (
+            "shape: {type: ramp, users: 2, duration: 5s}\nslo: ['p95 < 300ms']\n",
+            "items.yaml:2: invalid threshold",
+        ),
+        ("shape: {type: wave, users: 2, duration: 5s}\n", "items.yaml:1: shape.type"),
+        (
+            "shape: {type: ramp, users: 2, duration: 5s}\nlocustfile: nope.py\n",
+            "items.yaml:2: locustfile not found",
+        ),
+        (
+            "shape: {type: ramp, users: 2, duration: 5s}\nslo: {phases: {spike: ['rps > 1']}}\n",
+            "items.yaml:2: no phase 'spike' in a ramp shape",
+        ),
+        (
+            "shape: {type: ramp, users: 2, duration: 5s}\nshapes: 1\n",
+            "unknown key 'shapes' (did you mean 'shape'?)",
+        ),
+    ],
+)
 def test_a_bad_profile_is_one_line_and_exit_2(tmp_path: Path, profile: str, message: str) -> None:
     manifest = project(tmp_path, profile)
     result = run_load(manifest, tmp_path)
@@ -180,9 +242,14 @@ def test_a_bad_profile_is_one_line_and_exit_2(tmp_path: Path, profile: str, mess
 
 
 #: checkout tuned into a retry storm: short attempts, many of them, no backoff, a breaker that never opens.
-RETRY_STORM = {"CHECKOUT_ATTEMPT_TIMEOUT_S": "0.2", "CHECKOUT_BUDGET_S": "3", "CHECKOUT_MAX_ATTEMPTS": "8",
-               "CHECKOUT_BACKOFF_BASE_S": "0.001", "CHECKOUT_BACKOFF_CAP_S": "0.001",
-               "CHECKOUT_BREAKER_FAIL_MAX": "1000000"}
+RETRY_STORM = {
+    "CHECKOUT_ATTEMPT_TIMEOUT_S": "0.2",
+    "CHECKOUT_BUDGET_S": "3",
+    "CHECKOUT_MAX_ATTEMPTS": "8",
+    "CHECKOUT_BACKOFF_BASE_S": "0.001",
+    "CHECKOUT_BACKOFF_CAP_S": "0.001",
+    "CHECKOUT_BREAKER_FAIL_MAX": "1000000",
+}
 
 
 def test_load_under_a_latency_fault_shows_the_provider_side_amplification(tmp_path: Path) -> None:
@@ -222,8 +289,12 @@ baseline: false
     checks = {c["name"]: c for c in verdict(tmp_path)["integrations"][0]["stages"][0]["checks"]}
     amplification = checks["SLO phase during-fault: amplification <= 2"]
     assert amplification["status"] == "failed"
-    assert amplification["findings"][0]["title"].startswith("SLO failed: phase during-fault: amplification = ")
+    assert amplification["findings"][0]["title"].startswith(
+        "SLO failed: phase during-fault: amplification = "
+    )
     assert checks["SLO run: p(95) < 5s"]["status"] == "passed"
     markdown = (out / "load-summary.md").read_text()
-    assert "## Before, during and after the fault" in markdown and "Fault 'slow-provider' applied at" in markdown
+    assert (
+        "## Before, during and after the fault" in markdown and "Fault 'slow-provider' applied at" in markdown
+    )
     assert (out / "load-over-time.png").is_file()

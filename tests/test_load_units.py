@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import dataclass
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
 from interlock.contracts.pactfile import load_pact
-from interlock.core.yamlfile import parse_yaml
-from interlock.core.thresholds import parse_threshold
-from interlock.errors import ConfigError
 from interlock.core.manifest import load_manifest
+from interlock.core.thresholds import parse_threshold
+from interlock.core.yamlfile import parse_yaml
+from interlock.errors import ConfigError
 from interlock.load import baseline, generate, plots, schedule, slo, under_fault
 from interlock.load.metrics import Bucket, Timeline, TimelineReader, histogram_percentile, metrics_of
 from interlock.load.profile import (
@@ -42,8 +42,12 @@ def write(tmp_path: Path, text: str) -> Path:
 
 # -- profiles ---------------------------------------------------------------------------------------
 
+
 def test_profile_with_every_section(tmp_path: Path) -> None:
-    profile = load_profile(write(tmp_path, """
+    profile = load_profile(
+        write(
+            tmp_path,
+            """
 integration: checkout-payments
 target: checkout
 locustfile: load/checkout.py
@@ -55,7 +59,9 @@ slo:
 abort_on_fail: true
 under_fault: {fault: slow-provider, at: 40s, duration: 20s}
 baseline: {tolerance: 10%, error_rate_tolerance: 0.5%, gate: true}
-"""))
+""",
+        )
+    )
     assert profile.shape.duration == 120 and profile.shape.spike_duration == 0.5
     assert [str(t) for t in profile.slo.run] == ["p(95) < 300ms", "error_rate < 1%", "rps > 100"]
     assert profile.slo.endpoints["POST /orders"][0].value == 1000.0
@@ -66,27 +72,52 @@ baseline: {tolerance: 10%, error_rate_tolerance: 0.5%, gate: true}
 
 
 def test_short_forms(tmp_path: Path) -> None:
-    profile = load_profile(write(tmp_path, "shape: {type: ramp, users: 3, duration: 30}\nslo: ['rps > 1']\n"
-                                           "under_fault: slow-provider\nbaseline: false\n"))
+    profile = load_profile(
+        write(
+            tmp_path,
+            "shape: {type: ramp, users: 3, duration: 30}\nslo: ['rps > 1']\n"
+            "under_fault: slow-provider\nbaseline: false\n",
+        )
+    )
     assert profile.slo.run[0].metric == "rps" and profile.baseline is None
-    assert profile.under_fault is not None and (profile.under_fault.at, profile.under_fault.duration) == (10, 10)
+    assert profile.under_fault is not None and (profile.under_fault.at, profile.under_fault.duration) == (
+        10,
+        10,
+    )
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("shape: {type: ramp, users: 3, duration: 5s}\nslo:\n  - p(95) < 300\n  - p95 < 1s\n",
-     "profile.yaml:4: invalid threshold \"p95 < 1s\": write percentiles as 'p(95)'"),
-    ("shape: {type: ramp, users: 3, duration: 5s}\nslo: ['latency < 3ms']\n", "profile.yaml:2: invalid threshold"),
-    ("shape: {type: ramp, users: 0, duration: 5s}\n", "profile.yaml:1: shape.users"),
-    ("shape: {type: ramp, users: 3, duration: soon}\n", "expected a duration such as 30s"),
-    ("shape:\n  type: spike\n  users: 3\n  duration: 10s\n  spike_at: 8s\n  spike_duration: 5s\n",
-     "the spike (8s + 5s) must end within duration (10s)"),
-    ("shape: {type: ramp, users: 3, duration: 10s}\nunder_fault: {fault: x, at: 8s, duration: 5s}\n",
-     "under_fault window (8s + 5s) must end within the shape's duration (10s)"),
-    ("shape: {type: ramp, users: 3, duration: 5s}\nslo: {runs: []}\n", "unknown key 'runs' in slo (did you mean 'run'?)"),
-    ("shape: {type: ramp, users: 3, duration: 5s}\nabort_on_fail: {windw: 3s}\n",
-     "unknown key 'windw' (did you mean 'window'?) in abort_on_fail"),
-    ("- a list\n", "must be a mapping"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "shape: {type: ramp, users: 3, duration: 5s}\nslo:\n  - p(95) < 300\n  - p95 < 1s\n",
+            "profile.yaml:4: invalid threshold \"p95 < 1s\": write percentiles as 'p(95)'",
+        ),
+        (
+            "shape: {type: ramp, users: 3, duration: 5s}\nslo: ['latency < 3ms']\n",
+            "profile.yaml:2: invalid threshold",
+        ),
+        ("shape: {type: ramp, users: 0, duration: 5s}\n", "profile.yaml:1: shape.users"),
+        ("shape: {type: ramp, users: 3, duration: soon}\n", "expected a duration such as 30s"),
+        (
+            "shape:\n  type: spike\n  users: 3\n  duration: 10s\n  spike_at: 8s\n  spike_duration: 5s\n",
+            "the spike (8s + 5s) must end within duration (10s)",
+        ),
+        (
+            "shape: {type: ramp, users: 3, duration: 10s}\nunder_fault: {fault: x, at: 8s, duration: 5s}\n",
+            "under_fault window (8s + 5s) must end within the shape's duration (10s)",
+        ),
+        (
+            "shape: {type: ramp, users: 3, duration: 5s}\nslo: {runs: []}\n",
+            "unknown key 'runs' in slo (did you mean 'run'?)",
+        ),
+        (
+            "shape: {type: ramp, users: 3, duration: 5s}\nabort_on_fail: {windw: 3s}\n",
+            "unknown key 'windw' (did you mean 'window'?) in abort_on_fail",
+        ),
+        ("- a list\n", "must be a mapping"),
+    ],
+)
 def test_bad_profiles_point_at_the_line(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_profile(write(tmp_path, text))
@@ -101,6 +132,7 @@ def test_durations() -> None:
 
 
 # -- shapes -----------------------------------------------------------------------------------------
+
 
 def test_spike_is_three_times_the_peak_for_a_short_window() -> None:
     shape = ShapeSpec(type="spike", users=10, spawn_rate=5, duration=60, spike_at=20, spike_duration=10)
@@ -123,6 +155,7 @@ def test_ramp_step_and_soak() -> None:
 
 
 # -- metrics and SLOs -------------------------------------------------------------------------------
+
 
 def timeline_of(per_second: list[tuple[int, int, int]], endpoint: str = "GET /x") -> Timeline:
     """Seconds 0..n-1 with (requests, failures, latency ms) each."""
@@ -164,16 +197,25 @@ def test_failed_slo_says_which_by_how_much_and_when() -> None:
     threshold = parse_threshold("p(95) < 300ms", kinds=LOAD_METRIC_KINDS)
     outcome = slo._check("run", threshold, timeline, 0, 30, None)
     assert not outcome.passed
-    assert outcome.describe() == ("run: p(95) = 400ms, expected < 300ms (33% over),"
-                                  " breached at 10-24s (first at 10s)")
-    assert slo.excess_of(parse_threshold("rps > 100", kinds=LOAD_METRIC_KINDS).evaluate({"rps": 50})) == "50% under"
+    assert outcome.describe() == (
+        "run: p(95) = 400ms, expected < 300ms (33% over), breached at 10-24s (first at 10s)"
+    )
+    assert (
+        slo.excess_of(parse_threshold("rps > 100", kinds=LOAD_METRIC_KINDS).evaluate({"rps": 50}))
+        == "50% under"
+    )
 
 
 def test_slos_per_endpoint_and_phase() -> None:
     timeline = timeline_of([(10, 0, 20)] * 10 + [(10, 5, 20)] * 10)
     timeline.rows[(1000, "POST /y")] = Bucket(5, 0, {900: 5})
-    profile_slo = load_profile_slo({"run": ["rps > 5"], "endpoints": {"POST /y": ["p(99) < 500ms"]},
-                                    "phases": {"hold": ["error_rate < 10%"], "ramp-up": ["rps > 1"]}})
+    profile_slo = load_profile_slo(
+        {
+            "run": ["rps > 5"],
+            "endpoints": {"POST /y": ["p(99) < 500ms"]},
+            "phases": {"hold": ["error_rate < 10%"], "ramp-up": ["rps > 1"]},
+        }
+    )
     phases = schedule.phases(ShapeSpec(type="ramp", users=10, spawn_rate=1, duration=20))
     outcomes = {f"{o.scope}: {o.result.threshold}": o for o in slo.evaluate(profile_slo, timeline, phases)}
     assert outcomes["run: rps > 5"].passed
@@ -200,6 +242,7 @@ def test_sustained_breach_needs_every_second_of_the_window() -> None:
 
 # -- generated task mix -----------------------------------------------------------------------------
 
+
 def test_task_mix_from_the_example_pacts() -> None:
     plan = generate.plan_tasks([load_pact(PACTS / "checkout-payments.json")])
     described = {t.description: t for t in plan.tasks}
@@ -210,20 +253,39 @@ def test_task_mix_from_the_example_pacts() -> None:
     assert repeat.headers["Idempotency-Key"] == "6f1c1a52-2b1e-4f7b-9a55-0d8d3a1f6c11:payment"
     assert charge.headers["Idempotency-Key"] != repeat.headers["Idempotency-Key"]
     assert charge.headers["Idempotency-Key"].endswith(":payment")
-    assert charge.expect_status == 201 and described["a request for a payment that does not exist"].expect_status == 404
-    assert [s.params == {} for s in plan.states] == sorted([s.params == {} for s in plan.states], reverse=True)
+    assert (
+        charge.expect_status == 201
+        and described["a request for a payment that does not exist"].expect_status == 404
+    )
+    assert [s.params == {} for s in plan.states] == sorted(
+        [s.params == {} for s in plan.states], reverse=True
+    )
 
 
 def test_unsafe_requests_are_left_out(tmp_path: Path) -> None:
-    pact = {"consumer": {"name": "c"}, "provider": {"name": "p"}, "interactions": [
-        {"description": "create without key", "request": {"method": "POST", "path": "/things"},
-         "response": {"status": 201}},
-        {"description": "a pending read", "pending": True, "request": {"method": "GET", "path": "/a"},
-         "response": {"status": 200}},
-        {"description": "a message", "type": "Asynchronous/Messages", "contents": {}},
-        {"description": "read", "request": {"method": "GET", "path": "/things/1", "query": {"q": ["x"]}},
-         "response": {"status": 200}},
-    ]}
+    pact = {
+        "consumer": {"name": "c"},
+        "provider": {"name": "p"},
+        "interactions": [
+            {
+                "description": "create without key",
+                "request": {"method": "POST", "path": "/things"},
+                "response": {"status": 201},
+            },
+            {
+                "description": "a pending read",
+                "pending": True,
+                "request": {"method": "GET", "path": "/a"},
+                "response": {"status": 200},
+            },
+            {"description": "a message", "type": "Asynchronous/Messages", "contents": {}},
+            {
+                "description": "read",
+                "request": {"method": "GET", "path": "/things/1", "query": {"q": ["x"]}},
+                "response": {"status": 200},
+            },
+        ],
+    }
     path = tmp_path / "pact.json"
     path.write_text(json.dumps(pact))
     plan = generate.plan_tasks([load_pact(path)])
@@ -236,6 +298,7 @@ def test_unsafe_requests_are_left_out(tmp_path: Path) -> None:
 
 
 # -- baseline ---------------------------------------------------------------------------------------
+
 
 def test_baseline_compares_with_the_previous_run_of_the_same_shape(tmp_path: Path) -> None:
     path = tmp_path / "h.json"
@@ -253,25 +316,36 @@ def test_baseline_compares_with_the_previous_run_of_the_same_shape(tmp_path: Pat
 
 # -- plots ------------------------------------------------------------------------------------------
 
+
 def test_plot_is_a_png_with_fault_windows(tmp_path: Path) -> None:
     timeline = timeline_of([(20, 0, 20)] * 10 + [(20, 4, 300)] * 5 + [(20, 0, 25)] * 10)
     timeline.users = [(1000.0 + t, 5 if t < 10 else 15, 0) for t in range(25)]
     shape = ShapeSpec(type="spike", users=5, duration=25, spike_at=10, spike_duration=5)
-    path = plots.plot_run(timeline, schedule.phases(shape), tmp_path / "p.png", title="t",
-                          faults=[("slow-provider", 10, 15)], slo=[parse_threshold("p(95) < 300ms")])
+    path = plots.plot_run(
+        timeline,
+        schedule.phases(shape),
+        tmp_path / "p.png",
+        title="t",
+        faults=[("slow-provider", 10, 15)],
+        slo=[parse_threshold("p(95) < 300ms")],
+    )
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
 
 
 # -- process isolation ------------------------------------------------------------------------------
 
+
 def test_interlock_never_imports_locust_or_gevent() -> None:
-    code = ("import sys, interlock.cli, interlock.pipeline, interlock.load.stage, interlock.load.locust_process;"
-            "print([m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent')])")
+    code = (
+        "import sys, interlock.cli, interlock.pipeline, interlock.load.stage, interlock.load.locust_process;"
+        "print([m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent')])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert out.stdout.strip() == "[]"
 
 
 # -- under a fault ----------------------------------------------------------------------------------
+
 
 @dataclass
 class _Seen:
@@ -281,13 +355,25 @@ class _Seen:
 
 def test_amplification_per_fault_window() -> None:
     timeline = timeline_of([(10, 0, 20)] * 9)
-    window = under_fault.FaultWindow(UnderFault(fault="slow", at=3, duration=3), fault=None, target=None,
-                                     applied_at=1003.0, removed_at=1006.0)
+    window = under_fault.FaultWindow(
+        UnderFault(fault="slow", at=3, duration=3),
+        fault=None,
+        target=None,
+        applied_at=1003.0,
+        removed_at=1006.0,
+    )
     phases = window.phases(timeline)
-    assert [(p.name, p.start, p.end) for p in phases] == [("before-fault", 0, 3), ("during-fault", 3, 6),
-                                                          ("after-fault", 6, 9)]
-    seen = ([_Seen(1000.5 + i / 12) for i in range(30)] + [_Seen(1003.5 + i / 100) for i in range(90)]
-            + [_Seen(1004.0, reached_provider=False)] * 50 + [_Seen(1007.0 + i / 10) for i in range(20)])
+    assert [(p.name, p.start, p.end) for p in phases] == [
+        ("before-fault", 0, 3),
+        ("during-fault", 3, 6),
+        ("after-fault", 6, 9),
+    ]
+    seen = (
+        [_Seen(1000.5 + i / 12) for i in range(30)]
+        + [_Seen(1003.5 + i / 100) for i in range(90)]
+        + [_Seen(1004.0, reached_provider=False)] * 50
+        + [_Seen(1007.0 + i / 10) for i in range(20)]
+    )
     values = [under_fault.amplification(timeline, seen, p) for p in phases]
     assert [v["amplification"] for v in values] == [1.0, 3.0, 20 / 30]
     assert values[1]["provider_rps"] == 30.0
@@ -295,24 +381,36 @@ def test_amplification_per_fault_window() -> None:
 
 def test_under_fault_profile_errors(tmp_path: Path) -> None:
     chaos_file = tmp_path / "chaos.yaml"
-    chaos_file.write_text("integration: a-b\nprobe: {method: GET, path: /}\nfaults:\n"
-                          "  - {name: slow-provider, toxics: [{type: latency, attributes: {latency: 100}}]}\n")
+    chaos_file.write_text(
+        "integration: a-b\nprobe: {method: GET, path: /}\nfaults:\n"
+        "  - {name: slow-provider, toxics: [{type: latency, attributes: {latency: 100}}]}\n"
+    )
     (tmp_path / "interlock.yaml").write_text(
         "version: 1\nservices:\n  a: {base_url: 'http://127.0.0.1:9'}\n  b: {base_url: 'http://127.0.0.1:8'}\n"
         f"integrations:\n  - {{name: a-b, consumer: a, provider: b, chaos: {chaos_file}}}\n"
-        "  - {name: b-a, consumer: b, provider: a}\n")
+        "  - {name: b-a, consumer: b, provider: a}\n"
+    )
     manifest = load_manifest(tmp_path / "interlock.yaml")
     locustfile = tmp_path / "lf.py"
     locustfile.write_text("")
 
     def check(text: str, integration: str = "a-b") -> None:
-        profile = load_profile(write(tmp_path, f"target: a\nlocustfile: {locustfile}\n"
-                                               f"shape: {{type: ramp, users: 1, duration: 30s}}\n{text}"))
+        profile = load_profile(
+            write(
+                tmp_path,
+                f"target: a\nlocustfile: {locustfile}\n"
+                f"shape: {{type: ramp, users: 1, duration: 30s}}\n{text}",
+            )
+        )
         check_profile(manifest, manifest.integration(integration), profile)
 
-    check("under_fault: {fault: slow-provider, at: 5s, duration: 5s}\n"
-          "slo: {phases: {during-fault: ['amplification <= 3']}}\n")
-    with pytest.raises(ConfigError, match=r"profile.yaml:4: no fault 'slow-providr' .*did you mean 'slow-provider'"):
+    check(
+        "under_fault: {fault: slow-provider, at: 5s, duration: 5s}\n"
+        "slo: {phases: {during-fault: ['amplification <= 3']}}\n"
+    )
+    with pytest.raises(
+        ConfigError, match=r"profile.yaml:4: no fault 'slow-providr' .*did you mean 'slow-provider'"
+    ):
         check("under_fault: {fault: slow-providr, at: 5s, duration: 5s}\n")
     with pytest.raises(ConfigError, match="integration 'b-a' has no 'chaos:' file"):
         check("under_fault: slow-provider\n", integration="b-a")

@@ -75,19 +75,40 @@ def compare(before: RunFigures, now: RunFigures, policy: Baseline) -> list[Regre
     found = []
     p95_limit = before.p95_ms * (1 + policy.tolerance)
     if now.p95_ms > p95_limit:
-        found.append(Regression("p(95)", before.p95_ms, now.p95_ms, p95_limit,
-                                f"p(95) {before.p95_ms:.0f}ms -> {now.p95_ms:.0f}ms"
-                                f" ({_change(before.p95_ms, now.p95_ms)}, tolerance +{policy.tolerance:.0%})"))
+        found.append(
+            Regression(
+                "p(95)",
+                before.p95_ms,
+                now.p95_ms,
+                p95_limit,
+                f"p(95) {before.p95_ms:.0f}ms -> {now.p95_ms:.0f}ms"
+                f" ({_change(before.p95_ms, now.p95_ms)}, tolerance +{policy.tolerance:.0%})",
+            )
+        )
     error_limit = before.error_rate + policy.error_rate_tolerance
     if now.error_rate > error_limit:
-        found.append(Regression("error_rate", before.error_rate, now.error_rate, error_limit,
-                                f"error_rate {before.error_rate:.2%} -> {now.error_rate:.2%}"
-                                f" (tolerance +{policy.error_rate_tolerance:.2%} points)"))
+        found.append(
+            Regression(
+                "error_rate",
+                before.error_rate,
+                now.error_rate,
+                error_limit,
+                f"error_rate {before.error_rate:.2%} -> {now.error_rate:.2%}"
+                f" (tolerance +{policy.error_rate_tolerance:.2%} points)",
+            )
+        )
     rps_limit = before.rps * (1 - policy.tolerance)
     if now.rps < rps_limit:
-        found.append(Regression("rps", before.rps, now.rps, rps_limit,
-                                f"rps {before.rps:.1f} -> {now.rps:.1f}"
-                                f" ({_change(before.rps, now.rps)}, tolerance -{policy.tolerance:.0%})"))
+        found.append(
+            Regression(
+                "rps",
+                before.rps,
+                now.rps,
+                rps_limit,
+                f"rps {before.rps:.1f} -> {now.rps:.1f}"
+                f" ({_change(before.rps, now.rps)}, tolerance -{policy.tolerance:.0%})",
+            )
+        )
     return found
 
 

@@ -24,16 +24,44 @@ def load_command(common_options, run, epilog: str) -> click.Command:  # type: ig
 
     @click.command(name="load", epilog=WORKERS_HELP + "\n" + epilog)
     @common_options
-    @click.option("--workers", type=click.IntRange(0, 64), default=0, show_default=True,
-                  help="Local Locust worker processes (0: one local runner, no master).")
-    @click.option("--remote-workers", type=click.IntRange(0, 1000), default=0, show_default=True,
-                  help="Workers expected to join from other machines (see below).")
-    @click.option("--master-bind-host", default="127.0.0.1", show_default=True, metavar="HOST",
-                  help="Interface the Locust master listens on for workers.")
-    @click.option("--master-port", type=click.IntRange(1, 65535), default=None, metavar="PORT",
-                  help="Port the Locust master listens on (default: a free port; fix it for remote workers).")
-    def load(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None, workers: int,
-             remote_workers: int, master_bind_host: str, master_port: int | None) -> int:
+    @click.option(
+        "--workers",
+        type=click.IntRange(0, 64),
+        default=0,
+        show_default=True,
+        help="Local Locust worker processes (0: one local runner, no master).",
+    )
+    @click.option(
+        "--remote-workers",
+        type=click.IntRange(0, 1000),
+        default=0,
+        show_default=True,
+        help="Workers expected to join from other machines (see below).",
+    )
+    @click.option(
+        "--master-bind-host",
+        default="127.0.0.1",
+        show_default=True,
+        metavar="HOST",
+        help="Interface the Locust master listens on for workers.",
+    )
+    @click.option(
+        "--master-port",
+        type=click.IntRange(1, 65535),
+        default=None,
+        metavar="PORT",
+        help="Port the Locust master listens on (default: a free port; fix it for remote workers).",
+    )
+    def load(
+        manifest: Path,
+        only: tuple[str, ...],
+        report_dir: Path,
+        plain: bool | None,
+        workers: int,
+        remote_workers: int,
+        master_bind_host: str,
+        master_port: int | None,
+    ) -> int:
         """Run each integration's load profile (load/*.yaml) and gate it on its SLOs.
 
         Locust runs in its own processes against the profile's target, with the profile's shape
@@ -44,10 +72,13 @@ def load_command(common_options, run, epilog: str) -> click.Command:  # type: ig
         and errors over time and a summary go to REPORT_DIR/<run-id>/load/<integration>/.
         """
         if remote_workers and master_port is None:
-            raise click.BadParameter("give --master-port so remote workers know where to connect",
-                                     param_hint="--remote-workers")
+            raise click.BadParameter(
+                "give --master-port so remote workers know where to connect", param_hint="--remote-workers"
+            )
         stage = LoadStage(LoadOptions(workers, remote_workers, master_bind_host, master_port))
-        options = pipeline.RunOptions(manifest, ["load"], only, "ci", report_dir, stage_overrides={"load": stage})
+        options = pipeline.RunOptions(
+            manifest, ["load"], only, "ci", report_dir, stage_overrides={"load": stage}
+        )
         return int(run(options, plain))
 
     return load

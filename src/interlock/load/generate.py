@@ -106,11 +106,21 @@ def _task(interaction: PactInteraction, pact: PactFile) -> PactTask:
             value = _unique_key(value, f"{pact.path.name}:{interaction.description}")
         headers[name] = value
     body, text = request.body, None
-    is_json = body is not None and (isinstance(body, dict | list) or "json" in (request.content_type or "json"))
+    is_json = body is not None and (
+        isinstance(body, dict | list) or "json" in (request.content_type or "json")
+    )
     if body is not None and not is_json:
         body, text = None, str(request.body)
-    return PactTask(interaction.description, request.method, request.path, interaction.response_status or 200, dict(request.query), headers,
-                    body if is_json else None, text)
+    return PactTask(
+        interaction.description,
+        request.method,
+        request.path,
+        interaction.response_status or 200,
+        dict(request.query),
+        headers,
+        body if is_json else None,
+        text,
+    )
 
 
 def _unique_key(key: str, seed: str) -> str:
@@ -123,43 +133,62 @@ def set_states(states: Iterable[ProviderState], states_url: str, timeout_s: floa
     """Set each provider state once (``setup``) through the provider's state endpoint."""
     with httpx.Client(timeout=timeout_s) as client:
         for state in states:
-            response = client.post(states_url, json={"state": state.name, "params": state.params,
-                                                     "action": "setup"})
+            response = client.post(
+                states_url, json={"state": state.name, "params": state.params, "action": "setup"}
+            )
             if response.status_code >= 300:
-                raise StateSetupFailed(f"provider state '{state}' could not be set up: {states_url} answered"
-                                       f" {response.status_code} {response.text[:200]}")
+                raise StateSetupFailed(
+                    f"provider state '{state}' could not be set up: {states_url} answered"
+                    f" {response.status_code} {response.text[:200]}"
+                )
 
 
 class StateSetupFailed(Exception):
     """A provider state the load needs could not be set up."""
 
 
-def dry_run(tasks: Iterable[PactTask], base_url: str, timeout_s: float = 5.0) -> tuple[list[PactTask], list[Excluded]]:
+def dry_run(
+    tasks: Iterable[PactTask], base_url: str, timeout_s: float = 5.0
+) -> tuple[list[PactTask], list[Excluded]]:
     """Send each task once; keep those answered with the status their pact expects."""
     kept: list[PactTask] = []
     excluded: list[Excluded] = []
     with httpx.Client(base_url=base_url, timeout=timeout_s) as client:
         for task in tasks:
             try:
-                response = client.request(task.method, task.path, params=task.query, headers=task.headers,
-                                          json=task.json_body, content=task.text_body)
+                response = client.request(
+                    task.method,
+                    task.path,
+                    params=task.query,
+                    headers=task.headers,
+                    json=task.json_body,
+                    content=task.text_body,
+                )
             except httpx.HTTPError as exc:
-                excluded.append(Excluded(task.description, f"the dry run failed: {type(exc).__name__}: {exc}"))
+                excluded.append(
+                    Excluded(task.description, f"the dry run failed: {type(exc).__name__}: {exc}")
+                )
                 continue
             if response.status_code == task.expect_status:
                 kept.append(task)
             else:
-                excluded.append(Excluded(task.description, f"answered {response.status_code} in the dry run where"
-                                         f" the pact expects {task.expect_status} (its provider state conflicts"
-                                         " with another interaction's)"))
+                excluded.append(
+                    Excluded(
+                        task.description,
+                        f"answered {response.status_code} in the dry run where"
+                        f" the pact expects {task.expect_status} (its provider state conflicts"
+                        " with another interaction's)",
+                    )
+                )
     return kept, excluded
 
 
 def write_locustfile(tasks: list[PactTask], path: Path, think_time_s: float) -> Path:
     """A standalone locustfile (runnable with plain ``locust -f``) holding ``tasks``."""
     data = json.dumps([asdict(t) for t in tasks], indent=1)
-    path.write_text(_LOCUSTFILE.format(tasks=data, low=think_time_s * 0.5, high=think_time_s * 1.5),
-                    encoding="utf-8")
+    path.write_text(
+        _LOCUSTFILE.format(tasks=data, low=think_time_s * 0.5, high=think_time_s * 1.5), encoding="utf-8"
+    )
     return path
 
 

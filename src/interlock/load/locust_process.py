@@ -110,19 +110,56 @@ class LocustOutcome:
 def locust_command(job: LocustJob, master_port: int | None) -> list[str]:
     """The command line of the master (or the single local runner)."""
     files = job.files()
-    argv = [sys.executable, "-m", "locust", "-f", f"{CHILD_MODULE},{job.locustfile}", "--headless",
-            "-H", job.host, "--csv", str(files.csv_prefix), "--csv-full-history", "--html", str(files.html),
-            "--exit-code-on-error", "0", "--only-summary", "--loglevel", "INFO"]
+    argv = [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        f"{CHILD_MODULE},{job.locustfile}",
+        "--headless",
+        "-H",
+        job.host,
+        "--csv",
+        str(files.csv_prefix),
+        "--csv-full-history",
+        "--html",
+        str(files.html),
+        "--exit-code-on-error",
+        "0",
+        "--only-summary",
+        "--loglevel",
+        "INFO",
+    ]
     if job.distributed:
-        argv += ["--master", "--expect-workers", str(job.workers + job.remote_workers),
-                 "--expect-workers-max-wait", str(int(START_TIMEOUT_S)),
-                 "--master-bind-host", job.master_bind_host, "--master-bind-port", str(master_port)]
+        argv += [
+            "--master",
+            "--expect-workers",
+            str(job.workers + job.remote_workers),
+            "--expect-workers-max-wait",
+            str(int(START_TIMEOUT_S)),
+            "--master-bind-host",
+            job.master_bind_host,
+            "--master-bind-port",
+            str(master_port),
+        ]
     return argv
 
 
 def worker_command(job: LocustJob, master_port: int) -> list[str]:
-    return [sys.executable, "-m", "locust", "-f", f"{CHILD_MODULE},{job.locustfile}", "--worker",
-            "--master-host", "127.0.0.1", "--master-port", str(master_port), "--loglevel", "WARNING"]
+    return [
+        sys.executable,
+        "-m",
+        "locust",
+        "-f",
+        f"{CHILD_MODULE},{job.locustfile}",
+        "--worker",
+        "--master-host",
+        "127.0.0.1",
+        "--master-port",
+        str(master_port),
+        "--loglevel",
+        "WARNING",
+    ]
 
 
 def run_locust(job: LocustJob, watch: Watcher) -> LocustOutcome:
@@ -131,9 +168,18 @@ def run_locust(job: LocustJob, watch: Watcher) -> LocustOutcome:
     job.out_dir.mkdir(parents=True, exist_ok=True)
     for stale in (files.samples, files.users, files.control):
         stale.unlink(missing_ok=True)
-    files.config.write_text(json.dumps({
-        "shape": job.shape.model_dump(mode="json"), "samples": str(files.samples), "users": str(files.users),
-        "control": str(files.control)}, indent=1), encoding="utf-8")
+    files.config.write_text(
+        json.dumps(
+            {
+                "shape": job.shape.model_dump(mode="json"),
+                "samples": str(files.samples),
+                "users": str(files.users),
+                "control": str(files.control),
+            },
+            indent=1,
+        ),
+        encoding="utf-8",
+    )
     env = {**os.environ, CHILD_CONFIG_ENV: str(files.config), RUN_ID_ENV: job.run_id, "PYTHONUNBUFFERED": "1"}
     port = (job.master_port or free_port()) if job.distributed else None
     master = processes.spawn(locust_command(job, port), log_path=files.log, env=env, cwd=job.cwd)
@@ -141,8 +187,14 @@ def run_locust(job: LocustJob, watch: Watcher) -> LocustOutcome:
     worker_env = {k: v for k, v in env.items() if k != CHILD_CONFIG_ENV}
     try:
         for index in range(job.workers):
-            children.append(processes.spawn(worker_command(job, port or 0), log_path=files.worker_log(index),
-                                            env=worker_env, cwd=job.cwd))
+            children.append(
+                processes.spawn(
+                    worker_command(job, port or 0),
+                    log_path=files.worker_log(index),
+                    env=worker_env,
+                    cwd=job.cwd,
+                )
+            )
         stopped_because = _watch(job, master, watch)
         code = processes.wait(master, FINISH_TIMEOUT_S)
     except BaseException:
@@ -156,8 +208,9 @@ def run_locust(job: LocustJob, watch: Watcher) -> LocustOutcome:
     if stopped_because is None and timeline.stop_reason:
         stopped_because = timeline.stop_reason
     if code not in (0, None) and timeline.started is None:
-        raise RunIncomplete(f"Locust exited with code {code} before the run started; log {files.log}:\n"
-                            + log_tail(files.log))
+        raise RunIncomplete(
+            f"Locust exited with code {code} before the run started; log {files.log}:\n" + log_tail(files.log)
+        )
     artefacts = [p for p in (files.html, files.log, files.samples, files.users) if p.is_file()]
     artefacts += sorted(job.out_dir.glob("locust_*.csv"))
     artefacts += [files.worker_log(i) for i in range(job.workers) if files.worker_log(i).is_file()]
@@ -176,8 +229,10 @@ def _watch(job: LocustJob, master: processes.subprocess.Popen[bytes], watch: Wat
         timeline = reader.read()
         if timeline.started is None:
             if time.monotonic() - launched > START_TIMEOUT_S + 5:
-                raise RunIncomplete(f"Locust did not start the run within {START_TIMEOUT_S:g}s; log {files.log}:\n"
-                                    + log_tail(files.log))
+                raise RunIncomplete(
+                    f"Locust did not start the run within {START_TIMEOUT_S:g}s; log {files.log}:\n"
+                    + log_tail(files.log)
+                )
             continue
         run_time = time.time() - timeline.started
         if stop_reason is None:
@@ -186,7 +241,8 @@ def _watch(job: LocustJob, master: processes.subprocess.Popen[bytes], watch: Wat
                 _request_stop(files, stop_reason)
                 stop_sent_at = time.monotonic()
         if run_time > job.shape.duration + FINISH_TIMEOUT_S or (
-                stop_sent_at is not None and time.monotonic() - stop_sent_at > FINISH_TIMEOUT_S):
+            stop_sent_at is not None and time.monotonic() - stop_sent_at > FINISH_TIMEOUT_S
+        ):
             _request_stop(files, "the run overran its shape")
             break
     return stop_reason

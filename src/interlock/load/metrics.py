@@ -47,8 +47,11 @@ def histogram_percentile(histogram: dict[int, int], q: float) -> float | None:
     return float(max(histogram))
 
 
-def metrics_of(buckets: Iterable[Bucket], seconds: float, quantiles: Iterable[float] = STANDARD_QUANTILES,
-               ) -> dict[str, float]:
+def metrics_of(
+    buckets: Iterable[Bucket],
+    seconds: float,
+    quantiles: Iterable[float] = STANDARD_QUANTILES,
+) -> dict[str, float]:
     """Threshold-language metrics (``p(95)``, ``error_rate``, ``rps``, ...) over ``buckets``."""
     histogram: dict[int, int] = defaultdict(int)
     count = failures = 0
@@ -57,8 +60,11 @@ def metrics_of(buckets: Iterable[Bucket], seconds: float, quantiles: Iterable[fl
         failures += bucket.failures
         for rt, n in bucket.histogram.items():
             histogram[rt] += n
-    values: dict[str, float] = {"requests": float(count), "failures": float(failures),
-                                "rps": count / seconds if seconds > 0 else float("nan")}
+    values: dict[str, float] = {
+        "requests": float(count),
+        "failures": float(failures),
+        "rps": count / seconds if seconds > 0 else float("nan"),
+    }
     if count == 0:
         return values
     values["error_rate"] = failures / count
@@ -96,17 +102,27 @@ class Timeline:
     def duration(self) -> float:
         if self.started is None:
             return 0.0
-        end = self.ended if self.ended is not None else max((s + 1 for s, _ in self.rows), default=self.started)
+        end = (
+            self.ended if self.ended is not None else max((s + 1 for s, _ in self.rows), default=self.started)
+        )
         return max(0.0, end - self.started)
 
     def buckets(self, start: float, end: float, endpoint: str | None = None) -> list[Bucket]:
         """Buckets of the seconds that start in ``[start, end)`` (run-relative seconds)."""
         origin = self.started or 0.0
-        return [b for (second, ep), b in self.rows.items()
-                if (endpoint is None or ep == endpoint) and start <= second - origin + 0.5 < end]
+        return [
+            b
+            for (second, ep), b in self.rows.items()
+            if (endpoint is None or ep == endpoint) and start <= second - origin + 0.5 < end
+        ]
 
-    def metrics(self, start: float = 0.0, end: float | None = None, endpoint: str | None = None,
-                quantiles: Iterable[float] = STANDARD_QUANTILES) -> dict[str, float]:
+    def metrics(
+        self,
+        start: float = 0.0,
+        end: float | None = None,
+        endpoint: str | None = None,
+        quantiles: Iterable[float] = STANDARD_QUANTILES,
+    ) -> dict[str, float]:
         end = self.duration if end is None else min(end, self.duration)
         return metrics_of(self.buckets(start, end, endpoint), max(0.0, end - start), quantiles)
 

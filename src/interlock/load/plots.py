@@ -36,9 +36,16 @@ _PROVIDER = "#7c5cbf"
 _PHASE_SHADES = ("#f5f7fa", "#ffffff")
 
 
-def plot_run(timeline: Timeline, phases: Sequence[Phase], path: Path, *, title: str,
-             faults: Sequence[tuple[str, float, float]] = (), slo: Sequence[Threshold] = (),
-             provider_rps: Sequence[tuple[float, int]] = ()) -> Path:
+def plot_run(
+    timeline: Timeline,
+    phases: Sequence[Phase],
+    path: Path,
+    *,
+    title: str,
+    faults: Sequence[tuple[str, float, float]] = (),
+    slo: Sequence[Threshold] = (),
+    provider_rps: Sequence[tuple[float, int]] = (),
+) -> Path:
     """Draw the run into ``path`` (PNG) and return it.
 
     ``provider_rps`` (run-relative second, requests that reached the provider) is drawn next to the
@@ -55,13 +62,28 @@ def plot_run(timeline: Timeline, phases: Sequence[Phase], path: Path, *, title: 
     origin = timeline.started or 0.0
     user_x = [0.0, *(t - origin for t, _, _ in timeline.users)]
     user_y = [0, *(u for _, u, _ in timeline.users)]
-    end = max([timeline.duration, *(p.end for p in phases if p.start < timeline.duration)] or [1.0])
-    end = min(end, max(timeline.duration, 1.0))
+    end = max(timeline.duration, 1.0)
 
-    with plt.rc_context({"font.size": 9, "axes.edgecolor": _GRID, "axes.labelcolor": _INK, "text.color": _INK,
-                         "xtick.color": _MUTED, "ytick.color": _MUTED, "axes.titleweight": "bold"}):
-        fig, axes = plt.subplots(4, 1, sharex=True, figsize=(11, 8.5), dpi=130, layout="constrained",
-                                 gridspec_kw={"height_ratios": [1, 1.2, 1.5, 1]})
+    with plt.rc_context(
+        {
+            "font.size": 9,
+            "axes.edgecolor": _GRID,
+            "axes.labelcolor": _INK,
+            "text.color": _INK,
+            "xtick.color": _MUTED,
+            "ytick.color": _MUTED,
+            "axes.titleweight": "bold",
+        }
+    ):
+        fig, axes = plt.subplots(
+            4,
+            1,
+            sharex=True,
+            figsize=(11, 8.5),
+            dpi=130,
+            layout="constrained",
+            gridspec_kw={"height_ratios": [1, 1.2, 1.5, 1]},
+        )
         users_ax, rps_ax, latency_ax, errors_ax = axes
         for ax in axes:
             _frame(ax, phases, faults, end)
@@ -73,8 +95,14 @@ def plot_run(timeline: Timeline, phases: Sequence[Phase], path: Path, *, title: 
 
         rps_ax.plot(xs, rps, color=_RPS, linewidth=1.6, label="requests/s")
         if provider_rps:
-            rps_ax.plot([t + 0.5 for t, _ in provider_rps], [n for _, n in provider_rps], color=_PROVIDER,
-                        linewidth=1.4, linestyle="--", label="reached the provider/s")
+            rps_ax.plot(
+                [t + 0.5 for t, _ in provider_rps],
+                [n for _, n in provider_rps],
+                color=_PROVIDER,
+                linewidth=1.4,
+                linestyle="--",
+                label="reached the provider/s",
+            )
         if any(failures):
             rps_ax.plot(xs, failures, color=_ERR, linewidth=1.2, label="failures/s")
         rps_ax.set_ylabel("requests/s")
@@ -90,11 +118,25 @@ def plot_run(timeline: Timeline, phases: Sequence[Phase], path: Path, *, title: 
                 if threshold.value <= top * 1.6:  # near the data: draw it; far above: just say so
                     latency_ax.axhline(threshold.value, color=_MUTED, linewidth=1, linestyle=":")
                     top = max(top, threshold.value * 1.1)
-                    latency_ax.annotate(label, (0.995, threshold.value), xycoords=("axes fraction", "data"),
-                                        ha="right", va="bottom", color=_MUTED, fontsize=8)
+                    latency_ax.annotate(
+                        label,
+                        (0.995, threshold.value),
+                        xycoords=("axes fraction", "data"),
+                        ha="right",
+                        va="bottom",
+                        color=_MUTED,
+                        fontsize=8,
+                    )
                 else:
-                    latency_ax.annotate(f"{label} (above the scale)", (0.995, 0.97), xycoords="axes fraction",
-                                        ha="right", va="top", color=_MUTED, fontsize=8)
+                    latency_ax.annotate(
+                        f"{label} (above the scale)",
+                        (0.995, 0.97),
+                        xycoords="axes fraction",
+                        ha="right",
+                        va="top",
+                        color=_MUTED,
+                        fontsize=8,
+                    )
         latency_ax.set_ylim(0, top)
         latency_ax.set_ylabel("response time (ms)")
         latency_ax.legend(loc="upper left", frameon=False, ncols=3)
@@ -117,7 +159,9 @@ def plot_run(timeline: Timeline, phases: Sequence[Phase], path: Path, *, title: 
     return path
 
 
-def _frame(ax: plt.Axes, phases: Sequence[Phase], faults: Sequence[tuple[str, float, float]], end: float) -> None:
+def _frame(
+    ax: plt.Axes, phases: Sequence[Phase], faults: Sequence[tuple[str, float, float]], end: float
+) -> None:
     for index, phase in enumerate(phases):
         if phase.start < end:
             ax.axvspan(phase.start, min(phase.end, end), color=_PHASE_SHADES[index % 2], zorder=0)
@@ -130,16 +174,34 @@ def _frame(ax: plt.Axes, phases: Sequence[Phase], faults: Sequence[tuple[str, fl
     ax.set_xlim(0, end)
 
 
-def _label_phases(ax: plt.Axes, phases: Sequence[Phase], faults: Sequence[tuple[str, float, float]],
-                  end: float) -> None:
+def _label_phases(
+    ax: plt.Axes, phases: Sequence[Phase], faults: Sequence[tuple[str, float, float]], end: float
+) -> None:
     """Phase names along the top of the first panel, fault names in the shaded window."""
     for phase in phases:
         if phase.start < end:
-            ax.annotate(phase.name, ((phase.start + min(phase.end, end)) / 2, 1.02), xycoords=("data", "axes fraction"),
-                        ha="center", va="bottom", color=_MUTED, fontsize=8)
+            ax.annotate(
+                phase.name,
+                ((phase.start + min(phase.end, end)) / 2, 1.02),
+                xycoords=("data", "axes fraction"),
+                ha="center",
+                va="bottom",
+                color=_MUTED,
+                fontsize=8,
+            )
     for name, start, _stop in faults:
-        ax.annotate(f"fault: {name}", (start, 0.92), xycoords=("data", "axes fraction"), ha="left", va="top",
-                    color="#c65d21", fontsize=8, fontweight="bold", xytext=(3, 0), textcoords="offset points")
+        ax.annotate(
+            f"fault: {name}",
+            (start, 0.92),
+            xycoords=("data", "axes fraction"),
+            ha="left",
+            va="top",
+            color="#c65d21",
+            fontsize=8,
+            fontweight="bold",
+            xytext=(3, 0),
+            textcoords="offset points",
+        )
 
 
 def embed_in_html(html: Path, image: Path, caption: str) -> bool:
@@ -156,8 +218,10 @@ def embed_in_html(html: Path, image: Path, caption: str) -> bool:
     if end < 0:
         return False
     data = base64.b64encode(image.read_bytes()).decode("ascii")
-    figure = (f'<section style="font-family:sans-serif;max-width:1200px;margin:24px auto;padding:0 16px">'
-              f"<h2>{html_escape(caption)}</h2>"
-              f'<img alt="{html_escape(caption)}" style="width:100%" src="data:image/png;base64,{data}"></section>\n')
+    figure = (
+        f'<section style="font-family:sans-serif;max-width:1200px;margin:24px auto;padding:0 16px">'
+        f"<h2>{html_escape(caption)}</h2>"
+        f'<img alt="{html_escape(caption)}" style="width:100%" src="data:image/png;base64,{data}"></section>\n'
+    )
     html.write_text(text[:end] + figure + text[end:], encoding="utf-8")
     return True

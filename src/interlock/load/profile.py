@@ -12,15 +12,40 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from interlock.core.thresholds import DEFAULT_METRIC_KINDS, MetricKind, Threshold, ThresholdError, parse_threshold
+from interlock.core.thresholds import (
+    DEFAULT_METRIC_KINDS,
+    MetricKind,
+    Threshold,
+    ThresholdError,
+    parse_threshold,
+)
 from interlock.core.yamlfile import PathKey, YamlDocument, load_yaml
 from interlock.errors import ConfigError
 
 #: Metrics a load SLO may gate on (``p`` admits every percentile ``p(N)``).
-LOAD_METRICS = ("p", "avg", "min", "max", "med", "error_rate", "success_rate", "rps", "requests", "failures",
-                "amplification")
+LOAD_METRICS = (
+    "p",
+    "avg",
+    "min",
+    "max",
+    "med",
+    "error_rate",
+    "success_rate",
+    "rps",
+    "requests",
+    "failures",
+    "amplification",
+)
 LOAD_METRIC_KINDS = {**DEFAULT_METRIC_KINDS, "rps": MetricKind.NUMBER}
 
 _DURATION = re.compile(r"^\s*(?P<n>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>ms|s|m|h)?\s*$")
@@ -73,7 +98,9 @@ class ShapeSpec(_Strict):
             at = self.spike_at if self.spike_at is not None else self.duration / 3
             length = self.spike_duration if self.spike_duration is not None else self.duration / 6
             if at + length > self.duration:
-                raise ValueError(f"the spike ({at:g}s + {length:g}s) must end within duration ({self.duration:g}s)")
+                raise ValueError(
+                    f"the spike ({at:g}s + {length:g}s) must end within duration ({self.duration:g}s)"
+                )
         return self
 
 
@@ -87,8 +114,11 @@ class Slo(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     def all(self) -> list[Threshold]:
-        return [*self.run, *(t for ts in self.endpoints.values() for t in ts),
-                *(t for ts in self.phases.values() for t in ts)]
+        return [
+            *self.run,
+            *(t for ts in self.endpoints.values() for t in ts),
+            *(t for ts in self.phases.values() for t in ts),
+        ]
 
 
 class AbortOnFail(_Strict):
@@ -166,8 +196,10 @@ class LoadProfile(_Strict):
     def _fault_window(self) -> LoadProfile:
         fault = self.under_fault
         if fault is not None and fault.at + fault.duration > self.shape.duration:
-            raise ValueError(f"under_fault window ({fault.at:g}s + {fault.duration:g}s) must end within"
-                             f" the shape's duration ({self.shape.duration:g}s)")
+            raise ValueError(
+                f"under_fault window ({fault.at:g}s + {fault.duration:g}s) must end within"
+                f" the shape's duration ({self.shape.duration:g}s)"
+            )
         return self
 
 
@@ -249,8 +281,9 @@ def _config_error(exc: ValidationError, doc: YamlDocument) -> ConfigError:
         if len(loc) > 1:
             message += f" in {'.'.join(str(p) for p in loc[:-1])}"
     elif first["type"] == "missing":
-        message = f"missing required key '{loc[-1]}'" + (f" in {'.'.join(str(p) for p in loc[:-1])}"
-                                                          if len(loc) > 1 else "")
+        message = f"missing required key '{loc[-1]}'" + (
+            f" in {'.'.join(str(p) for p in loc[:-1])}" if len(loc) > 1 else ""
+        )
     else:
         where = ".".join(str(p) for p in loc)
         msg = first["msg"].removeprefix("Value error, ")
@@ -261,8 +294,12 @@ def _config_error(exc: ValidationError, doc: YamlDocument) -> ConfigError:
 
 
 def _allowed_keys(parent: PathKey) -> list[str]:
-    models: dict[str, type[BaseModel]] = {"shape": ShapeSpec, "abort_on_fail": AbortOnFail,
-                                          "under_fault": UnderFault, "baseline": Baseline}
+    models: dict[str, type[BaseModel]] = {
+        "shape": ShapeSpec,
+        "abort_on_fail": AbortOnFail,
+        "under_fault": UnderFault,
+        "baseline": Baseline,
+    }
     if not parent:
         return [n for n in LoadProfile.model_fields if n != "path"]
     if parent[0] in models and len(parent) == 1:

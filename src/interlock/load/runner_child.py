@@ -73,7 +73,9 @@ class _Buckets:
 
     def drain(self) -> list[dict[str, Any]]:
         rows, self.rows = self.rows, {}
-        return [{"s": s, "m": m, "n": n, "c": c, "f": f, "h": dict(h)} for (s, m, n), (c, f, h) in rows.items()]
+        return [
+            {"s": s, "m": m, "n": n, "c": c, "f": f, "h": dict(h)} for (s, m, n), (c, f, h) in rows.items()
+        ]
 
 
 def _bucket(ms: float) -> int:
@@ -118,9 +120,20 @@ def _writer(environment: Environment) -> None:
     while True:
         gevent.sleep(FLUSH_INTERVAL_S)
         _append(samples, _buckets.drain())
-        workers = len(runner.clients.ready) + len(runner.clients.running) if isinstance(runner, MasterRunner) else 0
-        _append(users, [{"s": round(time.time(), 3), "users": runner.user_count, "state": runner.state,
-                         "workers": workers}])
+        workers = (
+            len(runner.clients.ready) + len(runner.clients.running) if isinstance(runner, MasterRunner) else 0
+        )
+        _append(
+            users,
+            [
+                {
+                    "s": round(time.time(), 3),
+                    "users": runner.user_count,
+                    "state": runner.state,
+                    "workers": workers,
+                }
+            ],
+        )
         if control.exists():
             reason = control.read_text(encoding="utf-8").strip() or "stop requested"
             log.warning("interlock: stopping the run: %s", reason)

@@ -46,16 +46,21 @@ def stages(shape: ShapeSpec) -> list[Stage]:
         return [Stage(ramp_s, users, rate, "ramp-up"), Stage(duration, users, rate, hold)]
     if shape.type == "step":
         step_s = duration / shape.steps
-        return [Stage(step_s * (i + 1), max(1, math.ceil(users * (i + 1) / shape.steps)), rate, f"step-{i + 1}")
-                for i in range(shape.steps)]
+        return [
+            Stage(step_s * (i + 1), max(1, math.ceil(users * (i + 1) / shape.steps)), rate, f"step-{i + 1}")
+            for i in range(shape.steps)
+        ]
     # spike: the expected peak, then spike_factor x peak for a short window, then back.
     at = shape.spike_at if shape.spike_at is not None else duration / 3
     length = shape.spike_duration if shape.spike_duration is not None else duration / 6
     peak = max(users, math.ceil(users * shape.spike_factor))
     # Reach the spike fast: a spike that takes its whole window to ramp up is no spike.
     spike_rate = max(rate, (peak - users) / max(length / 4, 0.5))
-    return [Stage(at, users, rate, "baseline"), Stage(at + length, peak, spike_rate, "spike"),
-            Stage(duration, users, spike_rate, "recovery")]
+    return [
+        Stage(at, users, rate, "baseline"),
+        Stage(at + length, peak, spike_rate, "spike"),
+        Stage(duration, users, spike_rate, "recovery"),
+    ]
 
 
 def tick(shape: ShapeSpec, run_time: float) -> tuple[int, float] | None:
@@ -74,4 +79,3 @@ def phases(shape: ShapeSpec) -> list[Phase]:
         found.append(Phase(stage.phase, start, stage.until))
         start = stage.until
     return found
-

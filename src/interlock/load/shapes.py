@@ -49,8 +49,12 @@ class SoakShape(ProfileShape):
     abstract = True
 
 
-SHAPES: dict[str, type[ProfileShape]] = {"ramp": RampShape, "step": StepShape, "spike": SpikeShape,
-                                         "soak": SoakShape}
+SHAPES: dict[str, type[ProfileShape]] = {
+    "ramp": RampShape,
+    "step": StepShape,
+    "spike": SpikeShape,
+    "soak": SoakShape,
+}
 
 
 def shape_for(spec: ShapeSpec) -> type[ProfileShape]:

@@ -71,8 +71,12 @@ def when(breaches: Sequence[tuple[float, float]]) -> str:
     return f"breached at {', '.join(spans)}{more} (first at {breaches[0][0]:.0f}s)"
 
 
-def evaluate(slo: Slo, timeline: Timeline, phases: Sequence[Phase],
-             extra: Mapping[str, Mapping[str, float]] | None = None) -> list[SloOutcome]:
+def evaluate(
+    slo: Slo,
+    timeline: Timeline,
+    phases: Sequence[Phase],
+    extra: Mapping[str, Mapping[str, float]] | None = None,
+) -> list[SloOutcome]:
     """Every SLO of the profile against what was measured.
 
     ``extra`` adds metrics the timeline cannot compute to a phase (the provider-side
@@ -87,24 +91,52 @@ def evaluate(slo: Slo, timeline: Timeline, phases: Sequence[Phase],
         phase = by_name.get(name)
         for t in thresholds:
             if phase is None or phase.start >= duration:
-                outcomes.append(SloOutcome(f"phase {name}", ThresholdResult(
-                    t, None, False, f"{t.metric}: no data (the run ended before phase {name})")))
+                outcomes.append(
+                    SloOutcome(
+                        f"phase {name}",
+                        ThresholdResult(
+                            t, None, False, f"{t.metric}: no data (the run ended before phase {name})"
+                        ),
+                    )
+                )
             else:
-                outcomes.append(_check(f"phase {name}", t, timeline, phase.start, min(phase.end, duration), None,
-                                       (extra or {}).get(name)))
+                outcomes.append(
+                    _check(
+                        f"phase {name}",
+                        t,
+                        timeline,
+                        phase.start,
+                        min(phase.end, duration),
+                        None,
+                        (extra or {}).get(name),
+                    )
+                )
     return outcomes
 
 
-def _check(scope: str, threshold: Threshold, timeline: Timeline, start: float, end: float,
-           endpoint: str | None, extra: Mapping[str, float] | None = None) -> SloOutcome:
+def _check(
+    scope: str,
+    threshold: Threshold,
+    timeline: Timeline,
+    start: float,
+    end: float,
+    endpoint: str | None,
+    extra: Mapping[str, float] | None = None,
+) -> SloOutcome:
     values = {**timeline.metrics(start, end, endpoint, _quantiles([threshold])), **(extra or {})}
     result = threshold.evaluate(values)
     breaches = () if result.passed else tuple(breach_intervals(timeline, threshold, start, end, endpoint))
     return SloOutcome(scope, result, breaches)
 
 
-def breach_intervals(timeline: Timeline, threshold: Threshold, start: float, end: float,
-                     endpoint: str | None = None, window: int = BREACH_WINDOW_S) -> list[tuple[float, float]]:
+def breach_intervals(
+    timeline: Timeline,
+    threshold: Threshold,
+    start: float,
+    end: float,
+    endpoint: str | None = None,
+    window: int = BREACH_WINDOW_S,
+) -> list[tuple[float, float]]:
     """Stretches of ``[start, end)`` where the trailing ``window`` seconds breach ``threshold``."""
     if threshold.metric in _TOTALS or threshold.metric in _NOT_IN_TIMELINE:
         return []
@@ -125,8 +157,9 @@ def breach_intervals(timeline: Timeline, threshold: Threshold, start: float, end
     return spans
 
 
-def sustained_breach(timeline: Timeline, thresholds: Sequence[Threshold], now: float, window: float,
-                     grace: float) -> tuple[Threshold, ThresholdResult] | None:
+def sustained_breach(
+    timeline: Timeline, thresholds: Sequence[Threshold], now: float, window: float, grace: float
+) -> tuple[Threshold, ThresholdResult] | None:
     """A run-wide threshold breached in every second of the last ``window`` seconds before ``now``.
 
     Seconds with no data do not count as breaches (except for ``rps``, where silence is the

@@ -9,8 +9,9 @@ baseline comparison and, with ``under_fault``, the figures before, during and af
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from interlock.contracts.pactfile import ProviderState, load_pact
@@ -55,14 +56,20 @@ class LoadStage:
 
     def needs_fault_proxy(self, manifest: Manifest, integration: IntegrationSpec) -> bool:
         """Only a profile with ``under_fault`` routes the load through the fault proxy."""
-        return bool(integration.load) and load_profile(manifest.resolve(integration.load)).under_fault is not None
+        return (
+            bool(integration.load)
+            and load_profile(manifest.resolve(integration.load)).under_fault is not None
+        )
 
     def services_needed(self, manifest: Manifest, integration: IntegrationSpec) -> list[str]:
         if not integration.load:
             return []
         profile = load_profile(manifest.resolve(integration.load))
-        return [target_of(profile, integration), *(s.service for s in profile.states),
-                *([integration.provider] if profile.locustfile is None else [])]
+        return [
+            target_of(profile, integration),
+            *(s.service for s in profile.states),
+            *([integration.provider] if profile.locustfile is None else []),
+        ]
 
     # -- the run ---------------------------------------------------------------------------------
     def run(self, ctx: StageContext, integration: IntegrationSpec) -> StageResult:
@@ -71,46 +78,37 @@ class LoadStage:
         if not integration.load:
             result.skipped_reason = "no load profile declared"
             return result
-        profile = load_profile(ctx.manifest.resolve(integration.load))
+        try:
+            self._run(ctx, integration, result)
+        except _CannotRun as exc:
+            result.error = str(exc)
+        result.duration_s = round(time.monotonic() - started, 3)
+        return result
+
+    def _run(self, ctx: StageContext, integration: IntegrationSpec, result: StageResult) -> None:
+        profile = load_profile(ctx.manifest.resolve(integration.load or ""))
         out_dir = ctx.artefact_dir(STAGE, integration.name)
         host = ctx.services.url(target_of(profile, integration))
-        notes: list[str] = []
-        try:
-            for state in profile.states:
-                generate.set_states([_state(state)], _states_url(ctx, state.service))
-        except generate.StateSetupFailed as exc:
-            result.error = str(exc)
-            return result
-        if profile.locustfile is not None:
-            locustfile = ctx.manifest.resolve(profile.locustfile)
-        else:
-            locustfile, mix_notes, error = _generated_locustfile(ctx, integration, host, out_dir)
-            notes += mix_notes
-            if error:
-                result.error = error
-                result.duration_s = round(time.monotonic() - started, 3)
-                return result
+        locustfile, notes = _task_mix(ctx, integration, profile, host, out_dir)
         phases = shape_phases(profile.shape)
-        job = LocustJob(locustfile=locustfile, host=host, shape=profile.shape, out_dir=out_dir, run_id=ctx.run_id,
-                        workers=self.options.workers, remote_workers=self.options.remote_workers,
-                        master_bind_host=self.options.master_bind_host, master_port=self.options.master_port,
-                        cwd=ctx.manifest.base_dir)
-        window, cursor = None, 0
-        if profile.under_fault is not None:
-            if ctx.fault_proxy is None:
-                result.error = "under_fault needs the run's fault proxy, and this run has none"
-                return result
-            fault_name = under_fault.fault_integration(profile, integration)
-            cursor = ctx.fault_proxy.cursor(fault_name)
-            window = under_fault.FaultWindow(
-                profile.under_fault, under_fault.find_fault(ctx.manifest, profile, integration),
-                ctx.fault_proxy.target(fault_name), on_event=lambda text: ctx.output.info(f"{STAGE} {integration.name}: {text}"))
+        job = LocustJob(
+            locustfile=locustfile,
+            host=host,
+            shape=profile.shape,
+            out_dir=out_dir,
+            run_id=ctx.run_id,
+            workers=self.options.workers,
+            remote_workers=self.options.remote_workers,
+            master_bind_host=self.options.master_bind_host,
+            master_port=self.options.master_port,
+            cwd=ctx.manifest.base_dir,
+        )
+        window, cursor = _fault_window(ctx, integration, profile)
         watcher = _Watcher(ctx, integration.name, profile, window)
-        desc = (f"{profile.shape.type} to {profile.shape.users} users for {profile.shape.duration:g}s"
-                + (f", {self.options.workers} workers" if self.options.workers else "")
-                + (f", fault '{profile.under_fault.fault}' at {profile.under_fault.at:g}s for"
-                   f" {profile.under_fault.duration:g}s" if profile.under_fault else ""))
-        ctx.output.info(f"{STAGE} {integration.name}: {desc} against {host} ({_label(locustfile, ctx)})")
+        ctx.output.info(
+            f"{STAGE} {integration.name}: {self._describe(profile)} against {host}"
+            f" ({_label(locustfile, ctx.manifest.base_dir)})"
+        )
         try:
             outcome = run_locust(job, watcher)
         finally:
@@ -119,54 +117,153 @@ class LoadStage:
         timeline = outcome.timeline
         if outcome.stopped_because:
             notes.append(f"The run was stopped early at {timeline.duration:.0f}s: {outcome.stopped_because}.")
+        fault = _fault_figures(ctx, integration, profile, window, cursor, timeline)
+        notes += fault.notes
+        if window is not None and window.problems:
+            result.error = "; ".join(window.problems)
 
-        fault_rows: list[tuple[str, dict[str, float]]] = []
-        fault_phases: list[Phase] = []
-        extra: dict[str, dict[str, float]] = {}
-        provider_rps: list[tuple[float, int]] = []
-        if window is not None:
-            if window.problems:
-                result.error = "; ".join(window.problems)
-            observations, _ = ctx.fault_proxy.observations(under_fault.fault_integration(profile, integration), cursor)
-            fault_phases = window.phases(timeline)
-            provider_rps = under_fault.provider_per_second(timeline, observations)
-            extra = {p.name: under_fault.amplification(timeline, observations, p) for p in fault_phases}
-            fault_rows = [(f"{p.name} ({p.start:.3g}-{p.end:.3g}s)", {**timeline.metrics(p.start, p.end), **extra[p.name]})
-                          for p in fault_phases]
-            if not fault_phases:
-                notes.append(f"The fault '{window.fault.name}' was never applied: the run ended before"
-                             f" {profile.under_fault.at:g}s.")  # type: ignore[union-attr]
-
-        outcomes = slo.evaluate(profile.slo, timeline, [*phases, *fault_phases], extra)
+        outcomes = slo.evaluate(profile.slo, timeline, [*phases, *fault.phases], fault.extra)
         rerun = _rerun_command(ctx.manifest, integration.name)
         result.checks += [_slo_check(o, integration.name, timeline, rerun) for o in outcomes]
         if outcome.stopped_because and watcher.aborted:
             result.checks.append(_aborted_check(integration.name, outcome.stopped_because, rerun))
         if timeline.metrics()["requests"] == 0:
-            result.checks.append(_failed_check(integration.name, "requests were made", "no request was recorded",
-                                               f"Locust ran but recorded no request; see {outcome.artefacts[0].name}"
-                                               if outcome.artefacts else "Locust recorded nothing", rerun))
-
-        baseline_check, baseline_notes = _baseline(ctx, integration, profile, locustfile, timeline, watcher.aborted)
+            result.checks.append(
+                _failed_check(
+                    integration.name,
+                    "requests were made",
+                    "no request was recorded",
+                    f"Locust ran but recorded no request; see {job.files().log.name}",
+                    rerun,
+                )
+            )
+        baseline_check, baseline_notes = _baseline(
+            ctx, integration, profile, locustfile, timeline, watcher.aborted
+        )
         notes += baseline_notes
         if baseline_check is not None:
             result.checks.append(baseline_check)
 
-        faults = [(window.fault.name, p.start, p.end) for p in fault_phases[1:2]] if window else []
-        plot = plots.plot_run(timeline, phases, out_dir / PLOT_FILE, slo=profile.slo.run, faults=faults,
-                              provider_rps=provider_rps,
-                              title=f"{integration.name} · {profile.name} ({profile.shape.type},"
-                                    f" {profile.shape.users} users)")
+        plot = plots.plot_run(
+            timeline,
+            phases,
+            out_dir / PLOT_FILE,
+            slo=profile.slo.run,
+            faults=fault.shaded,
+            provider_rps=fault.provider_rps,
+            title=f"{integration.name} · {profile.name} ({profile.shape.type}, {profile.shape.users} users)",
+        )
         plots.embed_in_html(job.files().html, plot, "interlock: load over time")
-        run_summary = summary.RunSummary(title=f"Load: {integration.name} · {profile.name}",
-                                         scopes=summary.scopes_of(timeline, phases), outcomes=outcomes, notes=notes,
-                                         fault_rows=fault_rows,
-                                         fault_note=under_fault.window_note(window, timeline) if window else "",
-                                         extra={"fault": under_fault.describe_window(window, timeline)} if window else {})
+        run_summary = summary.RunSummary(
+            title=f"Load: {integration.name} · {profile.name}",
+            scopes=summary.scopes_of(timeline, phases),
+            outcomes=outcomes,
+            notes=notes,
+            fault_rows=fault.rows,
+            fault_note=fault.note,
+            extra={"fault": fault.facts} if fault.facts else {},
+        )
         written = summary.write(run_summary, out_dir, [plot.name])
         result.artefacts += [str(p.relative_to(ctx.run_dir)) for p in [plot, *written, *outcome.artefacts]]
-        result.duration_s = round(time.monotonic() - started, 3)
-        return result
+
+    def _describe(self, profile: LoadProfile) -> str:
+        fault = profile.under_fault
+        return (
+            f"{profile.shape.type} to {profile.shape.users} users for {profile.shape.duration:g}s"
+            + (f", {self.options.workers} workers" if self.options.workers else "")
+            + (f", fault '{fault.fault}' at {fault.at:g}s for {fault.duration:g}s" if fault else "")
+        )
+
+
+class _CannotRun(Exception):
+    """The stage cannot run this integration (a state set-up failed, no usable task mix, ...)."""
+
+
+def _task_mix(
+    ctx: StageContext,
+    integration: IntegrationSpec,
+    profile: LoadProfile,
+    host: str,
+    out_dir: Path,
+) -> tuple[Path, list[str]]:
+    """Set the profile's provider states; the locustfile to run and notes about how it was made."""
+    try:
+        for state in profile.states:
+            generate.set_states([_state(state)], _states_url(ctx, state.service))
+    except generate.StateSetupFailed as exc:
+        raise _CannotRun(str(exc)) from None
+    if profile.locustfile is not None:
+        return ctx.manifest.resolve(profile.locustfile), []
+    return _generated_locustfile(ctx, integration, host, out_dir)
+
+
+def _fault_window(
+    ctx: StageContext,
+    integration: IntegrationSpec,
+    profile: LoadProfile,
+) -> tuple[under_fault.FaultWindow | None, int]:
+    """The fault window of ``under_fault`` (not yet applied) and the proxy's observation cursor."""
+    if profile.under_fault is None:
+        return None, 0
+    if ctx.fault_proxy is None:
+        raise _CannotRun("under_fault needs the run's fault proxy, and this run has none")
+    name = under_fault.fault_integration(profile, integration)
+    cursor = ctx.fault_proxy.cursor(name)
+    window = under_fault.FaultWindow(
+        profile.under_fault,
+        under_fault.find_fault(ctx.manifest, profile, integration),
+        ctx.fault_proxy.target(name),
+        on_event=lambda text: ctx.output.info(f"{STAGE} {integration.name}: {text}"),
+    )
+    return window, cursor
+
+
+@dataclass
+class _FaultFigures:
+    """What the fault window did, for the SLOs, the summary and the plot (empty without one)."""
+
+    phases: list[Phase] = field(default_factory=list)
+    extra: dict[str, dict[str, float]] = field(default_factory=dict)
+    rows: list[tuple[str, dict[str, float]]] = field(default_factory=list)
+    provider_rps: list[tuple[float, int]] = field(default_factory=list)
+    shaded: list[tuple[str, float, float]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    note: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+def _fault_figures(
+    ctx: StageContext,
+    integration: IntegrationSpec,
+    profile: LoadProfile,
+    window: under_fault.FaultWindow | None,
+    cursor: int,
+    timeline: Timeline,
+) -> _FaultFigures:
+    if window is None:
+        return _FaultFigures()
+    observations, _ = ctx.fault_proxy.observations(
+        under_fault.fault_integration(profile, integration), cursor
+    )
+    phases = window.phases(timeline)
+    extra = {p.name: under_fault.amplification(timeline, observations, p) for p in phases}
+    figures = _FaultFigures(
+        phases=phases,
+        extra=extra,
+        rows=[
+            (f"{p.name} ({p.start:.3g}-{p.end:.3g}s)", {**timeline.metrics(p.start, p.end), **extra[p.name]})
+            for p in phases
+        ],
+        provider_rps=under_fault.provider_per_second(timeline, observations),
+        shaded=[(window.fault.name, p.start, p.end) for p in phases if p.name == under_fault.FAULT_PHASES[1]],
+        note=under_fault.window_note(window, timeline),
+        facts=under_fault.describe_window(window, timeline),
+    )
+    if not phases:
+        figures.notes.append(
+            f"The fault '{window.fault.name}' was never applied: the run ended before {window.spec.at:g}s."
+        )
+    return figures
 
 
 def target_of(profile: LoadProfile, integration: IntegrationSpec) -> str:
@@ -181,21 +278,33 @@ def check_profile(manifest: Manifest, integration: IntegrationSpec, profile: Loa
         return doc.error(loc, message)
 
     if profile.integration is not None and profile.integration != integration.name:
-        raise error(("integration",), f"integration '{profile.integration}' does not match"
-                    f" '{integration.name}', whose 'load:' names this profile in {manifest.path.name}")
+        raise error(
+            ("integration",),
+            f"integration '{profile.integration}' does not match"
+            f" '{integration.name}', whose 'load:' names this profile in {manifest.path.name}",
+        )
     known = [p.name for p in shape_phases(profile.shape)]
     if profile.under_fault is not None:
         known += under_fault.FAULT_PHASES
     for name in profile.slo.phases:
         if name not in known:
-            raise error(("slo", "phases", name), f"no phase '{name}' in a {profile.shape.type} shape"
-                        f"{' with under_fault' if profile.under_fault else ''} (its phases: {', '.join(known)})")
-    scoped = {"run": profile.slo.run, **{f"endpoints.{k}": v for k, v in profile.slo.endpoints.items()},
-              **{f"phases.{k}": v for k, v in profile.slo.phases.items() if k not in under_fault.FAULT_PHASES}}
+            raise error(
+                ("slo", "phases", name),
+                f"no phase '{name}' in a {profile.shape.type} shape"
+                f"{' with under_fault' if profile.under_fault else ''} (its phases: {', '.join(known)})",
+            )
+    scoped = {
+        "run": profile.slo.run,
+        **{f"endpoints.{k}": v for k, v in profile.slo.endpoints.items()},
+        **{f"phases.{k}": v for k, v in profile.slo.phases.items() if k not in under_fault.FAULT_PHASES},
+    }
     for where_, thresholds in scoped.items():
         if any(t.metric == "amplification" for t in thresholds):
-            raise error(("slo", *where_.split(".", 1)), "amplification is measured around a fault only: use it in"
-                        f" slo.phases {', '.join(under_fault.FAULT_PHASES)} (with under_fault)")
+            raise error(
+                ("slo", *where_.split(".", 1)),
+                "amplification is measured around a fault only: use it in"
+                f" slo.phases {', '.join(under_fault.FAULT_PHASES)} (with under_fault)",
+            )
     if profile.under_fault is not None:
         under_fault.find_fault(manifest, profile, integration)
     target = target_of(profile, integration)
@@ -203,8 +312,11 @@ def check_profile(manifest: Manifest, integration: IntegrationSpec, profile: Loa
         raise error(("target",), f"target '{target}' is not a service in {manifest.path.name}")
     spec = manifest.services[target]
     if spec.base_url and urlsplit(spec.base_url).hostname not in _LOOPBACK and not manifest.allow_remote:
-        raise error(("target",), f"target '{target}' is not on loopback ({spec.base_url}); load only targets"
-                    " 127.0.0.1 unless the manifest sets allow_remote: true")
+        raise error(
+            ("target",),
+            f"target '{target}' is not on loopback ({spec.base_url}); load only targets"
+            " 127.0.0.1 unless the manifest sets allow_remote: true",
+        )
     if profile.locustfile is not None:
         if not manifest.resolve(profile.locustfile).is_file():
             raise error(("locustfile",), f"locustfile not found: {profile.locustfile}")
@@ -212,19 +324,28 @@ def check_profile(manifest: Manifest, integration: IntegrationSpec, profile: Loa
         if not integration.pacts:
             raise error((), "no locustfile and no pacts to generate the task mix from: name a locustfile")
         if target != integration.provider:
-            raise error(("target",), f"a generated task mix replays the pacts' requests, which go to the"
-                        f" provider '{integration.provider}'; name a locustfile to load '{target}'")
+            raise error(
+                ("target",),
+                f"a generated task mix replays the pacts' requests, which go to the"
+                f" provider '{integration.provider}'; name a locustfile to load '{target}'",
+            )
         for path in manifest.pact_files(integration):
             load_pact(path)
     for index, state in enumerate(profile.states):
         if state.service not in manifest.services or not manifest.services[state.service].states:
-            raise error(("states", index, "service"), f"service '{state.service}' has no 'states:' endpoint"
-                        f" in {manifest.path.name}")
+            raise error(
+                ("states", index, "service"),
+                f"service '{state.service}' has no 'states:' endpoint in {manifest.path.name}",
+            )
 
 
-def _generated_locustfile(ctx: StageContext, integration: IntegrationSpec, host: str, out_dir: Path,
-                          ) -> tuple[Path, list[str], str | None]:
-    """Plan, set up and dry-run the pact task mix; returns (locustfile, notes, error)."""
+def _generated_locustfile(
+    ctx: StageContext,
+    integration: IntegrationSpec,
+    host: str,
+    out_dir: Path,
+) -> tuple[Path, list[str]]:
+    """Plan, set up and dry-run the pact task mix; returns (locustfile, notes)."""
     pacts = [load_pact(p) for p in ctx.manifest.pact_files(integration)]
     plan = generate.plan_tasks(pacts)
     provider = ctx.manifest.services[integration.provider]
@@ -235,28 +356,40 @@ def _generated_locustfile(ctx: StageContext, integration: IntegrationSpec, host:
             try:
                 generate.set_states(plan.states, ctx.services.url(integration.provider) + provider.states)
             except generate.StateSetupFailed as exc:
-                return out_dir, [], str(exc)
+                raise _CannotRun(str(exc)) from None
         else:
-            excluded += [generate.Excluded(t.description, "needs provider states and the provider has no"
-                                           " 'states:' endpoint") for t in tasks]
+            excluded += [
+                generate.Excluded(
+                    t.description, "needs provider states and the provider has no 'states:' endpoint"
+                )
+                for t in tasks
+            ]
             tasks = []
     tasks, failed = generate.dry_run(tasks, host) if tasks else ([], [])
     excluded += failed
-    notes = [f"Task mix generated from {len(pacts)} pact(s): {len(tasks)} interaction(s) replayed"
-             + (f", {len(excluded)} left out:" if excluded else ".")]
+    notes = [
+        f"Task mix generated from {len(pacts)} pact(s): {len(tasks)} interaction(s) replayed"
+        + (f", {len(excluded)} left out:" if excluded else ".")
+    ]
     notes += [f"  left out '{e.description}': {e.reason}" for e in excluded]
     if not tasks:
-        return out_dir, notes, ("no pact interaction can be replayed safely under load: "
-                                + "; ".join(f"'{e.description}': {e.reason}" for e in excluded))
-    path = generate.write_locustfile(tasks, out_dir / "generated_locustfile.py", think_time_s=0.1)
-    return path, notes, None
+        raise _CannotRun(
+            "no pact interaction can be replayed safely under load: "
+            + "; ".join(f"'{e.description}': {e.reason}" for e in excluded)
+        )
+    return generate.write_locustfile(tasks, out_dir / "generated_locustfile.py", think_time_s=0.1), notes
 
 
 class _Watcher:
     """Called by the Locust runner twice a second: progress lines and abort_on_fail."""
 
-    def __init__(self, ctx: StageContext, integration: str, profile: LoadProfile,
-                 window: under_fault.FaultWindow | None = None) -> None:
+    def __init__(
+        self,
+        ctx: StageContext,
+        integration: str,
+        profile: LoadProfile,
+        window: under_fault.FaultWindow | None = None,
+    ) -> None:
         self.ctx, self.integration, self.profile, self.window = ctx, integration, profile, window
         self.next_progress = PROGRESS_EVERY_S
         self.aborted = False
@@ -279,8 +412,10 @@ class _Watcher:
             return None
         threshold, whole = breach
         self.aborted = True
-        reason = (f"abort_on_fail: `{threshold}` breached for {abort.window:g}s without a break"
-                  f" ({whole.message}, over {settled - abort.window:.0f}-{settled:.0f}s)")
+        reason = (
+            f"abort_on_fail: `{threshold}` breached for {abort.window:g}s without a break"
+            f" ({whole.message}, over {settled - abort.window:.0f}-{settled:.0f}s)"
+        )
         self.ctx.output.warn(f"{STAGE} {self.integration}: {reason}")
         return reason
 
@@ -289,22 +424,33 @@ def _progress(timeline: Timeline, run_time: float, profile: LoadProfile) -> str:
     recent = timeline.metrics(max(0.0, run_time - PROGRESS_EVERY_S - 1), run_time - 1)
     users = timeline.users[-1][1] if timeline.users else 0
     p95 = recent.get("p(95)")
-    return (f"{run_time:.0f}s/{profile.shape.duration:g}s, {users} users, {recent.get('rps', 0):.0f} req/s"
-            + (f", p95 {p95:.0f}ms, {recent.get('error_rate', 0):.1%} errors" if p95 is not None else ""))
+    return f"{run_time:.0f}s/{profile.shape.duration:g}s, {users} users, {recent.get('rps', 0):.0f} req/s" + (
+        f", p95 {p95:.0f}ms, {recent.get('error_rate', 0):.1%} errors" if p95 is not None else ""
+    )
 
 
 def _slo_check(outcome: slo.SloOutcome, integration: str, timeline: Timeline, rerun: str) -> CheckResult:
     name = f"SLO {outcome.scope}: {outcome.result.threshold}"
     if outcome.passed:
         return CheckResult(name=name, status=Status.PASSED, message=outcome.describe())
-    finding = Finding(stage=STAGE, integration=integration, title=f"SLO failed: {outcome.describe()}",
-                      detail=summary.table([("whole run", timeline.metrics())]), reproduce=rerun)
+    finding = Finding(
+        stage=STAGE,
+        integration=integration,
+        title=f"SLO failed: {outcome.describe()}",
+        detail=summary.table([("whole run", timeline.metrics())]),
+        reproduce=rerun,
+    )
     return CheckResult(name=name, status=Status.FAILED, message=outcome.describe(), findings=[finding])
 
 
 def _aborted_check(integration: str, reason: str, rerun: str) -> CheckResult:
-    return _failed_check(integration, "run completed its shape", f"run aborted: {reason}",
-                         "abort_on_fail stopped the run early; the SLO checks show the figures until then.", rerun)
+    return _failed_check(
+        integration,
+        "run completed its shape",
+        f"run aborted: {reason}",
+        "abort_on_fail stopped the run early; the SLO checks show the figures until then.",
+        rerun,
+    )
 
 
 def _failed_check(integration: str, name: str, title: str, detail: str, rerun: str) -> CheckResult:
@@ -312,36 +458,60 @@ def _failed_check(integration: str, name: str, title: str, detail: str, rerun: s
     return CheckResult(name=name, status=Status.FAILED, message=title, findings=[finding])
 
 
-def _baseline(ctx: StageContext, integration: IntegrationSpec, profile: LoadProfile, locustfile: Path,
-              timeline: Timeline, aborted: bool) -> tuple[CheckResult | None, list[str]]:
+def _baseline(
+    ctx: StageContext,
+    integration: IntegrationSpec,
+    profile: LoadProfile,
+    locustfile: Path,
+    timeline: Timeline,
+    aborted: bool,
+) -> tuple[CheckResult | None, list[str]]:
     """Compare with the previous run of this profile, then record this run (unless it was aborted)."""
     if profile.baseline is None:
         return None, []
     values = timeline.metrics()
     if values["requests"] == 0:
         return None, []
-    now = baseline.RunFigures(ctx.run_id, baseline.fingerprint(profile.shape.model_dump(mode="json"), locustfile),
-                              values.get("p(95)", 0.0), values.get("error_rate", 0.0), values["rps"],
-                              int(values["requests"]))
+    now = baseline.RunFigures(
+        ctx.run_id,
+        baseline.fingerprint(profile.shape.model_dump(mode="json"), locustfile),
+        values.get("p(95)", 0.0),
+        values.get("error_rate", 0.0),
+        values["rps"],
+        int(values["requests"]),
+    )
     path = baseline.history_path(ctx.manifest.base_dir, integration.name, profile.name)
     before = baseline.previous_run(path, now.fingerprint)
     if not aborted:
         baseline.record(path, now)
     if before is None:
-        return None, [f"No previous run of this profile to compare with; this run is the baseline ({path.name})."]
+        return None, [
+            f"No previous run of this profile to compare with; this run is the baseline ({path.name})."
+        ]
     regressions = baseline.compare(before, now, profile.baseline)
     name = f"baseline: no regression against run {before.run_id}"
     if not regressions:
-        return CheckResult(name=name, status=Status.PASSED,
-                           message=f"p95 {now.p95_ms:.0f}ms (was {before.p95_ms:.0f}ms), rps {now.rps:.1f}"
-                                   f" (was {before.rps:.1f}), errors {now.error_rate:.2%}"
-                                   f" (was {before.error_rate:.2%})"), []
+        return CheckResult(
+            name=name,
+            status=Status.PASSED,
+            message=f"p95 {now.p95_ms:.0f}ms (was {before.p95_ms:.0f}ms), rps {now.rps:.1f}"
+            f" (was {before.rps:.1f}), errors {now.error_rate:.2%}"
+            f" (was {before.error_rate:.2%})",
+        ), []
     severity = Severity.ERROR if profile.baseline.gate else Severity.WARNING
-    findings = [Finding(stage=STAGE, integration=integration.name, severity=severity,
-                        title=f"regression against run {before.run_id}: {r.text}") for r in regressions]
+    findings = [
+        Finding(
+            stage=STAGE,
+            integration=integration.name,
+            severity=severity,
+            title=f"regression against run {before.run_id}: {r.text}",
+        )
+        for r in regressions
+    ]
     status = Status.FAILED if profile.baseline.gate else Status.PASSED
-    return CheckResult(name=name, status=status, message="; ".join(r.text for r in regressions),
-                       findings=findings), [f"Regression against run {before.run_id}: {r.text}" for r in regressions]
+    return CheckResult(
+        name=name, status=status, message="; ".join(r.text for r in regressions), findings=findings
+    ), [f"Regression against run {before.run_id}: {r.text}" for r in regressions]
 
 
 def _state(state: StateSetup) -> ProviderState:
@@ -355,12 +525,11 @@ def _states_url(ctx: StageContext, service: str) -> str:
 def _rerun_command(manifest: Manifest, integration: str) -> str:
     command = f"interlock load --only {integration}"
     if manifest.path != (Path.cwd() / "interlock.yaml").resolve():
-        command += f" --manifest {_label(manifest.path, None)}"
+        command += f" --manifest {_label(manifest.path, Path.cwd())}"
     return command
 
 
-def _label(path: Path, ctx: StageContext | None) -> str:
-    base = ctx.manifest.base_dir if ctx is not None else Path.cwd()
+def _label(path: Path, base: Path) -> str:
     try:
         return str(path.resolve().relative_to(base.resolve()))
     except ValueError:

@@ -17,11 +17,21 @@ from interlock.load.metrics import Timeline
 from interlock.load.schedule import Phase
 from interlock.load.slo import SloOutcome
 
-COLUMNS = (("requests", "requests", "{:.0f}"), ("rps", "rps", "{:.1f}"), ("p(50)", "p50", "{:.0f} ms"),
-           ("p(90)", "p90", "{:.0f} ms"), ("p(95)", "p95", "{:.0f} ms"), ("p(99)", "p99", "{:.0f} ms"),
-           ("error_rate", "errors", "{:.2%}"))
+COLUMNS = (
+    ("requests", "requests", "{:.0f}"),
+    ("rps", "rps", "{:.1f}"),
+    ("p(50)", "p50", "{:.0f} ms"),
+    ("p(90)", "p90", "{:.0f} ms"),
+    ("p(95)", "p95", "{:.0f} ms"),
+    ("p(99)", "p99", "{:.0f} ms"),
+    ("error_rate", "errors", "{:.2%}"),
+)
 #: Around a fault, what reached the provider too.
-FAULT_COLUMNS = (*COLUMNS, ("provider_rps", "provider req/s", "{:.1f}"), ("amplification", "amplification", "{:.2f}x"))
+FAULT_COLUMNS = (
+    *COLUMNS,
+    ("provider_rps", "provider req/s", "{:.1f}"),
+    ("amplification", "amplification", "{:.2f}x"),
+)
 
 
 @dataclass
@@ -41,13 +51,18 @@ def scopes_of(timeline: Timeline, phases: Sequence[Phase]) -> list[tuple[str, di
     """Figures for the whole run, each phase that ran and each endpoint."""
     duration = timeline.duration
     rows = [("whole run", timeline.metrics())]
-    rows += [(f"phase {p.name} ({p.start:.3g}-{min(p.end, duration):.3g}s)", timeline.metrics(p.start, p.end))
-             for p in phases if p.start < duration]
+    rows += [
+        (f"phase {p.name} ({p.start:.3g}-{min(p.end, duration):.3g}s)", timeline.metrics(p.start, p.end))
+        for p in phases
+        if p.start < duration
+    ]
     rows += [(f"endpoint {e}", timeline.metrics(endpoint=e)) for e in timeline.endpoints]
     return rows
 
 
-def table(rows: Sequence[tuple[str, dict[str, float]]], columns: Sequence[tuple[str, str, str]] = COLUMNS) -> str:
+def table(
+    rows: Sequence[tuple[str, dict[str, float]]], columns: Sequence[tuple[str, str, str]] = COLUMNS
+) -> str:
     header = "| scope | " + " | ".join(label for _, label, _ in columns) + " |"
     lines = [header, "|---|" + "---:|" * len(columns)]
     for name, values in rows:
@@ -81,9 +96,15 @@ def render_markdown(summary: RunSummary, images: Sequence[str]) -> str:
         lines += ["## Before, during and after the fault", ""]
         if summary.fault_note:
             lines += [summary.fault_note, ""]
-        lines += [table(summary.fault_rows, FAULT_COLUMNS), "",
-                  "*amplification*: requests that reached the provider (as the fault proxy saw them) per request"
-                  " the load sent.", ""]
+        lines += [
+            table(summary.fault_rows, FAULT_COLUMNS),
+            "",
+            (
+                "*amplification*: requests that reached the provider (as the fault proxy saw them) per request"
+                " the load sent."
+            ),
+            "",
+        ]
     for image in images:
         lines += [f"![load over time]({image})", ""]
     return "\n".join(lines)
@@ -95,9 +116,17 @@ def write(summary: RunSummary, out_dir: Path, images: Sequence[str]) -> list[Pat
     data = {
         "title": summary.title,
         "scopes": [{"scope": name, **_finite(values)} for name, values in summary.scopes],
-        "slo": [{"scope": o.scope, "threshold": str(o.result.threshold), "passed": o.passed,
-                 "actual": o.result.actual, "message": o.describe(), "breaches": o.breaches}
-                for o in summary.outcomes],
+        "slo": [
+            {
+                "scope": o.scope,
+                "threshold": str(o.result.threshold),
+                "passed": o.passed,
+                "actual": o.result.actual,
+                "message": o.describe(),
+                "breaches": o.breaches,
+            }
+            for o in summary.outcomes
+        ],
         "under_fault": [{"scope": name, **_finite(values)} for name, values in summary.fault_rows],
         "notes": summary.notes,
         **summary.extra,

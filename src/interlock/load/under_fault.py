@@ -21,7 +21,6 @@ from typing import Any
 
 from interlock.core.manifest import IntegrationSpec, Manifest
 from interlock.core.yamlfile import load_yaml
-from interlock.errors import ConfigError
 from interlock.load.metrics import Timeline
 from interlock.load.profile import LoadProfile, UnderFault
 from interlock.load.schedule import Phase
@@ -47,8 +46,10 @@ def find_fault(manifest: Manifest, profile: LoadProfile, integration: Integratio
         raise doc.error(("under_fault", "integration"), f"no integration '{name}' in {manifest.path.name}")
     chaos_file = manifest.integration(name).chaos
     if not chaos_file:
-        raise doc.error(("under_fault",), f"integration '{name}' has no 'chaos:' file to take fault"
-                        f" '{profile.under_fault.fault}' from")
+        raise doc.error(
+            ("under_fault",),
+            f"integration '{name}' has no 'chaos:' file to take fault '{profile.under_fault.fault}' from",
+        )
     experiment = load_experiment(manifest.resolve(chaos_file))
     for fault in experiment.faults:
         if fault.name == profile.under_fault.fault:
@@ -56,8 +57,10 @@ def find_fault(manifest: Manifest, profile: LoadProfile, integration: Integratio
     known = [f.name for f in experiment.faults]
     close = difflib.get_close_matches(profile.under_fault.fault, known, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    raise doc.error(("under_fault", "fault") if isinstance(doc.data.get("under_fault"), dict) else ("under_fault",),
-                    f"no fault '{profile.under_fault.fault}' in {chaos_file}{hint} (faults: {', '.join(known)})")
+    raise doc.error(
+        ("under_fault", "fault") if isinstance(doc.data.get("under_fault"), dict) else ("under_fault",),
+        f"no fault '{profile.under_fault.fault}' in {chaos_file}{hint} (faults: {', '.join(known)})",
+    )
 
 
 @dataclass
@@ -85,7 +88,11 @@ class FaultWindow:
                 return
             self.applied_at = self.applied.applied_at
             self._say(f"fault '{self.fault.name}' applied at {run_time:.1f}s")
-        elif self.applied is not None and self.removed_at is None and run_time >= self.spec.at + self.spec.duration:
+        elif (
+            self.applied is not None
+            and self.removed_at is None
+            and run_time >= self.spec.at + self.spec.duration
+        ):
             self.close()
             self._say(f"fault '{self.fault.name}' rolled back at {run_time:.1f}s")
 
@@ -107,8 +114,11 @@ class FaultWindow:
             return []
         start = self.applied_at - origin
         stop = (self.removed_at - origin) if self.removed_at is not None else end
-        return [Phase(FAULT_PHASES[0], 0.0, start), Phase(FAULT_PHASES[1], start, stop),
-                Phase(FAULT_PHASES[2], stop, max(stop, end))]
+        return [
+            Phase(FAULT_PHASES[0], 0.0, start),
+            Phase(FAULT_PHASES[1], start, stop),
+            Phase(FAULT_PHASES[2], stop, max(stop, end)),
+        ]
 
     def _say(self, text: str) -> None:
         if self.on_event is not None:
@@ -118,8 +128,9 @@ class FaultWindow:
 def amplification(timeline: Timeline, observations: list[Any], phase: Phase) -> dict[str, float]:
     """Provider requests (reached_provider) per load request, and provider requests/s, in ``phase``."""
     origin = timeline.started or 0.0
-    reached = sum(1 for o in observations
-                  if o.reached_provider and phase.start <= o.started - origin < phase.end)
+    reached = sum(
+        1 for o in observations if o.reached_provider and phase.start <= o.started - origin < phase.end
+    )
     sent = timeline.metrics(phase.start, phase.end)["requests"]
     seconds = max(phase.end - phase.start, 1e-9)
     values = {"provider_requests": float(reached), "provider_rps": reached / seconds}
@@ -137,16 +148,18 @@ def provider_per_second(timeline: Timeline, observations: list[Any]) -> list[tup
             second = int(o.started - origin)
             counts[second] = counts.get(second, 0) + 1
     last = int(timeline.duration)
-    return [(float(s), counts.get(s, 0)) for s in range(0, last + 1)] if counts else []
+    return [(float(s), counts.get(s, 0)) for s in range(last + 1)] if counts else []
 
 
 def describe_window(window: FaultWindow, timeline: Timeline) -> dict[str, Any]:
     """What the JSON summary records about the fault window."""
     origin = timeline.started or 0.0
-    return {"fault": window.fault.name,
-            "applied_at_s": round(window.applied_at - origin, 2) if window.applied_at else None,
-            "rolled_back_at_s": round(window.removed_at - origin, 2) if window.removed_at else None,
-            "problems": window.problems}
+    return {
+        "fault": window.fault.name,
+        "applied_at_s": round(window.applied_at - origin, 2) if window.applied_at else None,
+        "rolled_back_at_s": round(window.removed_at - origin, 2) if window.removed_at else None,
+        "problems": window.problems,
+    }
 
 
 def window_note(window: FaultWindow, timeline: Timeline) -> str:
@@ -158,4 +171,3 @@ def window_note(window: FaultWindow, timeline: Timeline) -> str:
     if facts["rolled_back_at_s"] is not None:
         text += f", rolled back at {facts['rolled_back_at_s']:g}s"
     return text + "".join(f"; {problem}" for problem in window.problems) + "."
-
