@@ -19,6 +19,7 @@ from interlock import pipeline
 from interlock.core.console import Output
 from interlock.core.reports import SUMMARY_FILE
 from interlock.errors import ExitCode, InterlockError
+from interlock.history import cli as history_cli
 
 EPILOG = """\b
 Exit codes:
@@ -84,6 +85,10 @@ def contracts(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bo
     finding naming the pact, the interaction, the provider state and the mismatch.
     """
     return _run(pipeline.RunOptions(manifest, ["contracts"], only, "ci", report_dir), plain)
+
+
+for _command in history_cli.COMMANDS:
+    cli.add_command(_command)
 
 
 def _run(options: pipeline.RunOptions, plain: bool | None) -> int:

@@ -20,7 +20,8 @@ from interlock.core import processes
 from interlock.core.manifest import IntegrationSpec, Manifest
 from interlock.core.services import RUN_ID_ENV
 from interlock.core.stage import StageContext
-from interlock.core.verdict import StageResult
+from interlock.core.verdict import StageResult, Status
+from interlock.history.recording import History, interaction_key
 
 #: A pact whose verification takes longer than this is stopped and the stage errors.
 VERIFY_TIMEOUT_S = 300.0
@@ -45,6 +46,16 @@ class ContractsStage:
         if not pact_paths:
             result.skipped_reason = "no pacts declared"
             return result
+        history = History(ctx.manifest.base_dir, ctx.run_id)
+        try:
+            self._verify_pacts(ctx, integration, result, pact_paths, history)
+        finally:
+            history.close()
+        result.duration_s = round(time.monotonic() - started, 3)
+        return result
+
+    def _verify_pacts(self, ctx: StageContext, integration: IntegrationSpec, result: StageResult,
+                      pact_paths: list[Path], history: History) -> None:
         provider = ctx.manifest.services[integration.provider]
         provider_url = ctx.services.url(integration.provider)
         states_url = provider_url + provider.states if provider.states else None
@@ -61,12 +72,19 @@ class ContractsStage:
             if outcome.get("error"):
                 result.error = f"verifying {label} failed: {outcome['error']}"
                 break
-            result.checks += checks_for_pact(
+            found = history.versions_for(pact)
+            pending = history.pending(pact)
+            checks = checks_for_pact(
                 pact, outcome, integration=integration.name, pact_label=label, provider_url=provider_url,
                 states_url=states_url, reproduce_cmd=rerun,
+                is_pending=lambda i, p=pact: interaction_key(p.consumer, p.provider, i) in pending,
             )
-        result.duration_s = round(time.monotonic() - started, 3)
-        return result
+            history.record(pact, found, checks, pending)
+            for check in checks:
+                if check.status == Status.PASSED and check.findings:
+                    ctx.output.warn(f"{STAGE} {integration.name}: pending (not yet verified on"
+                                    f" {history.main_branch}, does not fail the gate): {check.name}")
+            result.checks += checks
 
 
 class _PactFiles(NamedTuple):
