@@ -63,6 +63,13 @@ def checks_for_pact(
                                         f"state handler: {f['error']}", pending=pending) for f in failed_states]
             checks.append(_failed_check(name, duration, findings, pending))
             continue
+        failed_messages = [f for f in outcome.get("message_failures") or []
+                           if f["description"] == interaction.description]
+        if failed_messages:
+            findings = [context.finding("the message could not be produced", f"message handler: {f['error']}",
+                                        pending=pending) for f in failed_messages[:1]]
+            checks.append(_failed_check(name, duration, findings, pending))
+            continue
         if result is None:
             message = "the Pact core did not report on this interaction"
             checks.append(CheckResult(name=name, status=Status.ERROR, message=message,
@@ -71,7 +78,8 @@ def checks_for_pact(
         if result.get("result") == "OK":
             checks.append(CheckResult(name=name, status=Status.PASSED, duration_s=duration))
             continue
-        findings = [context.finding(title, detail, pending=pending)
+        findings = [context.finding(title if interaction.request else title.replace("response body", "message body"),
+                                    detail, pending=pending)
                     for title, detail in describe_mismatches(result.get("mismatch") or {})]
         checks.append(_failed_check(name, duration, findings, pending))
     return checks
@@ -110,8 +118,10 @@ class _Context:
                        title=f"{i.description}: {what}", detail=detail, reproduce=self.reproduce())
 
     def reproduce(self) -> str:
-        lines = [self.reproduce_cmd,
-                 f"# or by hand, against the provider as it ran at {self.provider_url} in this run:"]
+        lines = [self.reproduce_cmd]
+        if self.interaction.request is None:
+            return lines[0]
+        lines.append(f"# or by hand, against the provider as it ran at {self.provider_url} in this run:")
         if self.states_url:
             for state in self.interaction.states:
                 body = json.dumps({"state": state.name, "params": state.params, "action": "setup"})

@@ -70,18 +70,24 @@ class MessageProducers:
     def __init__(self, messages: Mapping[str, str], search_path: list[str]) -> None:
         self.messages = dict(messages)
         self.search_path = search_path
+        #: Producers that could not produce: reported on their interactions instead of a body mismatch.
+        self.failures: list[dict[str, str]] = []
 
     def produce(self, request: dict[str, Any]) -> ProducedMessage:
         description = str(request.get("description") or "")
         spec = self.messages.get(description)
         if spec is None:
-            return _error(f"no handler for message '{description}' in the manifest's 'messages:'"
-                          f" (declared: {', '.join(self.messages) or 'none'})")
+            return self._error(description, f"no handler for message '{description}' in the manifest's"
+                                            f" 'messages:' (declared: {', '.join(self.messages) or 'none'})")
         try:
             produced = load_handler(spec, self.search_path)()
             return _encode(produced)
         except Exception as exc:  # noqa: BLE001 - reported as the interaction's failure
-            return _error(f"message handler {spec} failed: {type(exc).__name__}: {exc}")
+            return self._error(description, f"message handler {spec} raised {type(exc).__name__}: {exc}")
+
+    def _error(self, description: str, message: str) -> ProducedMessage:
+        self.failures.append({"description": description, "error": message})
+        return ProducedMessage(500, json.dumps({"error": message}).encode(), {"Content-Type": "application/json"})
 
 
 def _encode(produced: Any) -> ProducedMessage:
@@ -101,7 +107,3 @@ def _encode(produced: Any) -> ProducedMessage:
     headers = {"Content-Type": content_type,
                "Pact-Message-Metadata": base64.b64encode(json.dumps(metadata).encode()).decode()}
     return ProducedMessage(200, body, headers)
-
-
-def _error(message: str) -> ProducedMessage:
-    return ProducedMessage(500, json.dumps({"error": message}).encode(), {"Content-Type": "application/json"})

@@ -143,6 +143,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     return {
         "results": verifier.results if crashed is None else {},
         "state_failures": forwarder.failures,
+        "message_failures": messages.failures if messages is not None else [],
         "error": crashed,
     }
 
