@@ -31,7 +31,10 @@ def test_can_i_deploy_answers_from_the_verifications_the_gate_recorded(tmp_path:
     breaking = payments_manifest(bad_dir, "tests.fixtures.providers:renamed_status")
     reports = ["--report-dir", str(tmp_path / "reports")]
 
-    first = interlock("contracts", "--manifest", str(good), *reports, env=versions(home, "p1"))
+    options = ["--provider-version", "p1", "--provider-branch", "main", "--consumer-version", "c1",
+               "--consumer-branch", "main"]  # the command-line spelling of versions()
+    first = interlock("contracts", "--manifest", str(good), *reports, *options,
+                      env={"INTERLOCK_HOME": str(home), "PACT_BROKER_BASE_URL": ""})
     assert first.returncode == 0, first.stdout + first.stderr
     yes = interlock("can-i-deploy", "--pacticipant", "checkout", "--version", "c1", env={"INTERLOCK_HOME": str(home)})
     assert yes.returncode == 0, yes.stdout + yes.stderr

@@ -61,6 +61,7 @@ def cli() -> None:
 
 @cli.command(epilog=EPILOG)
 @_common_options
+@history_cli.version_options
 @click.option("--stages", default="all", show_default=True, metavar="LIST",
               help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)} (fuzz, chaos and load are planned).")
 @click.option("--profile", type=click.Choice(pipeline.PROFILES), default="ci", show_default=True,
@@ -77,6 +78,7 @@ def verify(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool 
 
 @cli.command(epilog=EPILOG)
 @_common_options
+@history_cli.version_options
 def contracts(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None) -> int:
     """Verify every pact against its running provider (the contracts stage of `verify`).
 

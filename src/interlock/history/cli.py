@@ -7,8 +7,11 @@ Broker when ``PACT_BROKER_BASE_URL`` is set.
 from __future__ import annotations
 
 import difflib
+import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -32,6 +35,33 @@ Without PACT_BROKER_BASE_URL the answer comes from the local store, which the co
 fills on every run: .interlock/history.sqlite (or $INTERLOCK_HOME).
 """
 
+def _to_env(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def store(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value:
+            os.environ[name] = str(value)  # the stage and its verifier child read the environment
+        return value
+    return store
+
+
+def version_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--provider-version`` & co. for the commands that verify: the command-line spelling of the
+    ``INTERLOCK_*`` variables that :mod:`interlock.history.versions` reads."""
+    options = [
+        ("--provider-version", "INTERLOCK_PROVIDER_VERSION", "The provider version under test (default: CI"
+         " variables, else `git rev-parse --short HEAD`)."),
+        ("--provider-branch", "INTERLOCK_PROVIDER_BRANCH", "The provider's branch (default: CI variables, else"
+         " the current git branch)."),
+        ("--consumer-version", "INTERLOCK_CONSUMER_VERSION", "The consumer version of local pact files (default:"
+         " the version they were published under, else git)."),
+        ("--consumer-branch", "INTERLOCK_CONSUMER_BRANCH", "The consumer's branch for local pact files."),
+        ("--main-branch", "INTERLOCK_MAIN_BRANCH", "The branch whose verifications end pending (default: main)."),
+    ]
+    for flag, env, text in reversed(options):
+        command = click.option(flag, metavar="NAME" if "branch" in flag else "VERSION", expose_value=False,
+                               callback=_to_env(env), help=text)(command)
+    return command
+
+
 _home_option = click.option("--home", type=click.Path(path_type=Path, file_okay=False), default=None,
                             help="The local store's directory (default: $INTERLOCK_HOME, else ./.interlock).")
 
@@ -46,6 +76,8 @@ def _store(home: Path | None) -> Store:
 @click.option("--to-environment", "environment", default=None, metavar="ENV",
               help="Check against the versions recorded as deployed to ENV (default: against the latest"
                    " versions on the main branch).")
+@click.option("--main-branch", metavar="NAME", expose_value=False, callback=_to_env("INTERLOCK_MAIN_BRANCH"),
+              help="The main branch the default target is read from ($INTERLOCK_MAIN_BRANCH, default main).")
 @_home_option
 def can_i_deploy(pacticipant: str, version: str, environment: str | None, home: Path | None) -> int:
     """Is VERSION of PACTICIPANT verified against everything it will meet? Prints the matrix."""
