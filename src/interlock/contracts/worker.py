@@ -1,4 +1,4 @@
-"""Verify one pact file in a child process: ``python -m interlock.contracts.worker JOB.json``.
+"""Verify one pact file, or a broker's selection, in a child process: ``python -m interlock.contracts.worker J``.
 
 Why a child process: the Pact core writes its report straight to file descriptor 1, blocks
 signals while it runs, and can take down the interpreter if it crashes. In a child, its output
@@ -9,7 +9,8 @@ Provider states go through :class:`StateForwarder`, which never fails: a state c
 minutes per interaction. Failures are recorded instead and reported by the parent as findings on
 the interactions that needed the state. The forwarder is served on loopback by
 :class:`StateServer` and given to the core as a URL handler: pact-python's own Python-handler
-server takes ~0.5 s to shut down per verification, a third of the whole stage.
+server takes ~0.5 s to shut down per verification, a third of the whole stage. The same server
+answers the core's message requests for message pacts (:mod:`interlock.contracts.messages`).
 """
 
 from __future__ import annotations

@@ -96,7 +96,8 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(f"cannot open the verification store: {exc}", home / DB_FILE) from None
+            raise ConfigError(f"cannot open the verification store: {exc} (set {HOME_ENV} to a writable"
+                              " directory)", home / DB_FILE) from None
 
     def close(self) -> None:
         self._db.close()
