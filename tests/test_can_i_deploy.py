@@ -87,6 +87,10 @@ def test_an_interaction_never_verified_on_main_is_pending(tmp_path: Path) -> Non
     pending = [c for c in checks if c["findings"]]
     assert pending and all(c["status"] == "passed" and c["message"].startswith("pending") for c in pending)
     assert all(f["severity"] == "warning" for c in pending for f in c["findings"])
+    summary = (tmp_path / "reports" / "latest" / "summary.md").read_text()
+    assert "## ⚠️ Warnings (they do not fail the gate)" in summary
+    assert "(pending interaction: failures do not fail the gate): a request for a payment: response body is" \
+        " missing $.status" in summary
     # The failed verification is still recorded: this provider version may not be deployed.
     no = interlock("can-i-deploy", "--pacticipant", "payments", "--version", "p1", env={"INTERLOCK_HOME": str(home)})
     assert no.returncode == 1 and "failed" in no.stdout
