@@ -70,7 +70,8 @@ def _store(home: Path | None) -> Store:
     return Store(home_dir(Path.cwd(), home))
 
 
-@click.command("can-i-deploy", epilog=EPILOG)
+@click.command("can-i-deploy", epilog=EPILOG,
+               short_help="Is a version verified against what it will meet? (exit 0 yes, 1 no)")
 @click.option("--pacticipant", "-a", required=True, help="The application to deploy (a consumer or provider).")
 @click.option("--version", "-e", "version", required=True, help="Its version (e.g. the git sha it was built from).")
 @click.option("--to-environment", "environment", default=None, metavar="ENV",
@@ -100,7 +101,7 @@ def can_i_deploy(pacticipant: str, version: str, environment: str | None, home: 
     return ExitCode.PASSED if decision.deployable else ExitCode.GATE_FAILED
 
 
-@click.command("record-deployment", epilog=EPILOG)
+@click.command("record-deployment", epilog=EPILOG, short_help="Record which version runs in an environment.")
 @click.option("--pacticipant", "-a", required=True, help="The application that was deployed.")
 @click.option("--version", "-e", "version", required=True, help="The version that now runs there.")
 @click.option("--environment", required=True, help="Where it runs (it replaces the version that ran there).")
@@ -119,7 +120,8 @@ def record_deployment(pacticipant: str, version: str, environment: str, home: Pa
     return ExitCode.PASSED
 
 
-@click.command("publish", epilog=EPILOG)
+@click.command("publish", epilog=EPILOG,
+               short_help="Publish pacts for a consumer version (local store or broker).")
 @click.argument("pacts", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=True))
 @click.option("--consumer-version", default=None, help="The consumer version these pacts belong to"
               " (default: $INTERLOCK_CONSUMER_VERSION, CI variables, else git in the pact's directory).")
