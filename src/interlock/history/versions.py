@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 #: The branch whose verifications make an interaction "no longer pending" and that
@@ -56,7 +57,12 @@ def _ci_branch() -> str | None:
 
 
 def _git(where: Path, *args: str) -> str | None:
-    directory = where if where.is_dir() else where.parent
+    return _git_in(where if where.is_dir() else where.parent, args)
+
+
+@lru_cache(maxsize=64)
+def _git_in(directory: Path, args: tuple[str, ...]) -> str | None:
+    """One git query per directory and process: a run asks for every pact, and HEAD does not move."""
     try:
         proc = subprocess.run(["git", "-C", str(directory), *args], capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
