@@ -27,19 +27,20 @@ def interlock(*args: str, cwd: Path = REPO, timeout: float = 120, env: dict[str,
                           timeout=timeout, env={**os.environ, "PACT_DO_NOT_TRACK": "true", **isolated, **(env or {})})
 
 
-def established(home: Path, *pacts: Path, branch: str = "main") -> dict[str, str]:
+def established(home: Path, *pacts: Path, branch: str = "main", passed: bool = True) -> dict[str, str]:
     """A store where every interaction of ``pacts`` once passed on the provider's ``branch``.
 
     On ``main`` that makes them gate (no longer pending), as they would after the first green
-    build. Returns the environment that points interlock at the store.
+    build. With ``passed=False`` there is history on ``branch`` but none of them ever passed, so
+    they are pending. Returns the environment that points interlock at the store.
     """
     with Store(home) as store:
         for path in pacts:
             pact = load_pact(path)
-            outcomes = [InteractionOutcome(interaction_key(pact.consumer, pact.provider, i), i.description, True, False)
+            outcomes = [InteractionOutcome(interaction_key(pact.consumer, pact.provider, i), i.description, passed, False)
                         for i in pact.interactions]
             store.record_verification(Verification(pact.consumer, "earlier", "main", pact.provider, "earlier", branch,
-                                                   pact_sha(path.read_bytes()), True, ""), outcomes)
+                                                   pact_sha(path.read_bytes()), passed, ""), outcomes)
     return {HOME_ENV: str(home)}
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, interlock
+from tests.helpers import REPO, established, interlock
 from tests.test_gate import payments_manifest
 
 pytestmark = pytest.mark.slow
@@ -77,6 +77,7 @@ def test_can_i_deploy_answers_from_the_verifications_the_gate_recorded(tmp_path:
 
 def test_an_interaction_never_verified_on_main_is_pending(tmp_path: Path) -> None:
     home = tmp_path / "home"
+    established(home, REPO / "contracts" / "pacts" / "checkout-payments.json", passed=False)
     breaking = payments_manifest(tmp_path, "tests.fixtures.providers:renamed_status")
     proc = interlock("contracts", "--manifest", str(breaking), "--report-dir", str(tmp_path / "reports"),
                      env=versions(home, "p1"))

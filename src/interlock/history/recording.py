@@ -4,6 +4,11 @@ An interaction is *pending* while it has never passed against the provider built
 branch: its failures are reported as warnings and do not fail the gate, so a consumer can add an
 expectation before the provider implements it. Once it has passed once on main, it gates.
 ``INTERLOCK_PENDING=off`` makes every interaction gate from the start.
+
+Pending needs history to tell a new interaction from an old one. Where the store has never seen
+the provider's main branch verified against this consumer (a fresh CI machine without a cached
+``.interlock/``), every interaction gates: a gate that cannot fail on a clean checkout would
+be worse than one that is strict on its first run.
 """
 
 from __future__ import annotations
@@ -73,6 +78,8 @@ class History:
         """Keys of the interactions of ``pact`` that never passed on the provider's main branch."""
         if not pending_enabled():
             return set()
+        if not self.store.has_verified_on_branch(pact.consumer, pact.provider, self.main_branch):
+            return set()  # no history to tell new interactions from old ones: everything gates
         keys = [interaction_key(pact.consumer, pact.provider, i) for i in pact.interactions]
         passed = self.store.passed_on_branch(pact.consumer, pact.provider, self.main_branch, keys)
         return set(keys) - passed

@@ -181,6 +181,11 @@ class Store:
             f" AND ir.success=1 AND ir.interaction_key IN ({marks})", (consumer, provider, branch, *keys))
         return {row[0] for row in rows}
 
+    def has_verified_on_branch(self, consumer: str, provider: str, branch: str) -> bool:
+        """Whether ``provider`` built from ``branch`` was ever verified against ``consumer``'s pacts."""
+        return self._db.execute("SELECT 1 FROM verifications WHERE consumer=? AND provider=? AND provider_branch=?"
+                                " LIMIT 1", (consumer, provider, branch)).fetchone() is not None
+
     def has_version(self, pacticipant: str, number: str) -> bool:
         return self._db.execute("SELECT 1 FROM versions WHERE pacticipant=? AND number=?",
                                 (pacticipant, number)).fetchone() is not None
