@@ -25,9 +25,10 @@ def example_manifest(tmp_path: Path, *, checkout_app: str | None = None, env: di
         checkout["run"] = checkout["run"].replace("examples.shop.checkout:app", checkout_app)
     checkout["env"].update(env or {})
     for integration in data["integrations"]:
-        for key in ("pacts", "chaos"):
+        for key in ("pacts", "chaos", "load"):
             if key in integration:
-                integration[key] = str(REPO / integration[key])
+                entry = integration[key]
+                integration[key] = [str(REPO / e) for e in entry] if isinstance(entry, list) else str(REPO / entry)
         if chaos is not None:  # replaces the experiment files; an empty mapping drops them all
             integration.pop("chaos", None)
             if integration["name"] in chaos:
