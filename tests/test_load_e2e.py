@@ -103,6 +103,7 @@ def test_example_passes_its_slos_and_writes_the_report(tmp_path: Path) -> None:
         "locust_stats_history.csv",
     ):
         assert (checkout / name).is_file(), name
+    assert "interlock: load over time" in (checkout / "locust-report.html").read_text()  # the plot, inlined
     summary = (checkout / "load-summary.md").read_text()
     assert "all SLOs held" in summary and "phase spike" in summary and "endpoint POST /orders" in summary
     generated = load_dir(tmp_path, "checkout-inventory")
