@@ -17,11 +17,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
+from interlock.chaos.experiment import validate_model
 from interlock.core.thresholds import (
     DEFAULT_METRIC_KINDS,
     MetricKind,
@@ -178,16 +178,10 @@ class LoadProfile(_Strict):
     def name(self) -> str:
         return self.path.stem
 
-    @field_validator("abort_on_fail", mode="before")
+    @field_validator("abort_on_fail", "baseline", mode="before")
     @classmethod
     def _bool_means_defaults(cls, value: Any) -> Any:
-        if value is True:
-            return {}
-        return None if value is False else value
-
-    @field_validator("baseline", mode="before")
-    @classmethod
-    def _baseline_bool(cls, value: Any) -> Any:
+        # `abort_on_fail: true` / `baseline: true`: on with the defaults; `false`: off.
         if value is True:
             return {}
         return None if value is False else value
@@ -212,10 +206,8 @@ def load_profile(path: Path) -> LoadProfile:
     if isinstance(data.get("under_fault"), str):
         data["under_fault"] = _middle_third(data)
     data["slo"] = _parse_slo(data.get("slo"), doc)
-    try:
-        return LoadProfile.model_validate({**data, "path": path.resolve()})
-    except ValidationError as exc:
-        raise _config_error(exc, doc) from None
+    profile: LoadProfile = validate_model(LoadProfile, {**data, "path": path.resolve()}, doc)
+    return profile
 
 
 def _middle_third(data: dict[str, Any]) -> Any:
@@ -267,43 +259,3 @@ def _parse_slo(raw: Any, doc: YamlDocument) -> dict[str, Any]:
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise doc.error(locs[key], f"unknown key '{key}' in slo{hint} (use run, endpoints, phases)")
     return out
-
-
-def _config_error(exc: ValidationError, doc: YamlDocument) -> ConfigError:
-    errors = exc.errors(include_url=False)
-    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    loc: PathKey = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    if first["type"] == "extra_forbidden":
-        key = str(loc[-1])
-        allowed = _allowed_keys(loc[:-1])
-        close = difflib.get_close_matches(key, allowed, n=1)
-        message = f"unknown key '{key}'" + (f" (did you mean '{close[0]}'?)" if close else "")
-        if len(loc) > 1:
-            message += f" in {'.'.join(str(p) for p in loc[:-1])}"
-    elif first["type"] == "missing":
-        message = f"missing required key '{loc[-1]}'" + (
-            f" in {'.'.join(str(p) for p in loc[:-1])}" if len(loc) > 1 else ""
-        )
-    else:
-        where = ".".join(str(p) for p in loc)
-        msg = first["msg"].removeprefix("Value error, ")
-        message = f"{where}: {msg}" if where else msg
-        if "input" in first and not isinstance(first["input"], dict | list):
-            message += f" (got {first['input']!r})"
-    return doc.error(loc, message)
-
-
-def _allowed_keys(parent: PathKey) -> list[str]:
-    models: dict[str, type[BaseModel]] = {
-        "shape": ShapeSpec,
-        "abort_on_fail": AbortOnFail,
-        "under_fault": UnderFault,
-        "baseline": Baseline,
-    }
-    if not parent:
-        return [n for n in LoadProfile.model_fields if n != "path"]
-    if parent[0] in models and len(parent) == 1:
-        return list(models[str(parent[0])].model_fields)
-    if parent[0] == "states" and len(parent) == 2:
-        return list(StateSetup.model_fields)
-    return []
