@@ -71,6 +71,19 @@ baseline: {tolerance: 10%, error_rate_tolerance: 0.5%, gate: true}
     assert profile.name == "profile"
 
 
+def test_the_design_documents_profile_loads(tmp_path: Path) -> None:
+    profile = load_profile(write(tmp_path, """
+integration: checkout-payments
+target: checkout
+locustfile: load/checkout.py
+shape: {type: spike, peak_users: 50, spawn_rate: 10, duration: 60s}
+slo: ["p(95) < 300ms", "error_rate < 1%", "rps > 100"]
+under_fault: slow-provider
+"""))
+    assert profile.shape.users == 50 and len(profile.slo.run) == 3
+    assert profile.under_fault is not None and (profile.under_fault.at, profile.under_fault.duration) == (20, 20)
+
+
 def test_short_forms(tmp_path: Path) -> None:
     profile = load_profile(
         write(

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AliasChoices,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -82,7 +83,8 @@ class ShapeSpec(_Strict):
     """
 
     type: Literal["ramp", "step", "spike", "soak"]
-    users: int = Field(ge=1, le=100_000)
+    #: The expected peak (``peak_users``, DESIGN.md's name, is accepted too).
+    users: int = Field(ge=1, le=100_000, validation_alias=AliasChoices("users", "peak_users"))
     spawn_rate: float = Field(default=10.0, gt=0, le=10_000)
     duration: Duration
     steps: int = Field(default=4, ge=1, le=100)
