@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PACT_DO_NOT_TRACK := true
 
-.PHONY: verify test contracts pacts clean help
+.PHONY: verify test contracts pacts specs clean help
 .DEFAULT_GOAL := help
 
 help:  ## List the targets
@@ -24,6 +24,9 @@ test: $(STAMP)  ## Run the test suite (what CI runs)
 
 pacts: $(STAMP)  ## Run the example's consumer contract tests; they write contracts/pacts/
 	$(BIN)/python -m pytest contracts -q
+
+specs: $(STAMP)  ## Export the example providers' OpenAPI specs to examples/shop/*/openapi.json
+	$(BIN)/python -m examples.shop.specs
 
 contracts: $(STAMP) pacts  ## Verify the example's pacts against its providers
 	$(BIN)/interlock contracts

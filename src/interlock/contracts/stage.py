@@ -2,7 +2,8 @@
 
 Each pact file is verified by the real Pact core (pact-python's Verifier) in a child process
 (see :mod:`interlock.contracts.worker`), with provider states forwarded to the endpoint the
-manifest names in the provider's ``states:``.
+manifest names in the provider's ``states:``. Before that, each interaction is checked against the
+provider's OpenAPI spec (:mod:`interlock.spec.gate`), when the provider declares one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from interlock.core.manifest import IntegrationSpec, Manifest
 from interlock.core.services import RUN_ID_ENV
 from interlock.core.stage import StageContext
 from interlock.core.verdict import StageResult
+from interlock.spec import gate as spec_gate
 
 #: A pact whose verification takes longer than this is stopped and the stage errors.
 VERIFY_TIMEOUT_S = 300.0
@@ -34,6 +36,7 @@ class ContractsStage:
     def preflight(self, manifest: Manifest, integration: IntegrationSpec) -> None:
         for path in manifest.pact_files(integration):
             load_pact(path)
+        spec_gate.preflight(manifest, integration)
 
     def services_needed(self, manifest: Manifest, integration: IntegrationSpec) -> list[str]:
         return [integration.provider] if integration.pacts else []
@@ -50,6 +53,7 @@ class ContractsStage:
         states_url = provider_url + provider.states if provider.states else None
         out_dir = ctx.artefact_dir(STAGE, integration.name)
         rerun = _rerun_command(ctx.manifest, integration.name)
+        result.checks += spec_gate.spec_checks(ctx.manifest, integration, provider_url)  # offline, before replay
         for path in pact_paths:
             pact = load_pact(path)
             label = _label(path, ctx.manifest.base_dir)

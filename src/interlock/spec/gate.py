@@ -1,0 +1,62 @@
+"""The spec check as part of the contracts stage, and as ``interlock contracts check-spec`` on its own.
+
+It needs no provider running when the spec is a file: each pact of the integration is checked
+against the provider's spec, one check per interaction, next to (before) the Pact verification.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from interlock.contracts.pactfile import load_pact
+from interlock.core.manifest import IntegrationSpec, Manifest
+from interlock.core.verdict import CheckResult, StageResult
+from interlock.spec.check import STAGE, check_pact
+from interlock.spec.document import SpecDocument
+from interlock.spec.source import load_from_source, spec_source
+
+
+def preflight(manifest: Manifest, integration: IntegrationSpec) -> None:
+    """Load the provider's spec file now, so a broken one stops the run with exit 2 before anything starts."""
+    source = spec_source(manifest, integration.provider)
+    if source is not None and source.file is not None and integration.pacts:
+        load_from_source(source, manifest, None)
+
+
+def spec_checks(manifest: Manifest, integration: IntegrationSpec, running_url: str | None) -> list[CheckResult]:
+    """The spec checks of every pact of ``integration`` (none when the provider declares no spec)."""
+    source = spec_source(manifest, integration.provider)
+    if source is None or not integration.pacts:
+        return []
+    doc = load_from_source(source, manifest, running_url)
+    return _checks(manifest, integration, doc, _label(Path(source.label), manifest.base_dir))
+
+
+def _checks(manifest: Manifest, integration: IntegrationSpec, doc: SpecDocument, spec_label: str) -> list[CheckResult]:
+    checks: list[CheckResult] = []
+    for path in manifest.pact_files(integration):
+        checks += check_pact(doc, load_pact(path), integration=integration.name,
+                             pact_label=_label(path, manifest.base_dir), spec_label=spec_label)
+    return checks
+
+
+def spec_stage(manifest: Manifest, integration: IntegrationSpec) -> StageResult:
+    """The contracts stage with only the spec check: for ``check-spec``, offline."""
+    started = time.monotonic()
+    result = StageResult(stage=STAGE, integration=integration.name)
+    if not integration.pacts:
+        result.skipped_reason = "no pacts declared"
+    elif spec_source(manifest, integration.provider) is None:
+        result.skipped_reason = f"{integration.provider} declares no openapi: spec"
+    else:
+        result.checks = spec_checks(manifest, integration, None)
+    result.duration_s = round(time.monotonic() - started, 3)
+    return result
+
+
+def _label(path: Path, base: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
