@@ -19,6 +19,7 @@ from interlock import pipeline
 from interlock.core.console import Output
 from interlock.core.reports import SUMMARY_FILE
 from interlock.errors import ExitCode, InterlockError
+from interlock.spec import cli as spec_cli
 
 EPILOG = """\b
 Exit codes:
@@ -74,16 +75,28 @@ def verify(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool 
     return _run(pipeline.RunOptions(manifest, [stages], only, profile, report_dir), plain)
 
 
-@cli.command(epilog=EPILOG)
+@cli.group(epilog=EPILOG, invoke_without_command=True)
 @_common_options
-def contracts(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None) -> int:
+@click.pass_context
+def contracts(ctx: click.Context, manifest: Path, only: tuple[str, ...], report_dir: Path,
+              plain: bool | None) -> int | None:
     """Verify every pact against its running provider (the contracts stage of `verify`).
 
-    Each interaction is replayed by the Pact core against the provider that interlock starts, with
-    provider states set through the provider's `states:` endpoint. Each failed interaction is a
-    finding naming the pact, the interaction, the provider state and the mismatch.
+    Each interaction is first checked against the provider's OpenAPI spec (when it declares one),
+    then replayed by the Pact core against the provider that interlock starts, with provider states
+    set through the provider's `states:` endpoint. Each failed interaction is a finding naming the
+    pact, the interaction, the provider state and the mismatch.
+
+    The subcommands work offline: `check-spec` checks the pacts against the specs only, `diff`
+    judges the changes between two versions of a spec against the pacts.
     """
+    if ctx.invoked_subcommand is not None:
+        return None
     return _run(pipeline.RunOptions(manifest, ["contracts"], only, "ci", report_dir), plain)
+
+
+contracts.add_command(spec_cli.check_spec)
+contracts.add_command(spec_cli.diff)
 
 
 def _run(options: pipeline.RunOptions, plain: bool | None) -> int:

@@ -30,14 +30,14 @@ def spec_checks(manifest: Manifest, integration: IntegrationSpec, running_url: s
     if source is None or not integration.pacts:
         return []
     doc = load_from_source(source, manifest, running_url)
-    return _checks(manifest, integration, doc, _label(Path(source.label), manifest.base_dir))
+    return _checks(manifest, integration, doc, relative_label(Path(source.label), manifest.base_dir))
 
 
 def _checks(manifest: Manifest, integration: IntegrationSpec, doc: SpecDocument, spec_label: str) -> list[CheckResult]:
     checks: list[CheckResult] = []
     for path in manifest.pact_files(integration):
         checks += check_pact(doc, load_pact(path), integration=integration.name,
-                             pact_label=_label(path, manifest.base_dir), spec_label=spec_label)
+                             pact_label=relative_label(path, manifest.base_dir), spec_label=spec_label)
     return checks
 
 
@@ -55,7 +55,8 @@ def spec_stage(manifest: Manifest, integration: IntegrationSpec) -> StageResult:
     return result
 
 
-def _label(path: Path, base: Path) -> str:
+def relative_label(path: Path, base: Path) -> str:
+    """``path`` as the user knows it: relative to the manifest's directory when inside it."""
     try:
         return str(path.resolve().relative_to(base.resolve()))
     except ValueError:
