@@ -59,8 +59,8 @@ def print_table(report: DiffReport, console: Console) -> None:
     if not report.changes:
         console.print("no changes", style="green")
         return
-    if not console.is_terminal:  # a CI log is wide; 80 columns would fold every pointer
-        console.width = max(console.width, 160)
+    if not console.is_terminal:  # a log has no width: fold nothing, so every line can be searched
+        console.width = 1000
     table = Table(show_lines=True, expand=False)
     for column in ("severity", "change", "where", "what", "consumers that depend on it"):
         table.add_column(column, overflow="fold")

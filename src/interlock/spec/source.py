@@ -42,7 +42,7 @@ def spec_source(manifest: Manifest, provider: str) -> SpecSource | None:
         return None
     if entry.startswith(("http://", "https://")):
         return SpecSource(provider, None, entry)
-    if entry.startswith("/"):
+    if entry.startswith("/") and not Path(entry).is_file():  # an absolute path to a file is a file
         return SpecSource(provider, None, entry)
     return SpecSource(provider, manifest.resolve(entry), None)
 
