@@ -13,15 +13,16 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from interlock.contracts.pactfile import PactFile, PactInteraction, PactRequest, PactResponse
 from interlock.core.verdict import CheckResult, Finding, Severity, Status
 from interlock.spec.document import Operation, SpecDocument, escape, iter_json
 from interlock.spec.matching import Rules, generalise, json_path
 from interlock.spec.shapes import CONSTRAINTS, shape_at, shape_of
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 STAGE = "contracts"
 #: Schema keywords that only restrict values: a matcher that accepts any value of a type relaxes them.

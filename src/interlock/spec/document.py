@@ -13,23 +13,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.protocols import Validator
-from openapi_schema_validator import (
-    OAS30ReadValidator,
-    OAS30WriteValidator,
-    OAS31Validator,
-    oas30_format_checker,
-    oas31_format_checker,
-)
-from openapi_spec_validator import validate as validate_openapi
-from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from interlock.core.yamlfile import parse_yaml
 from interlock.errors import ConfigError
+
+if TYPE_CHECKING:  # the validator libraries take ~0.3 s to import: only commands that check pay for it
+    from jsonschema.protocols import Validator
+    from referencing import Registry
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 #: The URI the document is registered under, so ``$ref`` wrappers can point into it.
@@ -193,11 +185,22 @@ class SpecDocument:
 
     @cached_property
     def _registry(self) -> Registry:
+        from referencing import Registry, Resource  # noqa: PLC0415 - see the imports
+        from referencing.jsonschema import DRAFT4, DRAFT202012  # noqa: PLC0415
+
         spec = DRAFT202012 if self.is_31 else DRAFT4
         return Registry().with_resource(DOC_URI, Resource.from_contents(self.data, default_specification=spec))
 
     def validator(self, pointer: str, *, response: bool) -> Validator:
         """A validator for the schema at ``pointer``; responses and requests differ in readOnly/writeOnly (3.0)."""
+        from openapi_schema_validator import (  # noqa: PLC0415 - see the imports
+            OAS30ReadValidator,
+            OAS30WriteValidator,
+            OAS31Validator,
+            oas30_format_checker,
+            oas31_format_checker,
+        )
+
         key = (pointer, "response" if response else "request")
         if key not in self._validators:
             wrapper = {"$ref": f"{DOC_URI}#{pointer}"}
@@ -245,6 +248,9 @@ def iter_json(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tup
 
 def parse_spec(text: str, origin: str, path_for_errors: Path | str | None = None) -> SpecDocument:
     """Parse and validate an OpenAPI 3.x document (JSON or YAML); bad input raises a one-line ConfigError."""
+    from openapi_spec_validator import validate as validate_openapi  # noqa: PLC0415 - see the imports
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError  # noqa: PLC0415
+
     where = path_for_errors if path_for_errors is not None else origin
     stripped = text.lstrip()
     if stripped.startswith("{"):
