@@ -15,7 +15,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-
 from interlock.core.yamlfile import parse_yaml
 from interlock.errors import ConfigError
 
