@@ -43,14 +43,15 @@ class Problem:
 
 
 def check_pact(doc: SpecDocument, pact: PactFile, *, integration: str, pact_label: str,
-               spec_label: str) -> list[CheckResult]:
+               spec_label: str, reproduce_cmd: str | None = None) -> list[CheckResult]:
     """One CheckResult per HTTP interaction of ``pact``; one Finding per problem."""
+    reproduce = reproduce_cmd or f"interlock contracts check-spec --only {integration}"
     checks = []
     for interaction in pact.interactions:
         if interaction.request is None:
             continue  # message interactions have no HTTP operation to check
         problems = check_interaction(doc, interaction)
-        findings = [_finding(p, interaction, pact, integration, pact_label, spec_label) for p in problems]
+        findings = [_finding(p, interaction, pact, integration, pact_label, spec_label, reproduce) for p in problems]
         failed = any(p.severity == Severity.ERROR for p in problems) and not interaction.pending
         checks.append(CheckResult(
             name=f"spec: {pact_label} :: {interaction.description}",
@@ -61,7 +62,7 @@ def check_pact(doc: SpecDocument, pact: PactFile, *, integration: str, pact_labe
 
 
 def _finding(problem: Problem, interaction: PactInteraction, pact: PactFile, integration: str,
-             pact_label: str, spec_label: str) -> Finding:
+             pact_label: str, spec_label: str, reproduce: str) -> Finding:
     request = interaction.request
     severity = Severity.WARNING if interaction.pending and problem.severity == Severity.ERROR else problem.severity
     detail = "\n".join([
@@ -72,7 +73,7 @@ def _finding(problem: Problem, interaction: PactInteraction, pact: PactFile, int
     ])
     return Finding(stage=STAGE, integration=integration, severity=severity,
                    title=f"{interaction.description}: {problem.what}", detail=detail,
-                   reproduce=f"interlock contracts check-spec --only {integration}")
+                   reproduce=reproduce)
 
 
 def check_interaction(doc: SpecDocument, interaction: PactInteraction) -> list[Problem]:

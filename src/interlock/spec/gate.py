@@ -35,9 +35,13 @@ def spec_checks(manifest: Manifest, integration: IntegrationSpec, running_url: s
 
 def _checks(manifest: Manifest, integration: IntegrationSpec, doc: SpecDocument, spec_label: str) -> list[CheckResult]:
     checks: list[CheckResult] = []
+    rerun = f"interlock contracts check-spec --only {integration.name}"
+    if manifest.path != (Path.cwd() / "interlock.yaml").resolve():
+        rerun += f" --manifest {relative_label(manifest.path, Path.cwd())}"
     for path in manifest.pact_files(integration):
         checks += check_pact(doc, load_pact(path), integration=integration.name,
-                             pact_label=relative_label(path, manifest.base_dir), spec_label=spec_label)
+                             pact_label=relative_label(path, manifest.base_dir), spec_label=spec_label,
+                             reproduce_cmd=rerun)
     return checks
 
 
