@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.helpers import REPO
+from tests.test_gate import payments_manifest as gate_manifest
 
 PACTS = REPO / "contracts" / "pacts"
 SPECS = REPO / "tests" / "fixtures" / "specs"
@@ -17,24 +18,7 @@ INVENTORY_SPEC = REPO / "examples" / "shop" / "inventory" / "openapi.json"
 def payments_manifest(tmp_path: Path, spec: Path | str = PAYMENTS_SPEC, pacts: Path = PACTS / "checkout-payments.json",
                       ) -> Path:
     """A manifest with payments as the provider of checkout, its spec at ``spec``."""
-    path = tmp_path / "interlock.yaml"
-    path.write_text(f"""\
-version: 1
-services:
-  payments:
-    run: python -m uvicorn examples.shop.payments:app --host 127.0.0.1 --port {{port}}
-    states: /_pact/states
-    openapi: {spec}
-    env: {{SHOP_PROVIDER_STATES: "1", PYTHONPATH: "{REPO}"}}
-  checkout:
-    base_url: http://127.0.0.1:9
-integrations:
-  - name: checkout-payments
-    consumer: checkout
-    provider: payments
-    pacts: {pacts}
-""")
-    return path
+    return gate_manifest(tmp_path, openapi=spec, pacts=pacts)
 
 
 def write_pact(path: Path, interactions: list[dict[str, Any]], consumer: str = "shop", provider: str = "items") -> Path:

@@ -16,15 +16,17 @@ pytestmark = pytest.mark.slow
 PACTS = REPO / "contracts" / "pacts"
 
 
-def payments_manifest(tmp_path: Path, app: str = "examples.shop.payments:app") -> Path:
+def payments_manifest(tmp_path: Path, app: str = "examples.shop.payments:app", *, openapi: Path | str | None = None,
+                      pacts: Path = PACTS / "checkout-payments.json") -> Path:
     """A manifest that runs the example payments provider (or a variant of it) from the repo."""
     path = tmp_path / "interlock.yaml"
+    spec = f"\n    openapi: {openapi}" if openapi is not None else ""
     path.write_text(f"""\
 version: 1
 services:
   payments:
     run: python -m uvicorn {app} --host 127.0.0.1 --port {{port}}
-    states: /_pact/states
+    states: /_pact/states{spec}
     env: {{SHOP_PROVIDER_STATES: "1", PYTHONPATH: "{REPO}"}}
   checkout:
     base_url: http://127.0.0.1:9
@@ -32,7 +34,7 @@ integrations:
   - name: checkout-payments
     consumer: checkout
     provider: payments
-    pacts: {PACTS / "checkout-payments.json"}
+    pacts: {pacts}
 """)
     return path
 

@@ -35,9 +35,9 @@ def spec_checks(manifest: Manifest, integration: IntegrationSpec, running_url: s
 
 def _checks(manifest: Manifest, integration: IntegrationSpec, doc: SpecDocument, spec_label: str) -> list[CheckResult]:
     checks: list[CheckResult] = []
-    rerun = f"interlock contracts check-spec --only {integration.name}"
-    if manifest.path != (Path.cwd() / "interlock.yaml").resolve():
-        rerun += f" --manifest {relative_label(manifest.path, Path.cwd())}"
+    from interlock.contracts.stage import _rerun_command  # noqa: PLC0415 - late: the stage imports this module
+
+    rerun = _rerun_command(manifest, integration.name).replace("interlock contracts", "interlock contracts check-spec", 1)
     for path in manifest.pact_files(integration):
         checks += check_pact(doc, load_pact(path), integration=integration.name,
                              pact_label=relative_label(path, manifest.base_dir), spec_label=spec_label,
@@ -60,8 +60,7 @@ def spec_stage(manifest: Manifest, integration: IntegrationSpec) -> StageResult:
 
 
 def relative_label(path: Path, base: Path) -> str:
-    """``path`` as the user knows it: relative to the manifest's directory when inside it."""
-    try:
-        return str(path.resolve().relative_to(base.resolve()))
-    except ValueError:
-        return str(path)
+    """``path`` as the user knows it: relative to the manifest's directory when inside it (as the stage labels it)."""
+    from interlock.contracts.stage import _label  # noqa: PLC0415 - late: the stage imports this module
+
+    return _label(path, base)
