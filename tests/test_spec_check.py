@@ -194,6 +194,14 @@ def test_check_spec_fails_with_the_finding_and_no_provider_running(tmp_path: Pat
     assert not (tmp_path / "r" / "latest" / "services").exists()  # nothing was started
 
 
+def test_check_spec_tells_the_risks_on_the_console(tmp_path: Path) -> None:
+    manifest = payments_manifest(tmp_path, SPECS / "payments-optional-nullable.json")
+    proc = interlock("contracts", "check-spec", "--manifest", str(manifest), "--report-dir", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert ("warning: contracts checkout-payments: spec: a request for a payment: reads $.order_id, which the spec"
+            " marks nullable") in proc.stdout
+
+
 def test_check_spec_needs_a_file_when_the_provider_is_not_running(tmp_path: Path) -> None:
     manifest = payments_manifest(tmp_path, "/openapi.json")
     proc = interlock("contracts", "check-spec", "--manifest", str(manifest), "--report-dir", str(tmp_path / "r"))
@@ -213,7 +221,7 @@ def test_a_broken_spec_file_stops_the_contracts_stage_before_anything_starts(tmp
     assert not (tmp_path / "r").exists()
 
 
-def test_the_contracts_command_without_a_subcommand_still_verifies(tmp_path: Path) -> None:
+def test_contracts_help_lists_the_spec_subcommands(tmp_path: Path) -> None:
     proc = interlock("contracts", "--help")
     assert proc.returncode == 0 and "check-spec" in proc.stdout and "diff" in proc.stdout
 

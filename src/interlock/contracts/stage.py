@@ -53,7 +53,7 @@ class ContractsStage:
         states_url = provider_url + provider.states if provider.states else None
         out_dir = ctx.artefact_dir(STAGE, integration.name)
         rerun = _rerun_command(ctx.manifest, integration.name)
-        result.checks += spec_gate.spec_checks(ctx.manifest, integration, provider_url)  # offline, before replay
+        result.checks += spec_gate.spec_checks(ctx.manifest, integration, provider_url, ctx.output)  # before replay
         for path in pact_paths:
             pact = load_pact(path)
             label = _label(path, ctx.manifest.base_dir)

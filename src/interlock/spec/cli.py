@@ -56,7 +56,7 @@ def check_spec(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: b
         iv = IntegrationVerdict(integration=integration.name, consumer=integration.consumer,
                                 provider=integration.provider)
         verdict.integrations.append(iv)
-        iv.stages.append(gate.spec_stage(loaded, integration))
+        iv.stages.append(gate.spec_stage(loaded, integration, output))
         output.stage_finished(iv.stages[-1])
     verdict.finished_at = datetime.now(UTC)
     run_dir = report_dir / run_id

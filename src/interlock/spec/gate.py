@@ -11,7 +11,8 @@ from pathlib import Path
 
 from interlock.contracts.pactfile import load_pact
 from interlock.core.manifest import IntegrationSpec, Manifest
-from interlock.core.verdict import CheckResult, StageResult
+from interlock.core.console import Output
+from interlock.core.verdict import CheckResult, StageResult, Status
 from interlock.spec.check import STAGE, check_pact
 from interlock.spec.document import SpecDocument
 from interlock.spec.source import load_from_source, spec_source
@@ -24,13 +25,22 @@ def preflight(manifest: Manifest, integration: IntegrationSpec) -> None:
         load_from_source(source, manifest, None)
 
 
-def spec_checks(manifest: Manifest, integration: IntegrationSpec, running_url: str | None) -> list[CheckResult]:
-    """The spec checks of every pact of ``integration`` (none when the provider declares no spec)."""
+def spec_checks(manifest: Manifest, integration: IntegrationSpec, running_url: str | None,
+                output: Output | None = None) -> list[CheckResult]:
+    """The spec checks of every pact of ``integration`` (none when the provider declares no spec).
+
+    Risks (a field read that the spec marks optional or nullable) do not fail a check, and the
+    reports list failed checks only, so they are told on ``output`` as warnings.
+    """
     source = spec_source(manifest, integration.provider)
     if source is None or not integration.pacts:
         return []
     doc = load_from_source(source, manifest, running_url)
-    return _checks(manifest, integration, doc, relative_label(Path(source.label), manifest.base_dir))
+    checks = _checks(manifest, integration, doc, relative_label(Path(source.label), manifest.base_dir))
+    risks = [f for c in checks if c.status == Status.PASSED for f in c.findings]
+    for finding in risks if output is not None else []:
+        output.warn(f"{STAGE} {integration.name}: spec: {finding.title}")
+    return checks
 
 
 def _checks(manifest: Manifest, integration: IntegrationSpec, doc: SpecDocument, spec_label: str) -> list[CheckResult]:
@@ -45,7 +55,7 @@ def _checks(manifest: Manifest, integration: IntegrationSpec, doc: SpecDocument,
     return checks
 
 
-def spec_stage(manifest: Manifest, integration: IntegrationSpec) -> StageResult:
+def spec_stage(manifest: Manifest, integration: IntegrationSpec, output: Output | None = None) -> StageResult:
     """The contracts stage with only the spec check: for ``check-spec``, offline."""
     started = time.monotonic()
     result = StageResult(stage=STAGE, integration=integration.name)
@@ -54,7 +64,7 @@ def spec_stage(manifest: Manifest, integration: IntegrationSpec) -> StageResult:
     elif spec_source(manifest, integration.provider) is None:
         result.skipped_reason = f"{integration.provider} declares no openapi: spec"
     else:
-        result.checks = spec_checks(manifest, integration, None)
+        result.checks = spec_checks(manifest, integration, None, output)
     result.duration_s = round(time.monotonic() - started, 3)
     return result
 
