@@ -14,7 +14,15 @@ from interlock.errors import ConfigError
 from interlock.spec.check import check_pact
 from interlock.spec.document import load_spec, parse_spec
 from tests.helpers import interlock
-from tests.spec_helpers import INVENTORY_SPEC, PACTS, PAYMENTS_SPEC, SPECS, body, payments_manifest, write_pact
+from tests.spec_helpers import (
+    INVENTORY_SPEC,
+    PACTS,
+    PAYMENTS_SPEC,
+    SPECS,
+    body,
+    payments_manifest,
+    write_pact,
+)
 
 
 def check(spec: Path, pact: Path) -> list[CheckResult]:
@@ -127,8 +135,8 @@ def test_request_problems_are_errors(tmp_path: Path) -> None:
         "request body $: 'currency' is a required property (required)",
         "request body $.amount: 0 is less than or equal to the minimum of 0.0 (exclusiveMinimum)",
     ]
-    assert titles["a charge as text"] == ["request Content-Type text/plain is not accepted (the spec has"
-                                          " application/json)"]
+    assert titles["a charge as text"] == [
+        "request Content-Type text/plain is not accepted (the spec has application/json)"]
     assert titles["a payment with a query"] == ["query parameter 'expand' is not declared by the spec"]
     assert checks["a payment with a query"].status == Status.PASSED  # a warning only
     assert titles["a method the path lacks"] == ["DELETE is not allowed on /payments/{payment_id} (the spec has GET)"]
@@ -160,8 +168,8 @@ def test_openapi_30_nullable_and_each_like_arrays(tmp_path: Path) -> None:
     ("{not json", "not valid JSON"),
     ('{"swagger": "2.0"}', "Swagger 2.0 is not supported"),
     ('{"openapi": "3.1.0", "info": {"title": "t"}, "paths": {}}', "not a valid OpenAPI 3.1.0 document"),
-    ("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses:\n"
-     "        '200': {description: 5}\n", "not a valid OpenAPI 3.0.0 document"),
+    (("openapi: 3.0.0\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses:\n"
+      "        '200': {description: 5}\n"), "not a valid OpenAPI 3.0.0 document"),
 ])
 def test_a_bad_spec_is_one_config_error(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "spec.yaml"
@@ -180,7 +188,7 @@ def test_check_spec_passes_on_the_example_offline(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "checkout-payments: passed (5/5 checks passed" in proc.stdout
     verdict = json.loads((tmp_path / "reports" / "latest" / "verdict.json").read_text())
-    assert [c["name"] for c in verdict["integrations"][0]["stages"][0]["checks"]][0].startswith(
+    assert verdict["integrations"][0]["stages"][0]["checks"][0]["name"].startswith(
         "spec: contracts/pacts/checkout-payments.json :: ")
 
 

@@ -20,8 +20,9 @@ from tests.helpers import REPO, interlock
 from tests.spec_helpers import PACTS, PAYMENTS_SPEC, SPECS, body, payments_manifest, write_pact
 from tests.test_spec_diff_rules import BASE
 
-CHARGES = ["checkout: a repeated request to charge an order", "checkout: a request to charge an amount the card"
-           " issuer declines", "checkout: a request to charge an order"]
+CHARGES = ["checkout: a repeated request to charge an order",
+           "checkout: a request to charge an amount the card issuer declines",
+           "checkout: a request to charge an order"]
 
 
 def judged(head: Path, base: Path = PAYMENTS_SPEC, pact: Path = PACTS / "checkout-payments.json",

@@ -8,11 +8,10 @@ from pathlib import Path
 import click
 
 from interlock import __version__, pipeline
-from interlock.core.console import Output
-from interlock.core.manifest import load_manifest
-from interlock.core.reports import SUMMARY_FILE, new_run_id, point_latest, write_reports
 from interlock.contracts.pactfile import load_pact
-from interlock.core.manifest import Manifest
+from interlock.core.console import Output
+from interlock.core.manifest import Manifest, load_manifest
+from interlock.core.reports import SUMMARY_FILE, new_run_id, point_latest, write_reports
 from interlock.core.verdict import IntegrationVerdict, RunVerdict, Severity
 from interlock.errors import ExitCode, UsageError
 from interlock.spec import gate, impact, report

@@ -156,7 +156,7 @@ class SpecDocument:
         """The path part of the first server URL (``/api/v1``), which pact paths include."""
         servers = self.data.get("servers") or []
         url = str(servers[0].get("url", "")) if servers and isinstance(servers[0], dict) else ""
-        path = re.sub(r"^[a-z][a-z0-9+.-]*://[^/]*", "", url, flags=re.I)
+        path = re.sub(r"^[a-z][a-z0-9+.-]*://[^/]*", "", url, flags=re.IGNORECASE)
         return "" if "{" in path else path.rstrip("/")
 
     def match_path(self, method: str, path: str) -> PathMatch | None:
@@ -184,15 +184,17 @@ class SpecDocument:
 
     @cached_property
     def _registry(self) -> Registry:
-        from referencing import Registry, Resource  # noqa: PLC0415 - see the imports
-        from referencing.jsonschema import DRAFT4, DRAFT202012  # noqa: PLC0415
+        # imported here, not at the top: see the TYPE_CHECKING block
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT4, DRAFT202012
 
         spec = DRAFT202012 if self.is_31 else DRAFT4
         return Registry().with_resource(DOC_URI, Resource.from_contents(self.data, default_specification=spec))
 
     def validator(self, pointer: str, *, response: bool) -> Validator:
         """A validator for the schema at ``pointer``; responses and requests differ in readOnly/writeOnly (3.0)."""
-        from openapi_schema_validator import (  # noqa: PLC0415 - see the imports
+        # imported here, not at the top: see the TYPE_CHECKING block
+        from openapi_schema_validator import (
             OAS30ReadValidator,
             OAS30WriteValidator,
             OAS31Validator,
@@ -247,8 +249,9 @@ def iter_json(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tup
 
 def parse_spec(text: str, origin: str, path_for_errors: Path | str | None = None) -> SpecDocument:
     """Parse and validate an OpenAPI 3.x document (JSON or YAML); bad input raises a one-line ConfigError."""
-    from openapi_spec_validator import validate as validate_openapi  # noqa: PLC0415 - see the imports
-    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError  # noqa: PLC0415
+    # imported here, not at the top: see the TYPE_CHECKING block
+    from openapi_spec_validator import validate as validate_openapi
+    from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
     where = path_for_errors if path_for_errors is not None else origin
     stripped = text.lstrip()

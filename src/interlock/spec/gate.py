@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from interlock.contracts.pactfile import load_pact
-from interlock.core.manifest import IntegrationSpec, Manifest
 from interlock.core.console import Output
+from interlock.core.manifest import IntegrationSpec, Manifest
 from interlock.core.verdict import CheckResult, StageResult, Status
 from interlock.spec.check import STAGE, check_pact
 from interlock.spec.document import SpecDocument
@@ -38,14 +38,15 @@ def spec_checks(manifest: Manifest, integration: IntegrationSpec, running_url: s
     doc = load_from_source(source, manifest, running_url)
     checks = _checks(manifest, integration, doc, relative_label(Path(source.label), manifest.base_dir))
     risks = [f for c in checks if c.status == Status.PASSED for f in c.findings]
-    for finding in risks if output is not None else []:
-        output.warn(f"{STAGE} {integration.name}: spec: {finding.title}")
+    if output is not None:
+        for finding in risks:
+            output.warn(f"{STAGE} {integration.name}: spec: {finding.title}")
     return checks
 
 
 def _checks(manifest: Manifest, integration: IntegrationSpec, doc: SpecDocument, spec_label: str) -> list[CheckResult]:
     checks: list[CheckResult] = []
-    from interlock.contracts.stage import _rerun_command  # noqa: PLC0415 - late: the stage imports this module
+    from interlock.contracts.stage import _rerun_command  # late: the stage imports this module
 
     rerun = _rerun_command(manifest, integration.name).replace("interlock contracts", "interlock contracts check-spec", 1)
     for path in manifest.pact_files(integration):
@@ -71,6 +72,6 @@ def spec_stage(manifest: Manifest, integration: IntegrationSpec, output: Output 
 
 def relative_label(path: Path, base: Path) -> str:
     """``path`` as the user knows it: relative to the manifest's directory when inside it (as the stage labels it)."""
-    from interlock.contracts.stage import _label  # noqa: PLC0415 - late: the stage imports this module
+    from interlock.contracts.stage import _label  # late: the stage imports this module
 
     return _label(path, base)
