@@ -214,7 +214,7 @@ def test_check_spec_needs_a_file_when_the_provider_is_not_running(tmp_path: Path
     manifest = payments_manifest(tmp_path, "/openapi.json")
     proc = interlock("contracts", "check-spec", "--manifest", str(manifest), "--report-dir", str(tmp_path / "r"))
     assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert proc.stdout == "" and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
     assert f"{manifest}:6: payments's openapi: is a URL path (/openapi.json)" in proc.stderr
     assert "need a spec file" in proc.stderr
 
@@ -247,3 +247,14 @@ def test_the_contracts_stage_reports_spec_findings_next_to_verification(tmp_path
     assert all(c["status"] == "passed" for c in replayed)  # the provider itself honours the pact
     assert [c["name"] for c in spec_checks if c["status"] == "failed"] == [
         "spec: " + str(PACTS / "checkout-payments.json") + " :: a request for a payment that does not exist"]
+
+
+@pytest.mark.slow
+def test_the_contracts_stage_fetches_a_url_path_spec_from_the_running_provider(tmp_path: Path) -> None:
+    manifest = payments_manifest(tmp_path, "/openapi.json")
+    proc = interlock("contracts", "--manifest", str(manifest), "--report-dir", str(tmp_path / "r"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    checks = json.loads((tmp_path / "r" / "latest" / "verdict.json").read_text())["integrations"][0]["stages"][0][
+        "checks"]
+    assert sum(c["name"].startswith("spec: ") for c in checks) == 5
+    assert all(c["status"] == "passed" for c in checks)

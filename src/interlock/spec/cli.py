@@ -45,7 +45,7 @@ def check_spec(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: b
     loaded = load_manifest(manifest)
     integrations = pipeline.select_integrations(loaded, only)
     for integration in integrations:
-        gate.preflight(loaded, integration)
+        gate.preflight(loaded, integration, offline=True)
     output = Output(plain=plain)
     run_id = new_run_id()
     verdict = RunVerdict(run_id=run_id, tool_version=__version__, manifest=str(manifest), profile="ci",

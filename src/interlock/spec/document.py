@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from interlock.core.yamlfile import parse_yaml
 from interlock.errors import ConfigError
@@ -204,7 +205,7 @@ class SpecDocument:
 
         key = (pointer, "response" if response else "request")
         if key not in self._validators:
-            wrapper = {"$ref": f"{DOC_URI}#{pointer}"}
+            wrapper = {"$ref": f"{DOC_URI}#{quote(pointer, safe='/~')}"}  # a URI fragment: %-encode
             if self.is_31:
                 self._validators[key] = OAS31Validator(wrapper, registry=self._registry,
                                                        format_checker=oas31_format_checker)

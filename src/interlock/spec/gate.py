@@ -15,14 +15,21 @@ from interlock.core.manifest import IntegrationSpec, Manifest
 from interlock.core.verdict import CheckResult, StageResult, Status
 from interlock.spec.check import STAGE, check_pact
 from interlock.spec.document import SpecDocument
-from interlock.spec.source import load_from_source, spec_source
+from interlock.spec.source import load_from_source, needs_file_error, spec_source
 
 
-def preflight(manifest: Manifest, integration: IntegrationSpec) -> None:
-    """Load the provider's spec file now, so a broken one stops the run with exit 2 before anything starts."""
+def preflight(manifest: Manifest, integration: IntegrationSpec, *, offline: bool = False) -> None:
+    """Load the provider's spec file now, so a broken one stops the run with exit 2 before anything starts.
+
+    ``offline`` (check-spec): a URL path on a service that interlock would start cannot be read.
+    """
     source = spec_source(manifest, integration.provider)
-    if source is not None and source.file is not None and integration.pacts:
+    if source is None or not integration.pacts:
+        return
+    if source.file is not None:
         load_from_source(source, manifest, None)
+    elif offline and source.url and source.url.startswith("/") and not manifest.services[integration.provider].base_url:
+        raise needs_file_error(manifest, integration.provider)
 
 
 def spec_checks(manifest: Manifest, integration: IntegrationSpec, running_url: str | None,
