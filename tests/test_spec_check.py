@@ -215,7 +215,7 @@ def test_check_spec_needs_a_file_when_the_provider_is_not_running(tmp_path: Path
     proc = interlock("contracts", "check-spec", "--manifest", str(manifest), "--report-dir", str(tmp_path / "r"))
     assert proc.returncode == 2
     assert proc.stdout == "" and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
-    assert f"{manifest}:6: payments's openapi: is a URL path (/openapi.json)" in proc.stderr
+    assert f"{manifest}:6: the openapi: of payments is a URL path (/openapi.json)" in proc.stderr
     assert "need a spec file" in proc.stderr
 
 

@@ -38,7 +38,7 @@ class DiffReport:
 
     @property
     def summary(self) -> str:
-        return (f"{len(self.changes)} change(s) in {self.provider}'s spec: {self.count(Severity.ERROR)} breaking a"
+        return (f"{len(self.changes)} change(s) to the spec of {self.provider}: {self.count(Severity.ERROR)} breaking a"
                 f" consumer (error), {self.count(Severity.WARNING)} warning(s), {self.count(Severity.INFO)} info")
 
     def as_dict(self) -> dict[str, Any]:

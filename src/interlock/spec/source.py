@@ -70,7 +70,7 @@ def needs_file_error(manifest: Manifest, provider: str) -> ConfigError:
     entry = manifest.services[provider].openapi
     doc = load_yaml(manifest.path)
     return doc.error(("services", provider, "openapi"),
-                     f"{provider}'s openapi: is a URL path ({entry}) and {provider} is not running: offline spec"
+                     f"the openapi: of {provider} is a URL path ({entry}) and {provider} is not running: offline spec"
                      " checks need a spec file; point openapi: at a file (e.g. one exported from the service)")
 
 
