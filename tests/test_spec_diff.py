@@ -97,7 +97,7 @@ def _items_spec(**changes: Any) -> dict[str, Any]:
         *parents, last = pointer.split("__")
         node = spec
         for key in parents:
-            node = node[key]
+            node = node[int(key)] if isinstance(node, list) else node[key]
         node[last] = value
     return spec
 
@@ -109,6 +109,9 @@ def _items_spec(**changes: Any) -> dict[str, Any]:
     ({"components__schemas__ItemCreate__properties__name__maxLength": 10}, "request-constraint-tightened", "error"),
     ({"components__schemas__ItemCreate__required": ["name", "kind"]}, "request-property-became-required", "error"),
     ({"components__schemas__Item__properties__price__type": "number"}, "response-type-changed", "warning"),
+    # "an item" does not send ?limit, so it gets the new default: potentially breaking, and used
+    ({"paths__/items/{id}__get__parameters__1__schema__default": 20}, "request-default-value-changed", "warning"),
+    ({"components__schemas__ItemCreate__properties__name__default": "x"}, "request-default-value-changed", "info"),
 ])
 def test_the_recorded_interactions_decide_error_or_warning(tmp_path: Path, changes: dict[str, Any], rule: str,
                                                           severity: str) -> None:

@@ -44,11 +44,13 @@ BASE: Spec = {
             "kind": {"type": "string", "enum": ["a", "b"]},
             "tags": {"type": "array", "items": {"type": "string"}},
             "price": {"type": "integer"},
+            "ref": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
         }},
         "ItemCreate": {"type": "object", "required": ["name"], "properties": {
             "name": {"type": "string", "maxLength": 50},
             "kind": {"type": "string", "enum": ["a", "b"]},
             "note": {"type": ["string", "null"]},
+            "tag": {"anyOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}]},
         }},
     }},
 }
@@ -132,6 +134,12 @@ RULES: list[tuple[str, Level, Callable[[Spec], None]]] = [
     ("request-parameter-became-required", Level.BREAKING, lambda s: _get(s)["parameters"][1].__setitem__(
         "required", True)),
     ("request-parameter-removed", Level.POTENTIAL, lambda s: _get(s)["parameters"].pop(1)),
+    ("request-default-value-changed", Level.POTENTIAL, lambda s: _get(s)["parameters"][1]["schema"].__setitem__(
+        "default", 20)),
+    ("request-variant-removed", Level.BREAKING, lambda s: _create(s)["properties"].__setitem__(
+        "tag", {"anyOf": [{"type": "string"}, {"type": "integer"}]})),
+    ("response-variant-added", Level.POTENTIAL, lambda s: _item(s)["properties"].__setitem__(
+        "ref", {"oneOf": [{"type": "string"}, {"type": "integer"}, {"type": "boolean"}]})),
 ]
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from interlock.spec.check import declared_response
 from interlock.spec.document import Operation, SpecDocument, escape
 from interlock.spec.matching import json_path
-from interlock.spec.shapes import Located, Shape, shape_of
+from interlock.spec.shapes import NO_DEFAULT, Located, Shape, shape_of
 
 
 class Level(StrEnum):
@@ -265,6 +265,8 @@ class _OperationDiff:
         if len(b.variants) == len(h.variants):
             for bv, hv in zip(b.variants, h.variants, strict=True):
                 self._schema(bv, hv, request=request, where=where, name=name, status=status, path=path)
+        elif b.variants and h.variants:
+            ctx.variants_changed(len(b.variants), len(h.variants))
 
     def _properties(self, ctx: _SchemaContext, b: Shape, h: Shape) -> None:
         removed = [p for p in b.properties if p not in h.properties]
@@ -328,9 +330,30 @@ class _SchemaContext:
             self.add("request-constraint-tightened", Level.BREAKING,
                      f"{self.label}: {keyword} {before if before is not None else 'none'} -> {after}", ptr,
                      self.violates())
+        if _default(b) != _default(h):
+            self.default_changed(b, h)
         if b.additional_properties and not h.additional_properties and h.is_object:
             self.add("request-additional-properties-forbidden", Level.BREAKING,
                      f"{self.label}: properties the schema does not list are now rejected", ptr, self.violates())
+
+    def default_changed(self, b: Shape, h: Shape) -> None:
+        """A consumer that leaves the value out gets the new default: it depends on the change."""
+        message = f"{self.label}: default {_default(b)} -> {_default(h)}"
+        if self.where != "body":
+            target = self._target("lacks")
+        elif self.path and self.path[-1] != "[*]":
+            target = self._target("lacks", path=self.path[:-1], name=self.path[-1])
+        else:
+            return
+        self.add("request-default-value-changed", Level.POTENTIAL, message, h.pointer, target)
+
+    def variants_changed(self, before: int, after: int) -> None:
+        if self.request and after < before:
+            self.add("request-variant-removed", Level.BREAKING, f"{self.label}: anyOf/oneOf alternatives"
+                     f" {before} -> {after}", self.head_shape.pointer, self.violates())
+        elif not self.request and after > before:
+            self.add("response-variant-added", Level.POTENTIAL, f"{self.label}: anyOf/oneOf alternatives"
+                     f" {before} -> {after}", self.head_shape.pointer, self._target("reads"))
 
     # -- responses: may not widen what consumers read --------------------------------------------
 
@@ -466,6 +489,10 @@ def _key(value: Any) -> str:
 
 def _vals(values: list[Any] | None) -> str:
     return ", ".join(json.dumps(v) for v in values or [])
+
+
+def _default(shape: Shape) -> str:
+    return "none" if shape.default is NO_DEFAULT else json.dumps(shape.default, sort_keys=True)
 
 
 def _t(shape: Shape) -> str:

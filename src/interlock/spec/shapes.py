@@ -18,7 +18,8 @@ from interlock.spec.document import SpecDocument, escape
 CONSTRAINTS = ("minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
                "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems", "minProperties",
                "maxProperties")
-_NULL_ENUM = object()
+#: Shape.default when the schema has none (None is a real default).
+NO_DEFAULT = object()
 
 Located = tuple[Any, str]  # (schema, its JSON pointer)
 
@@ -36,6 +37,7 @@ class Shape:
     constraints: dict[str, Any] = field(default_factory=dict)
     additional_properties: bool = True
     variants: list[Located] = field(default_factory=list)  # anyOf/oneOf branches that are not null
+    default: Any = NO_DEFAULT
 
     @property
     def is_object(self) -> bool:
@@ -87,6 +89,8 @@ def _own_keywords(shape: Shape, schema: dict[str, Any], pointer: str, doc: SpecD
         shape.enum = [v for v in values if v is not None]
     if isinstance(schema.get("format"), str):
         shape.format = schema["format"]
+    if "default" in schema:
+        shape.default = schema["default"]
     shape.constraints = {k: schema[k] for k in CONSTRAINTS if k in schema}
     for name, sub in (schema.get("properties") or {}).items():
         shape.properties[name] = (sub, f"{pointer}/properties/{escape(name)}")
@@ -107,6 +111,8 @@ def _merge(target: Shape, other: Shape) -> None:
     if other.enum is not None:
         target.enum = other.enum if target.enum is None else [v for v in target.enum if v in other.enum]
     target.format = target.format or other.format
+    if target.default is NO_DEFAULT:
+        target.default = other.default
     target.constraints = {**other.constraints, **target.constraints}
     target.additional_properties = target.additional_properties and other.additional_properties
     target.variants.extend(other.variants)
