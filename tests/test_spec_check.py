@@ -232,6 +232,10 @@ def test_a_broken_spec_file_stops_the_contracts_stage_before_anything_starts(tmp
 def test_contracts_help_lists_the_spec_subcommands(tmp_path: Path) -> None:
     proc = interlock("contracts", "--help")
     assert proc.returncode == 0 and "check-spec" in proc.stdout and "diff" in proc.stdout
+    misplaced = interlock("contracts", "--manifest", str(payments_manifest(tmp_path)), "check-spec")
+    assert misplaced.returncode == 2
+    assert misplaced.stderr.startswith("interlock: error: put --manifest after the subcommand: interlock contracts"
+                                       " check-spec --manifest ...")
 
 
 @pytest.mark.slow

@@ -91,6 +91,11 @@ def contracts(ctx: click.Context, manifest: Path, only: tuple[str, ...], report_
     judges the changes between two versions of a spec against the pacts.
     """
     if ctx.invoked_subcommand is not None:
+        given = [name for name in ("manifest", "only", "report_dir", "plain")
+                 if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+        if given:  # they would be silently ignored: the subcommand has its own
+            raise click.UsageError(f"put --{given[0].replace('_', '-')} after the subcommand:"
+                                   f" interlock contracts {ctx.invoked_subcommand} --{given[0].replace('_', '-')} ...")
         return None
     return _run(pipeline.RunOptions(manifest, ["contracts"], only, "ci", report_dir), plain)
 
