@@ -14,8 +14,8 @@ from typing import Any
 
 from interlock.contracts.pactfile import PactFile, PactInteraction
 from interlock.core.verdict import Severity
+from interlock.spec.changes import Change, Level, Target
 from interlock.spec.check import coerce, declared_response, pick_media, schema_errors
-from interlock.spec.diff import Change, Level, Target
 from interlock.spec.document import SpecDocument, iter_json
 from interlock.spec.matching import Rules, generalise, json_path, read_paths, reads
 
