@@ -262,3 +262,19 @@ def test_the_contracts_stage_fetches_a_url_path_spec_from_the_running_provider(t
         "checks"]
     assert sum(c["name"].startswith("spec: ") for c in checks) == 5
     assert all(c["status"] == "passed" for c in checks)
+
+
+def test_a_30_yaml_spec_with_base_path_ref_parameters_default_response_and_recursion(tmp_path: Path) -> None:
+    pact = write_pact(tmp_path / "pact.json", [
+        {"description": "a node", "request": {"method": "GET", "path": "/v1/nodes/5"},
+         "response": {"status": 200, "body": body({"id": 5, "name": "a", "children": [{"id": "x"}]})}},
+        {"description": "a node by name", "request": {"method": "GET", "path": "/v1/nodes/abc"},
+         "response": {"status": 500, "body": body({"error": "x"})}},
+    ])
+    checks = by_interaction(check(SPECS / "nodes-3.0.yaml", pact))
+    assert [f.title.split(": ", 1)[1] for f in checks["a node"].findings if f.severity == Severity.ERROR] == [
+        "response body $.children[0].id: 'x' is not of type 'integer' (type)"]
+    assert "#/components/schemas/Base/properties/id" in checks["a node"].findings[0].detail
+    [finding] = checks["a node by name"].findings  # 500 is declared by `default`; its body is free-form
+    assert finding.title == "a node by name: path parameter 'id' 'abc': 'abc' is not of type 'integer' (type)"
+    assert "GET /nodes/{id} parameters/path/id #/components/parameters/Id/schema" in finding.detail

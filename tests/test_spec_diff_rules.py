@@ -5,12 +5,14 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from interlock.spec.diff import Level, diff_specs
-from interlock.spec.document import parse_spec
+from interlock.spec.document import load_spec, parse_spec
+from tests.spec_helpers import SPECS
 
 Spec = dict[str, Any]
 
@@ -205,3 +207,12 @@ def test_openapi_30_nullable_is_understood() -> None:
     head["components"]["schemas"]["ItemCreate"]["properties"]["note"] = {"type": "string"}
     rules = {c.rule for c in diff_specs(parse_spec(json.dumps(base), "b"), parse_spec(json.dumps(head), "h"))}
     assert rules == {"response-property-became-nullable", "request-became-not-nullable"}
+
+
+def test_a_recursive_schema_is_compared_once(tmp_path: Path) -> None:
+    base_text = (SPECS / "nodes-3.0.yaml").read_text()
+    head = tmp_path / "nodes.yaml"
+    head.write_text(base_text.replace("name: {type: string, nullable: true}",
+                                      "name: {type: string, nullable: true}\n            extra: {type: string}"))
+    changes = diff_specs(load_spec(SPECS / "nodes-3.0.yaml"), load_spec(head))
+    assert [(c.rule, c.message) for c in changes] == [("response-property-added", "response 200 body $.extra was added")]

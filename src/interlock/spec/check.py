@@ -224,7 +224,7 @@ def _risks(doc: SpecDocument, root: tuple[Any, str], body: Any, where: str) -> l
             continue
         field = json_path(generalise(path))
         if node is None:
-            if not parent.variants:
+            if parent.properties and not parent.variants:  # a free-form object promises no field
                 problems.append(Problem(Severity.WARNING, f"reads {field}, which the spec does not declare",
                                         f"{where} #{parent.pointer}/properties"))
             continue

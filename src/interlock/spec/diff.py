@@ -54,7 +54,8 @@ class OperationDiff:
     def __init__(self, base: SpecDocument, head: SpecDocument, base_op: Operation, head_op: Operation) -> None:
         self.base, self.head, self.base_op, self.head_op = base, head, base_op, head_op
         self.found: list[Change] = []
-        self._seen: set[tuple[str, str, str, tuple[str, ...]]] = set()
+        #: The schema pairs being compared, outermost first: a recursive schema is compared once.
+        self._stack: list[tuple[str, str]] = []
 
     def target(self, needs: str, **kwargs: Any) -> Target:
         return Target(self.base_op.method.upper(), self.base_op.template, needs, **kwargs)
@@ -205,22 +206,27 @@ class OperationDiff:
                 status: str | None, path: tuple[str, ...]) -> None:
         """Compare two schemas found at the same place of the operation, recursively."""
         b, h = shape_of(self.base, *base_loc), shape_of(self.head, *head_loc)
-        seen_key = (b.pointer, h.pointer, status or where, path)
-        if seen_key in self._seen or len(path) > 32:
+        pair = (b.pointer, h.pointer)
+        if pair in self._stack or len(path) > 32:
             return
-        self._seen.add(seen_key)
-        ctx = SchemaRules(self, request, where, name, status, path, h)
-        if request:
+        self._stack.append(pair)
+        try:
+            self._compare(b, h, SchemaRules(self, request, where, name, status, path, h))
+        finally:
+            self._stack.pop()
+
+    def _compare(self, b: Shape, h: Shape, ctx: SchemaRules) -> None:
+        if ctx.request:
             ctx.request_rules(b, h)
         else:
             ctx.response_rules(b, h)
         self._properties(ctx, b, h)
+        where = {"request": ctx.request, "where": ctx.where, "name": ctx.name, "status": ctx.status}
         if b.items and h.items:
-            self._schema(b.items, h.items, request=request, where=where, name=name, status=status,
-                         path=(*path, "[*]"))
+            self._schema(b.items, h.items, path=(*ctx.path, "[*]"), **where)
         if len(b.variants) == len(h.variants):
             for bv, hv in zip(b.variants, h.variants, strict=True):
-                self._schema(bv, hv, request=request, where=where, name=name, status=status, path=path)
+                self._schema(bv, hv, path=ctx.path, **where)
         elif b.variants and h.variants:
             ctx.variants_changed(len(b.variants), len(h.variants))
 
