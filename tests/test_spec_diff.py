@@ -141,9 +141,10 @@ def test_security_added_breaks_consumers_that_send_no_credentials(tmp_path: Path
 
 
 def test_diff_exits_1_naming_checkout_when_a_field_it_reads_is_removed(tmp_path: Path) -> None:
+    step_summary = tmp_path / "step-summary.md"
     proc = interlock("contracts", "diff", "--manifest", str(payments_manifest(tmp_path)), "--base",
                      str(PAYMENTS_SPEC), "--head", str(SPECS / "payments-without-status.json"), "--plain",
-                     "--report-dir", str(tmp_path / "out"))
+                     "--report-dir", str(tmp_path / "out"), env={"GITHUB_STEP_SUMMARY": str(step_summary)})
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "response-property-removed" in proc.stdout
     assert "checkout: a request for a payment (reads $.status)" in proc.stdout
@@ -151,6 +152,7 @@ def test_diff_exits_1_naming_checkout_when_a_field_it_reads_is_removed(tmp_path:
     assert data["counts"] == {"error": 2, "warning": 0, "info": 0}
     assert data["changes"][0]["consumers"][0]["consumer"] == "checkout"
     assert "| error | `response-property-removed`" in (tmp_path / "out" / "spec-diff.md").read_text()
+    assert step_summary.read_text() == (tmp_path / "out" / "spec-diff.md").read_text()
 
 
 @pytest.mark.parametrize(("fail_on", "code"), [("error", 0), ("warning", 1)])

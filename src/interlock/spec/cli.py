@@ -78,7 +78,8 @@ def check_spec(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: b
               help="error: exit 1 when a change breaks a consumer's recorded interaction; warning: also when"
                    " a breaking change no consumer uses (or a risky change a consumer uses) is found.")
 @click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help=f"Also write {report.JSON_FILE} and {report.MARKDOWN_FILE} into this directory.")
+              help=f"Also write {report.JSON_FILE} and {report.MARKDOWN_FILE} into this directory (the Markdown"
+                   " is appended to $GITHUB_STEP_SUMMARY when set).")
 @_PLAIN
 def diff(manifest: Path, base: str, head: Path | None, provider: str | None, fail_on: str,
          report_dir: Path | None, plain: bool | None) -> int:
@@ -117,6 +118,9 @@ def diff(manifest: Path, base: str, head: Path | None, provider: str | None, fai
     if report_dir is not None:
         for path in report.write_report(result, report_dir):
             output.info(f"report: {path}")
+        from interlock.cli import _append_step_summary  # late: interlock.cli imports this module
+
+        _append_step_summary(report_dir / report.MARKDOWN_FILE)
     errors, warnings = result.count(Severity.ERROR), result.count(Severity.WARNING)
     return ExitCode.GATE_FAILED if errors or (fail_on == "warning" and warnings) else ExitCode.PASSED
 
