@@ -26,7 +26,15 @@ _PLAIN = click.option("--plain/--rich", "plain", default=None,
                       help="Plain log lines or rich terminal output (default: rich on a terminal, plain in CI).")
 
 
-@click.command("check-spec")
+_EXIT_CODES = """\b
+Exit codes:
+  0  no error
+  1  {one}
+  2  bad input: manifest, spec or pact file, or command line
+"""
+
+
+@click.command("check-spec", epilog=_EXIT_CODES.format(one="an interaction does not fit the spec"))
 @_MANIFEST
 @click.option("--only", multiple=True, metavar="INTEGRATION",
               help="Check only this integration (repeat or comma-separate for several).")
@@ -65,7 +73,8 @@ def check_spec(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: b
     return verdict.exit_code
 
 
-@click.command("diff")
+@click.command("diff", epilog=_EXIT_CODES.format(
+    one="a change breaks a consumer's recorded interaction (or, with --fail-on warning, any warning)"))
 @_MANIFEST
 @click.option("--base", "base", required=True, metavar="REF|FILE",
               help="The spec before the change: a git ref (the provider's spec file at that ref, via"
