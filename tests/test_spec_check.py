@@ -278,3 +278,21 @@ def test_a_30_yaml_spec_with_base_path_ref_parameters_default_response_and_recur
     [finding] = checks["a node by name"].findings  # 500 is declared by `default`; its body is free-form
     assert finding.title == "a node by name: path parameter 'id' 'abc': 'abc' is not of type 'integer' (type)"
     assert "GET /nodes/{id} parameters/path/id #/components/parameters/Id/schema" in finding.detail
+
+
+@pytest.mark.parametrize("rules", [{}, {"$.body.status": {"match": "type"}}])
+def test_a_v2_pact_and_its_flat_matching_rules(tmp_path: Path, rules: dict[str, Any]) -> None:
+    pact = tmp_path / "v2.json"
+    pact.write_text(json.dumps({
+        "consumer": {"name": "checkout"}, "provider": {"name": "payments"},
+        "interactions": [{"description": "a payment", "providerState": "a payment exists",
+                          "request": {"method": "GET", "path": "/payments/pay_1", "query": "expand=all"},
+                          "response": {"status": 200, "headers": {"Content-Type": "application/json"},
+                                       "body": {"id": "pay_1", "status": "refunded"}, "matchingRules": rules}}],
+        "metadata": {"pactSpecification": {"version": "2.0.0"}},
+    }))
+    [result] = check(PAYMENTS_SPEC, pact)
+    errors = [f.title for f in result.findings if f.severity == Severity.ERROR]
+    assert errors == ([] if rules else ["a payment: response body $.status: 'refunded' is not 'captured' (const)"])
+    assert [f.title for f in result.findings if f.severity == Severity.WARNING] == [
+        "a payment: query parameter 'expand' is not declared by the spec"]
