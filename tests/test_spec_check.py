@@ -296,3 +296,22 @@ def test_a_v2_pact_and_its_flat_matching_rules(tmp_path: Path, rules: dict[str, 
     assert errors == ([] if rules else ["a payment: response body $.status: 'refunded' is not 'captured' (const)"])
     assert [f.title for f in result.findings if f.severity == Severity.WARNING] == [
         "a payment: query parameter 'expand' is not declared by the spec"]
+
+
+@pytest.mark.parametrize(("header_rules", "failed"), [
+    (None, True),  # exactly "yes": the spec allows only "true"
+    ({"Idempotent-Replayed": {"matchers": [{"match": "regex", "regex": "^(yes|true)$"}]}}, False),
+])
+def test_a_response_header_is_checked_unless_a_matcher_governs_it(tmp_path: Path, header_rules: Any,
+                                                                  failed: bool) -> None:
+    response: dict[str, Any] = {"status": 201, "headers": {"Idempotent-Replayed": ["yes"]}}
+    if header_rules:
+        response["matchingRules"] = {"header": header_rules}
+    pact = write_pact(tmp_path / "pact.json", [{"description": "a replay", "request": {
+        "method": "POST", "path": "/payments", "headers": {"Content-Type": ["application/json"]},
+        "body": body({"order_id": "o-1", "amount": 1, "currency": "EUR"})}, "response": response}])
+    [result] = check(PAYMENTS_SPEC, pact)
+    assert (result.status == Status.FAILED) is failed, result.findings
+    if failed:
+        assert result.findings[0].title == ("a replay: response header 'Idempotent-Replayed' 'yes': 'yes' is not one"
+                                            " of ['true'] (enum)")

@@ -202,7 +202,7 @@ def _check_response_headers(doc: SpecDocument, response: PactResponse, spec_resp
                                     " not declare", f"{where} #{resp_ptr}/headers"))
             continue
         header, header_ptr = doc.resolve(*declared[name.lower()])
-        if "schema" not in header or not rules.is_exact((name,)):
+        if "schema" not in header or not rules.is_exact((name.lower(),)):
             continue
         value = coerce(doc, header["schema"], f"{header_ptr}/schema", values)
         for message, _, schema_ptr in schema_errors(doc, f"{header_ptr}/schema", value, response=True):

@@ -52,7 +52,7 @@ def parse_path(text: str) -> tuple[str | int, ...] | None:
 
 @dataclass(frozen=True)
 class Rules:
-    """The body rules of one request or response."""
+    """The rules of one category (``body``, ``header``, ``query``) of a request or response."""
 
     rules: tuple[tuple[tuple[str | int, ...], tuple[dict[str, Any], ...]], ...]
 
@@ -60,7 +60,8 @@ class Rules:
     def from_pact(cls, matching_rules: dict[str, Any], category: str = "body") -> Rules:
         parsed = []
         for text, rule in (matching_rules.get(category) or {}).items():
-            tokens = parse_path(text)
+            # body rules are keyed by a path, header and query rules by a name (headers in any case)
+            tokens = parse_path(text) if category == "body" else (text.lower() if category == "header" else text,)
             matchers = rule.get("matchers") if isinstance(rule, dict) else None
             if tokens is not None and isinstance(matchers, list):
                 parsed.append((tokens, tuple(m for m in matchers if isinstance(m, dict))))
