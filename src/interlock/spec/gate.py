@@ -43,9 +43,13 @@ def spec_checks(manifest: Manifest, integration: IntegrationSpec, running_url: s
     if source is None or not integration.pacts:
         return []
     doc = load_from_source(source, manifest, running_url)
-    checks = _checks(manifest, integration, doc, relative_label(Path(source.label), manifest.base_dir))
+    label = relative_label(Path(source.label), manifest.base_dir) if source.file else source.label
+    checks = _checks(manifest, integration, doc, label)
     risks = [f for c in checks if c.status == Status.PASSED for f in c.findings]
     if output is not None:
+        failed = sum(c.status != Status.PASSED for c in checks)
+        output.info(f"{STAGE} {integration.name}: checked {len(checks)} interaction(s) against {label}:"
+                    f" {failed} do not fit, {len(risks)} risk(s)")
         for finding in risks:
             output.warn(f"{STAGE} {integration.name}: spec: {finding.title}")
     return checks
