@@ -186,6 +186,10 @@ def test_diff_against_a_git_ref_reads_the_spec_file_at_that_ref(tmp_path: Path) 
     assert "HEAD:specs/payments.json -> specs/payments.json" in proc.stdout
     assert "checkout: a request to charge an order (reads $.status)" in proc.stdout
 
+    explicit = interlock("contracts", "diff", "--base", "HEAD:specs/payments.json", "--plain", cwd=repo)
+    assert explicit.returncode == 1, explicit.stdout + explicit.stderr
+    assert "HEAD:specs/payments.json -> specs/payments.json" in explicit.stdout
+
     unknown = interlock("contracts", "diff", "--base", "no-such-ref", cwd=repo)
     assert unknown.returncode == 2
     assert unknown.stderr.startswith("interlock: --base no-such-ref: cannot read specs/payments.json at that ref")
