@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -315,3 +318,35 @@ def test_a_response_header_is_checked_unless_a_matcher_governs_it(tmp_path: Path
     if failed:
         assert result.findings[0].title == ("a replay: response header 'Idempotent-Replayed' 'yes': 'yes' is not one"
                                             " of ['true'] (enum)")
+
+
+def test_check_spec_fetches_a_url_path_from_an_already_running_base_url_service(tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "openapi.json").write_text(SPECS.joinpath("payments-no-404.json").read_text())
+    handler = partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "site"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        manifest = tmp_path / "interlock.yaml"
+        manifest.write_text(f"""\
+version: 1
+services:
+  payments:
+    base_url: http://127.0.0.1:{server.server_address[1]}
+    openapi: /openapi.json
+  checkout:
+    base_url: http://127.0.0.1:9
+integrations:
+  - name: checkout-payments
+    consumer: checkout
+    provider: payments
+    pacts: {PACTS / "checkout-payments.json"}
+""")
+        proc = interlock("contracts", "check-spec", "--manifest", str(manifest), "--report-dir", str(tmp_path / "r"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"against http://127.0.0.1:{server.server_address[1]}/openapi.json: 1 do not fit" in proc.stdout
+    assert "response status 404 is not declared" in proc.stdout

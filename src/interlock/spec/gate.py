@@ -43,7 +43,7 @@ def spec_checks(manifest: Manifest, integration: IntegrationSpec, running_url: s
     if source is None or not integration.pacts:
         return []
     doc = load_from_source(source, manifest, running_url)
-    label = relative_label(Path(source.label), manifest.base_dir) if source.file else source.label
+    label = relative_label(source.file, manifest.base_dir) if source.file else doc.origin  # origin: the URL read
     checks = _checks(manifest, integration, doc, label)
     risks = [f for c in checks if c.status == Status.PASSED for f in c.findings]
     if output is not None:
