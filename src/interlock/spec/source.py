@@ -29,10 +29,6 @@ class SpecSource:
     file: Path | None  # set when ``openapi:`` is a file
     url: str | None  # set when it is a URL (a path is joined to the running service's URL)
 
-    @property
-    def label(self) -> str:
-        return str(self.file) if self.file else str(self.url)
-
 
 def spec_source(manifest: Manifest, provider: str) -> SpecSource | None:
     """The declared spec of ``provider``, or None when its service declares no ``openapi:``."""
