@@ -19,6 +19,7 @@ from interlock import pipeline
 from interlock.core.console import Output
 from interlock.core.reports import SUMMARY_FILE
 from interlock.errors import ExitCode, InterlockError
+from interlock.history import cli as history_cli
 from interlock.spec import cli as spec_cli
 
 EPILOG = """\b
@@ -61,6 +62,7 @@ def cli() -> None:
 
 @cli.command(epilog=EPILOG)
 @_common_options
+@history_cli.version_options
 @click.option("--stages", default="all", show_default=True, metavar="LIST",
               help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)} (fuzz, chaos and load are planned).")
 @click.option("--profile", type=click.Choice(pipeline.PROFILES), default="ci", show_default=True,
@@ -77,6 +79,7 @@ def verify(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool 
 
 @cli.group(epilog=EPILOG, invoke_without_command=True)
 @_common_options
+@history_cli.version_options
 @click.pass_context
 def contracts(ctx: click.Context, manifest: Path, only: tuple[str, ...], report_dir: Path,
               plain: bool | None) -> int | None:
@@ -102,6 +105,8 @@ def contracts(ctx: click.Context, manifest: Path, only: tuple[str, ...], report_
 
 contracts.add_command(spec_cli.check_spec)
 contracts.add_command(spec_cli.diff)
+for _command in history_cli.COMMANDS:
+    cli.add_command(_command)
 
 
 def _run(options: pipeline.RunOptions, plain: bool | None) -> int:
