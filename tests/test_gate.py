@@ -17,17 +17,22 @@ PACTS = REPO / "contracts" / "pacts"
 
 
 def payments_manifest(tmp_path: Path, app: str = "examples.shop.payments:app", *, openapi: Path | str | None = None,
-                      pacts: Path = PACTS / "checkout-payments.json") -> Path:
-    """A manifest that runs the example payments provider (or a variant of it) from the repo."""
+                      pacts: Path = PACTS / "checkout-payments.json", base_url: str | None = None) -> Path:
+    """A manifest that runs the example payments provider (or a variant of it) from the repo.
+
+    With ``base_url``, payments is a service that is already running there instead.
+    """
     path = tmp_path / "interlock.yaml"
     spec = f"\n    openapi: {openapi}" if openapi is not None else ""
+    payments = f"base_url: {base_url}" if base_url else f"""\
+run: python -m uvicorn {app} --host 127.0.0.1 --port {{port}}
+    states: /_pact/states"""
+    env = "" if base_url else f"""\n    env: {{SHOP_PROVIDER_STATES: "1", PYTHONPATH: "{REPO}"}}"""
     path.write_text(f"""\
 version: 1
 services:
   payments:
-    run: python -m uvicorn {app} --host 127.0.0.1 --port {{port}}
-    states: /_pact/states{spec}
-    env: {{SHOP_PROVIDER_STATES: "1", PYTHONPATH: "{REPO}"}}
+    {payments}{spec}{env}
   checkout:
     base_url: http://127.0.0.1:9
 integrations:

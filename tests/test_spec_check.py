@@ -26,6 +26,7 @@ from tests.spec_helpers import (
     payments_manifest,
     write_pact,
 )
+from tests.test_gate import payments_manifest as gate_manifest
 
 
 def check(spec: Path, pact: Path) -> list[CheckResult]:
@@ -328,21 +329,7 @@ def test_check_spec_fetches_a_url_path_from_an_already_running_base_url_service(
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        manifest = tmp_path / "interlock.yaml"
-        manifest.write_text(f"""\
-version: 1
-services:
-  payments:
-    base_url: http://127.0.0.1:{server.server_address[1]}
-    openapi: /openapi.json
-  checkout:
-    base_url: http://127.0.0.1:9
-integrations:
-  - name: checkout-payments
-    consumer: checkout
-    provider: payments
-    pacts: {PACTS / "checkout-payments.json"}
-""")
+        manifest = gate_manifest(tmp_path, openapi="/openapi.json", base_url=f"http://127.0.0.1:{server.server_address[1]}")
         proc = interlock("contracts", "check-spec", "--manifest", str(manifest), "--report-dir", str(tmp_path / "r"))
     finally:
         server.shutdown()
