@@ -42,8 +42,15 @@ class Problem:
     location: str
 
 
-def check_pact(doc: SpecDocument, pact: PactFile, *, integration: str, pact_label: str,
-               spec_label: str, reproduce_cmd: str | None = None) -> list[CheckResult]:
+def check_pact(
+    doc: SpecDocument,
+    pact: PactFile,
+    *,
+    integration: str,
+    pact_label: str,
+    spec_label: str,
+    reproduce_cmd: str | None = None,
+) -> list[CheckResult]:
     """One CheckResult per HTTP interaction of ``pact``; one Finding per problem."""
     reproduce = reproduce_cmd or f"interlock contracts check-spec --only {integration}"
     checks = []
@@ -51,29 +58,52 @@ def check_pact(doc: SpecDocument, pact: PactFile, *, integration: str, pact_labe
         if interaction.request is None:
             continue  # message interactions have no HTTP operation to check
         problems = check_interaction(doc, interaction)
-        findings = [_finding(p, interaction, pact, integration, pact_label, spec_label, reproduce) for p in problems]
+        findings = [
+            _finding(p, interaction, pact, integration, pact_label, spec_label, reproduce) for p in problems
+        ]
         failed = any(p.severity == Severity.ERROR for p in problems) and not interaction.pending
-        checks.append(CheckResult(
-            name=f"spec: {pact_label} :: {interaction.description}",
-            status=Status.FAILED if failed else Status.PASSED, findings=findings,
-            message="pending interaction: failures do not fail the gate" if interaction.pending and problems else "",
-        ))
+        checks.append(
+            CheckResult(
+                name=f"spec: {pact_label} :: {interaction.description}",
+                status=Status.FAILED if failed else Status.PASSED,
+                findings=findings,
+                message="pending interaction: failures do not fail the gate"
+                if interaction.pending and problems
+                else "",
+            )
+        )
     return checks
 
 
-def _finding(problem: Problem, interaction: PactInteraction, pact: PactFile, integration: str,
-             pact_label: str, spec_label: str, reproduce: str) -> Finding:
+def _finding(
+    problem: Problem,
+    interaction: PactInteraction,
+    pact: PactFile,
+    integration: str,
+    pact_label: str,
+    spec_label: str,
+    reproduce: str,
+) -> Finding:
     request = interaction.request
-    severity = Severity.WARNING if interaction.pending and problem.severity == Severity.ERROR else problem.severity
-    detail = "\n".join([
-        f"pact:        {pact_label} ({pact.consumer} -> {pact.provider})",
-        f"interaction: {interaction.description}",
-        f"request:     {request.method} {request.path}" if request else "",
-        f"spec:        {spec_label} {problem.location}",
-    ])
-    return Finding(stage=STAGE, integration=integration, severity=severity,
-                   title=f"{interaction.description}: {problem.what}", detail=detail,
-                   reproduce=reproduce)
+    severity = (
+        Severity.WARNING if interaction.pending and problem.severity == Severity.ERROR else problem.severity
+    )
+    detail = "\n".join(
+        [
+            f"pact:        {pact_label} ({pact.consumer} -> {pact.provider})",
+            f"interaction: {interaction.description}",
+            f"request:     {request.method} {request.path}" if request else "",
+            f"spec:        {spec_label} {problem.location}",
+        ]
+    )
+    return Finding(
+        stage=STAGE,
+        integration=integration,
+        severity=severity,
+        title=f"{interaction.description}: {problem.what}",
+        detail=detail,
+        reproduce=reproduce,
+    )
 
 
 def check_interaction(doc: SpecDocument, interaction: PactInteraction) -> list[Problem]:
@@ -81,11 +111,22 @@ def check_interaction(doc: SpecDocument, interaction: PactInteraction) -> list[P
     assert request is not None
     match = doc.match_path(request.method, request.path)
     if match is None:
-        return [Problem(Severity.ERROR, f"{request.method} {request.path} is not in the spec (no path matches)",
-                        "#/paths")]
+        return [
+            Problem(
+                Severity.ERROR,
+                f"{request.method} {request.path} is not in the spec (no path matches)",
+                "#/paths",
+            )
+        ]
     if match.operation is None:
-        return [Problem(Severity.ERROR, f"{request.method} is not allowed on {match.template}"
-                        f" (the spec has {', '.join(match.allowed)})", f"#/paths/{escape(match.template)}")]
+        return [
+            Problem(
+                Severity.ERROR,
+                f"{request.method} is not allowed on {match.template}"
+                f" (the spec has {', '.join(match.allowed)})",
+                f"#/paths/{escape(match.template)}",
+            )
+        ]
     op = match.operation
     problems = list(_check_request(doc, op, request, match.params))
     if interaction.response is not None:
@@ -96,8 +137,12 @@ def check_interaction(doc: SpecDocument, interaction: PactInteraction) -> list[P
 # -- request ------------------------------------------------------------------------------------
 
 
-def _check_request(doc: SpecDocument, op: Operation, request: PactRequest, path_params: dict[str, str],
-                   ) -> Iterator[Problem]:
+def _check_request(
+    doc: SpecDocument,
+    op: Operation,
+    request: PactRequest,
+    path_params: dict[str, str],
+) -> Iterator[Problem]:
     headers = {k.lower(): v for k, v in request.headers.items()}
     sent: dict[str, dict[str, list[str]]] = {
         "path": {k: [v] for k, v in path_params.items()},
@@ -117,12 +162,18 @@ def _check_request(doc: SpecDocument, op: Operation, request: PactRequest, path_
         if "schema" in param:
             value = coerce(doc, param["schema"], f"{pointer}/schema", values)
             for message, _, schema_ptr in schema_errors(doc, f"{pointer}/schema", value, response=False):
-                yield Problem(Severity.ERROR, f"{location} parameter '{name}' {_short(values)}: {message}",
-                              f"{op.label} parameters/{location}/{name} #{schema_ptr}")
+                yield Problem(
+                    Severity.ERROR,
+                    f"{location} parameter '{name}' {_short(values)}: {message}",
+                    f"{op.label} parameters/{location}/{name} #{schema_ptr}",
+                )
     for name in request.query:
         if op.parameter("query", name) is None:
-            yield Problem(Severity.WARNING, f"query parameter '{name}' is not declared by the spec",
-                          f"{op.label} #{op.pointer}/parameters")
+            yield Problem(
+                Severity.WARNING,
+                f"query parameter '{name}' is not declared by the spec",
+                f"{op.label} #{op.pointer}/parameters",
+            )
     yield from _check_request_body(doc, op, request)
 
 
@@ -130,13 +181,20 @@ def _check_request_body(doc: SpecDocument, op: Operation, request: PactRequest) 
     raw = op.spec.get("requestBody")
     if raw is None:
         if request.body not in (None, ""):
-            yield Problem(Severity.ERROR, "sends a request body, but the operation declares none", f"{op.label} #{op.pointer}")
+            yield Problem(
+                Severity.ERROR,
+                "sends a request body, but the operation declares none",
+                f"{op.label} #{op.pointer}",
+            )
         return
     body_spec, body_ptr = doc.resolve(raw, f"{op.pointer}/requestBody")
     if request.body in (None, ""):
         if body_spec.get("required"):
-            yield Problem(Severity.ERROR, "sends no request body, but the spec requires one",
-                          f"{op.label} requestBody #{body_ptr}")
+            yield Problem(
+                Severity.ERROR,
+                "sends no request body, but the spec requires one",
+                f"{op.label} requestBody #{body_ptr}",
+            )
         return
     content_type = request.content_type or _first(request.headers, "content-type")
     if content_type is None and isinstance(request.body, dict | list):
@@ -144,15 +202,22 @@ def _check_request_body(doc: SpecDocument, op: Operation, request: PactRequest) 
     picked = pick_media(body_spec.get("content") or {}, content_type)
     if picked is None:
         declared = ", ".join(body_spec.get("content") or {}) or "none"
-        yield Problem(Severity.ERROR, f"request Content-Type {content_type} is not accepted (the spec has {declared})",
-                      f"{op.label} requestBody #{body_ptr}/content")
+        yield Problem(
+            Severity.ERROR,
+            f"request Content-Type {content_type} is not accepted (the spec has {declared})",
+            f"{op.label} requestBody #{body_ptr}/content",
+        )
         return
     media, media_ptr = picked, f"{body_ptr}/content/{escape(picked)}"
     if "schema" in body_spec["content"][media] and _is_json(media):
-        for message, path, schema_ptr in schema_errors(doc, f"{media_ptr}/schema", _json_body(request.body),
-                                                       response=False):
-            yield Problem(Severity.ERROR, f"request body {json_path(path)}: {message}",
-                          f"{op.label} requestBody #{schema_ptr}")
+        for message, path, schema_ptr in schema_errors(
+            doc, f"{media_ptr}/schema", _json_body(request.body), response=False
+        ):
+            yield Problem(
+                Severity.ERROR,
+                f"request body {json_path(path)}: {message}",
+                f"{op.label} requestBody #{schema_ptr}",
+            )
 
 
 # -- response -----------------------------------------------------------------------------------
@@ -162,8 +227,13 @@ def _check_response(doc: SpecDocument, op: Operation, response: PactResponse) ->
     found = declared_response(op, response.status)
     if found is None:
         declared = ", ".join(str(k) for k in op.spec.get("responses") or {})
-        return [Problem(Severity.ERROR, f"response status {response.status} is not declared"
-                        f" (the spec declares {declared or 'none'})", f"{op.label} #{op.pointer}/responses")]
+        return [
+            Problem(
+                Severity.ERROR,
+                f"response status {response.status} is not declared (the spec declares {declared or 'none'})",
+                f"{op.label} #{op.pointer}/responses",
+            )
+        ]
     key, raw = found
     spec_response, resp_ptr = doc.resolve(raw, f"{op.pointer}/responses/{escape(key)}")
     where = f"{op.label} responses/{key}"
@@ -172,42 +242,73 @@ def _check_response(doc: SpecDocument, op: Operation, response: PactResponse) ->
         return problems
     content = spec_response.get("content") or {}
     if not content:
-        return [*problems, Problem(Severity.ERROR, f"the consumer expects a response body, but the spec declares"
-                                   f" none for {key}", f"{where} #{resp_ptr}")]
+        return [
+            *problems,
+            Problem(
+                Severity.ERROR,
+                f"the consumer expects a response body, but the spec declares none for {key}",
+                f"{where} #{resp_ptr}",
+            ),
+        ]
     content_type = response.content_type or _first(response.headers, "content-type")
     picked = pick_media(content, content_type)
     if picked is None:
-        return [*problems, Problem(Severity.ERROR, f"response Content-Type {content_type} is not declared for"
-                                   f" {key} (declared: {', '.join(content)})", f"{where} #{resp_ptr}/content")]
+        return [
+            *problems,
+            Problem(
+                Severity.ERROR,
+                f"response Content-Type {content_type} is not declared for"
+                f" {key} (declared: {', '.join(content)})",
+                f"{where} #{resp_ptr}/content",
+            ),
+        ]
     media, media_ptr = picked, f"{resp_ptr}/content/{escape(picked)}"
     if "schema" not in content[media] or not _is_json(media):
         return problems
     body, rules = _json_body(response.body), Rules.from_pact(response.matching_rules)
-    for message, path, schema_ptr in schema_errors(doc, f"{media_ptr}/schema", body, response=True, rules=rules):
-        problems.append(Problem(Severity.ERROR, f"response body {json_path(path)}: {message}", f"{where} #{schema_ptr}"))
+    for message, path, schema_ptr in schema_errors(
+        doc, f"{media_ptr}/schema", body, response=True, rules=rules
+    ):
+        problems.append(
+            Problem(Severity.ERROR, f"response body {json_path(path)}: {message}", f"{where} #{schema_ptr}")
+        )
     problems += _risks(doc, (content[media]["schema"], f"{media_ptr}/schema"), body, where)
     return problems
 
 
-def _check_response_headers(doc: SpecDocument, response: PactResponse, spec_response: dict[str, Any],
-                            resp_ptr: str, where: str) -> list[Problem]:
-    declared = {k.lower(): (v, f"{resp_ptr}/headers/{escape(k)}") for k, v in (spec_response.get("headers") or {}).items()}
+def _check_response_headers(
+    doc: SpecDocument, response: PactResponse, spec_response: dict[str, Any], resp_ptr: str, where: str
+) -> list[Problem]:
+    declared = {
+        k.lower(): (v, f"{resp_ptr}/headers/{escape(k)}")
+        for k, v in (spec_response.get("headers") or {}).items()
+    }
     rules = Rules.from_pact(response.matching_rules, "header")
     problems = []
     for name, values in response.headers.items():
         if name.lower() == "content-type":
             continue
         if name.lower() not in declared:
-            problems.append(Problem(Severity.WARNING, f"expects response header '{name}', which the spec does"
-                                    " not declare", f"{where} #{resp_ptr}/headers"))
+            problems.append(
+                Problem(
+                    Severity.WARNING,
+                    f"expects response header '{name}', which the spec does not declare",
+                    f"{where} #{resp_ptr}/headers",
+                )
+            )
             continue
         header, header_ptr = doc.resolve(*declared[name.lower()])
         if "schema" not in header or not rules.is_exact((name.lower(),)):
             continue
         value = coerce(doc, header["schema"], f"{header_ptr}/schema", values)
         for message, _, schema_ptr in schema_errors(doc, f"{header_ptr}/schema", value, response=True):
-            problems.append(Problem(Severity.ERROR, f"response header '{name}' {_short(values)}: {message}",
-                                    f"{where} #{schema_ptr}"))
+            problems.append(
+                Problem(
+                    Severity.ERROR,
+                    f"response header '{name}' {_short(values)}: {message}",
+                    f"{where} #{schema_ptr}",
+                )
+            )
     return problems
 
 
@@ -225,15 +326,30 @@ def _risks(doc: SpecDocument, root: tuple[Any, str], body: Any, where: str) -> l
         field = json_path(generalise(path))
         if node is None:
             if parent.properties and not parent.variants:  # a free-form object promises no field
-                problems.append(Problem(Severity.WARNING, f"reads {field}, which the spec does not declare",
-                                        f"{where} #{parent.pointer}/properties"))
+                problems.append(
+                    Problem(
+                        Severity.WARNING,
+                        f"reads {field}, which the spec does not declare",
+                        f"{where} #{parent.pointer}/properties",
+                    )
+                )
             continue
         if path[-1] not in parent.required:
-            problems.append(Problem(Severity.WARNING, f"reads {field}, which the spec marks optional (not required)",
-                                    f"{where} #{parent.pointer}/required"))
+            problems.append(
+                Problem(
+                    Severity.WARNING,
+                    f"reads {field}, which the spec marks optional (not required)",
+                    f"{where} #{parent.pointer}/required",
+                )
+            )
         if node.nullable and value is not None:
-            problems.append(Problem(Severity.WARNING, f"reads {field}, which the spec marks nullable",
-                                    f"{where} #{node.pointer}"))
+            problems.append(
+                Problem(
+                    Severity.WARNING,
+                    f"reads {field}, which the spec marks nullable",
+                    f"{where} #{node.pointer}",
+                )
+            )
     return problems
 
 
@@ -266,14 +382,17 @@ def pick_media(content: dict[str, Any], content_type: str | None) -> str | None:
     return chosen
 
 
-def schema_errors(doc: SpecDocument, pointer: str, value: Any, *, response: bool,
-                  rules: Rules | None = None) -> list[tuple[str, tuple[str | int, ...], str]]:
+def schema_errors(
+    doc: SpecDocument, pointer: str, value: Any, *, response: bool, rules: Rules | None = None
+) -> list[tuple[str, tuple[str | int, ...], str]]:
     """(message, instance path, schema pointer) for each error that counts under ``rules``."""
     found = []
     for error in doc.validator(pointer, response=response).iter_errors(value):
         for counted in _counted(error, response, rules):
             schema_ptr = doc.pointer_of(counted.schema) or pointer
-            found.append((f"{_message(counted)} ({counted.validator})", tuple(counted.absolute_path), schema_ptr))
+            found.append(
+                (f"{_message(counted)} ({counted.validator})", tuple(counted.absolute_path), schema_ptr)
+            )
     return sorted(found, key=lambda item: (item[2], item[0]))
 
 

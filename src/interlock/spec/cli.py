@@ -19,11 +19,20 @@ from interlock.spec.diff import diff_specs
 from interlock.spec.document import SpecDocument, load_spec, parse_spec
 from interlock.spec.source import needs_file_error, read_at_git_ref, spec_source
 
-_MANIFEST = click.option("--manifest", "-m", type=click.Path(path_type=Path, dir_okay=False),
-                         default=Path("interlock.yaml"), show_default=True,
-                         help="The manifest: providers' openapi: specs and the integrations' pacts.")
-_PLAIN = click.option("--plain/--rich", "plain", default=None,
-                      help="Plain log lines or rich terminal output (default: rich on a terminal, plain in CI).")
+_MANIFEST = click.option(
+    "--manifest",
+    "-m",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("interlock.yaml"),
+    show_default=True,
+    help="The manifest: providers' openapi: specs and the integrations' pacts.",
+)
+_PLAIN = click.option(
+    "--plain/--rich",
+    "plain",
+    default=None,
+    help="Plain log lines or rich terminal output (default: rich on a terminal, plain in CI).",
+)
 
 
 _EXIT_CODES = """\b
@@ -36,10 +45,19 @@ Exit codes:
 
 @click.command("check-spec", epilog=_EXIT_CODES.format(one="an interaction does not fit the spec"))
 @_MANIFEST
-@click.option("--only", multiple=True, metavar="INTEGRATION",
-              help="Check only this integration (repeat or comma-separate for several).")
-@click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("reports"),
-              show_default=True, help="Where reports/<run-id>/ and reports/latest are written.")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="INTEGRATION",
+    help="Check only this integration (repeat or comma-separate for several).",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("reports"),
+    show_default=True,
+    help="Where reports/<run-id>/ and reports/latest are written.",
+)
 @_PLAIN
 def check_spec(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None) -> int:
     """Check every pact against its provider's OpenAPI spec, without running any service.
@@ -56,12 +74,19 @@ def check_spec(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: b
         gate.preflight(loaded, integration, offline=True)
     output = Output(plain=plain)
     run_id = new_run_id()
-    verdict = RunVerdict(run_id=run_id, tool_version=__version__, manifest=str(manifest), profile="ci",
-                         stages=["contracts"], started_at=datetime.now(UTC))
+    verdict = RunVerdict(
+        run_id=run_id,
+        tool_version=__version__,
+        manifest=str(manifest),
+        profile="ci",
+        stages=["contracts"],
+        started_at=datetime.now(UTC),
+    )
     output.info(f"interlock {__version__}: check-spec {run_id}, {len(integrations)} integration(s), offline")
     for integration in integrations:
-        iv = IntegrationVerdict(integration=integration.name, consumer=integration.consumer,
-                                provider=integration.provider)
+        iv = IntegrationVerdict(
+            integration=integration.name, consumer=integration.consumer, provider=integration.provider
+        )
         verdict.integrations.append(iv)
         iv.stages.append(gate.spec_stage(loaded, integration, output))
         output.stage_finished(iv.stages[-1])
@@ -73,25 +98,59 @@ def check_spec(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: b
     return verdict.exit_code
 
 
-@click.command("diff", epilog=_EXIT_CODES.format(
-    one="a change breaks a consumer's recorded interaction (or, with --fail-on warning, any warning)"))
+@click.command(
+    "diff",
+    epilog=_EXIT_CODES.format(
+        one="a change breaks a consumer's recorded interaction (or, with --fail-on warning, any warning)"
+    ),
+)
 @_MANIFEST
-@click.option("--base", "base", required=True, metavar="REF|FILE",
-              help="The spec before the change: a git ref (the provider's spec file at that ref, via"
-                   " `git show REF:path`), REF:path, or a file.")
-@click.option("--head", "head", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="The spec after the change (default: the provider's spec file in the working tree).")
-@click.option("--provider", default=None, metavar="NAME",
-              help="Whose spec to diff, when the manifest has several providers with a spec file.")
-@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,
-              help="error: exit 1 when a change breaks a consumer's recorded interaction; warning: also when"
-                   " a breaking change no consumer uses (or a risky change a consumer uses) is found.")
-@click.option("--report-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help=f"Also write {report.JSON_FILE} and {report.MARKDOWN_FILE} into this directory (the Markdown"
-                   " is appended to $GITHUB_STEP_SUMMARY when set).")
+@click.option(
+    "--base",
+    "base",
+    required=True,
+    metavar="REF|FILE",
+    help="The spec before the change: a git ref (the provider's spec file at that ref, via"
+    " `git show REF:path`), REF:path, or a file.",
+)
+@click.option(
+    "--head",
+    "head",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The spec after the change (default: the provider's spec file in the working tree).",
+)
+@click.option(
+    "--provider",
+    default=None,
+    metavar="NAME",
+    help="Whose spec to diff, when the manifest has several providers with a spec file.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="error: exit 1 when a change breaks a consumer's recorded interaction; warning: also when"
+    " a breaking change no consumer uses (or a risky change a consumer uses) is found.",
+)
+@click.option(
+    "--report-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help=f"Also write {report.JSON_FILE} and {report.MARKDOWN_FILE} into this directory (the Markdown"
+    " is appended to $GITHUB_STEP_SUMMARY when set).",
+)
 @_PLAIN
-def diff(manifest: Path, base: str, head: Path | None, provider: str | None, fail_on: str,
-         report_dir: Path | None, plain: bool | None) -> int:
+def diff(
+    manifest: Path,
+    base: str,
+    head: Path | None,
+    provider: str | None,
+    fail_on: str,
+    report_dir: Path | None,
+    plain: bool | None,
+) -> int:
     """Classify every change between two versions of a provider's spec, judged against the pacts.
 
     Each change gets a rule (removed operation or status, removed or renamed response property,
@@ -111,13 +170,19 @@ def diff(manifest: Path, base: str, head: Path | None, provider: str | None, fai
     source = spec_source(loaded, name)
     head_file = head or (source.file if source else None)
     if head_file is None:
-        raise needs_file_error(loaded, name) if source else UsageError(
-            f"{name} declares no openapi: spec in {loaded.path.name}; give --head FILE")
+        raise (
+            needs_file_error(loaded, name)
+            if source
+            else UsageError(f"{name} declares no openapi: spec in {loaded.path.name}; give --head FILE")
+        )
     head_doc = load_spec(head_file)
     base_doc, base_label = _load_base(base, source.file if source and source.file else head_file)
-    pacts = [(load_pact(path), gate.relative_label(path, loaded.base_dir))
-             for integration in loaded.integrations if integration.provider == name
-             for path in loaded.pact_files(integration)]
+    pacts = [
+        (load_pact(path), gate.relative_label(path, loaded.base_dir))
+        for integration in loaded.integrations
+        if integration.provider == name
+        for path in loaded.pact_files(integration)
+    ]
     judged = impact.judge(diff_specs(base_doc, head_doc), pacts, base_doc, head_doc)
     result = report.DiffReport(name, base_label, gate.relative_label(head_file, loaded.base_dir), judged)
     output = Output(plain=plain)
@@ -135,12 +200,14 @@ def diff(manifest: Path, base: str, head: Path | None, provider: str | None, fai
 
 
 def choose_provider(manifest: Manifest, provider: str | None, head: Path | None) -> str:
-    """The provider to diff: --provider, the one whose spec file is --head, or the only one with a spec file."""
+    """The provider to diff: --provider, the owner of the --head file, or the only one with a spec file."""
     providers = sorted({i.provider for i in manifest.integrations})
     if provider is not None:
         if provider not in manifest.services:
-            raise UsageError(f"--provider {provider}: no service of that name in {manifest.path.name}"
-                             f" (providers: {', '.join(providers)})")
+            raise UsageError(
+                f"--provider {provider}: no service of that name in {manifest.path.name}"
+                f" (providers: {', '.join(providers)})"
+            )
         return provider
     with_files = [p for p in providers if (s := spec_source(manifest, p)) is not None and s.file is not None]
     if head is not None:
@@ -149,8 +216,10 @@ def choose_provider(manifest: Manifest, provider: str | None, head: Path | None)
             return owner[0]
     if len(with_files) == 1:
         return with_files[0]
-    raise UsageError("which provider's spec? give --provider NAME"
-                     f" (providers with a spec file: {', '.join(with_files) or 'none'})")
+    raise UsageError(
+        "which provider's spec? give --provider NAME"
+        f" (providers with a spec file: {', '.join(with_files) or 'none'})"
+    )
 
 
 def _load_base(base: str, spec_file: Path) -> tuple[SpecDocument, str]:

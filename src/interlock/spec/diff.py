@@ -33,14 +33,30 @@ def diff_specs(base: SpecDocument, head: SpecDocument) -> list[Change]:
         base_keys.add(key)
         head_op = head_by_key.get(key)
         if head_op is None:
-            changes.append(Change("api-removed", Level.BREAKING, base_op.label, "the operation was removed",
-                                  f"#{base_op.pointer}", Target(base_op.method.upper(), base_op.template, "any")))
+            changes.append(
+                Change(
+                    "api-removed",
+                    Level.BREAKING,
+                    base_op.label,
+                    "the operation was removed",
+                    f"#{base_op.pointer}",
+                    Target(base_op.method.upper(), base_op.template, "any"),
+                )
+            )
             continue
         changes += OperationDiff(base, head, base_op, head_op).changes()
     for head_op in head.operations:
         if _template_key(head_op.template, head_op.method) not in base_keys:
-            changes.append(Change("api-added", Level.NON_BREAKING, head_op.label, "a new operation",
-                                  f"#{head_op.pointer}", Target(head_op.method.upper(), head_op.template, "none")))
+            changes.append(
+                Change(
+                    "api-added",
+                    Level.NON_BREAKING,
+                    head_op.label,
+                    "a new operation",
+                    f"#{head_op.pointer}",
+                    Target(head_op.method.upper(), head_op.template, "none"),
+                )
+            )
     return changes
 
 
@@ -51,7 +67,9 @@ def _template_key(template: str, method: str) -> tuple[str, str]:
 
 
 class OperationDiff:
-    def __init__(self, base: SpecDocument, head: SpecDocument, base_op: Operation, head_op: Operation) -> None:
+    def __init__(
+        self, base: SpecDocument, head: SpecDocument, base_op: Operation, head_op: Operation
+    ) -> None:
         self.base, self.head, self.base_op, self.head_op = base, head, base_op, head_op
         self.found: list[Change] = []
         #: The schema pairs being compared, outermost first: a recursive schema is compared once.
@@ -65,8 +83,13 @@ class OperationDiff:
 
     def changes(self) -> list[Change]:
         if self.head_op.spec.get("deprecated") and not self.base_op.spec.get("deprecated"):
-            self.add("api-deprecated", Level.NON_BREAKING, "the operation is now deprecated", self.head_op.pointer,
-                     self.target("none"))
+            self.add(
+                "api-deprecated",
+                Level.NON_BREAKING,
+                "the operation is now deprecated",
+                self.head_op.pointer,
+                self.target("none"),
+            )
         self._security()
         self._parameters()
         self._request_body()
@@ -82,10 +105,14 @@ class OperationDiff:
         if base_alts and () not in base_alts and set(base_alts) & set(head_alts):
             return  # a way in that worked before still works
         added = sorted({s for alt in head_alts for s in alt} - {s for alt in base_alts for s in alt})
-        self.add("api-security-added", Level.BREAKING,
-                 f"the operation now requires {' or '.join('+'.join(a) for a in head_alts)}"
-                 + (f" (new: {', '.join(added)})" if added else ""), f"{self.head_op.pointer}/security",
-                 self.target("no-credentials", schemes=tuple(head_alts)))
+        self.add(
+            "api-security-added",
+            Level.BREAKING,
+            f"the operation now requires {' or '.join('+'.join(a) for a in head_alts)}"
+            + (f" (new: {', '.join(added)})" if added else ""),
+            f"{self.head_op.pointer}/security",
+            self.target("no-credentials", schemes=tuple(head_alts)),
+        )
 
     # -- parameters ------------------------------------------------------------------------------
 
@@ -96,28 +123,53 @@ class OperationDiff:
             where, name = str(key[0]), str(param.get("name"))
             if key not in head_params:
                 if where != "path":
-                    self.add("request-parameter-removed", Level.POTENTIAL,
-                             f"{where} parameter '{name}' was removed (consumers sending it are now ignored)", ptr,
-                             self.target("sends", where=where, name=name))
+                    self.add(
+                        "request-parameter-removed",
+                        Level.POTENTIAL,
+                        f"{where} parameter '{name}' was removed (consumers sending it are now ignored)",
+                        ptr,
+                        self.target("sends", where=where, name=name),
+                    )
                 continue
             head_param, head_ptr = head_params[key]
             if head_param.get("required") and not param.get("required"):
-                self.add("request-parameter-became-required", Level.BREAKING,
-                         f"{where} parameter '{name}' became required", head_ptr,
-                         self.target("lacks", where=where, name=name))
+                self.add(
+                    "request-parameter-became-required",
+                    Level.BREAKING,
+                    f"{where} parameter '{name}' became required",
+                    head_ptr,
+                    self.target("lacks", where=where, name=name),
+                )
             if "schema" in param and "schema" in head_param:
-                self._schema((param["schema"], f"{ptr}/schema"), (head_param["schema"], f"{head_ptr}/schema"),
-                             request=True, where=where, name=name, status=None, path=())
+                self._schema(
+                    (param["schema"], f"{ptr}/schema"),
+                    (head_param["schema"], f"{head_ptr}/schema"),
+                    request=True,
+                    where=where,
+                    name=name,
+                    status=None,
+                    path=(),
+                )
         for key, (param, ptr) in head_params.items():
             if key in base_params or key[0] == "path":
                 continue
             where, name = str(key[0]), str(param.get("name"))
             if param.get("required"):
-                self.add("new-required-request-parameter", Level.BREAKING,
-                         f"new required {where} parameter '{name}'", ptr, self.target("lacks", where=where, name=name))
+                self.add(
+                    "new-required-request-parameter",
+                    Level.BREAKING,
+                    f"new required {where} parameter '{name}'",
+                    ptr,
+                    self.target("lacks", where=where, name=name),
+                )
             else:
-                self.add("new-optional-request-parameter", Level.NON_BREAKING, f"new optional {where} parameter"
-                         f" '{name}'", ptr, self.target("none"))
+                self.add(
+                    "new-optional-request-parameter",
+                    Level.NON_BREAKING,
+                    f"new optional {where} parameter '{name}'",
+                    ptr,
+                    self.target("none"),
+                )
 
     # -- request body ----------------------------------------------------------------------------
 
@@ -128,25 +180,46 @@ class OperationDiff:
         head_body, head_ptr = self.head.resolve(head_raw, f"{self.head_op.pointer}/requestBody")
         if base_raw is None:
             if head_body.get("required"):
-                self.add("request-body-became-required", Level.BREAKING, "a request body is now required",
-                         head_ptr, self.target("no-body"))
+                self.add(
+                    "request-body-became-required",
+                    Level.BREAKING,
+                    "a request body is now required",
+                    head_ptr,
+                    self.target("no-body"),
+                )
             return
         base_body, base_ptr = self.base.resolve(base_raw, f"{self.base_op.pointer}/requestBody")
         if head_body.get("required") and not base_body.get("required"):
-            self.add("request-body-became-required", Level.BREAKING, "the request body became required", head_ptr,
-                     self.target("no-body"))
+            self.add(
+                "request-body-became-required",
+                Level.BREAKING,
+                "the request body became required",
+                head_ptr,
+                self.target("no-body"),
+            )
         base_content, head_content = base_body.get("content") or {}, head_body.get("content") or {}
         for media, media_spec in base_content.items():
             media_ptr = f"{base_ptr}/content/{escape(media)}"
             if media not in head_content:
-                self.add("request-body-media-type-removed", Level.BREAKING, f"request media type {media} was removed",
-                         media_ptr, self.target("request-media", media=media))
+                self.add(
+                    "request-body-media-type-removed",
+                    Level.BREAKING,
+                    f"request media type {media} was removed",
+                    media_ptr,
+                    self.target("request-media", media=media),
+                )
                 continue
             head_media_ptr = f"{head_ptr}/content/{escape(media)}"
             if "schema" in media_spec and "schema" in head_content[media]:
-                self._schema((media_spec["schema"], f"{media_ptr}/schema"),
-                             (head_content[media]["schema"], f"{head_media_ptr}/schema"),
-                             request=True, where="body", name=None, status=None, path=())
+                self._schema(
+                    (media_spec["schema"], f"{media_ptr}/schema"),
+                    (head_content[media]["schema"], f"{head_media_ptr}/schema"),
+                    request=True,
+                    where="body",
+                    name=None,
+                    status=None,
+                    path=(),
+                )
 
     # -- responses -------------------------------------------------------------------------------
 
@@ -154,56 +227,99 @@ class OperationDiff:
         base_responses = self.base_op.spec.get("responses") or {}
         head_responses = self.head_op.spec.get("responses") or {}
         for status, raw in base_responses.items():
-            base_resp, base_ptr = self.base.resolve(raw, f"{self.base_op.pointer}/responses/{escape(str(status))}")
+            base_resp, base_ptr = self.base.resolve(
+                raw, f"{self.base_op.pointer}/responses/{escape(str(status))}"
+            )
             head_key = str(status) if str(status) in head_responses else None
             if head_key is None and str(status).isdigit():
                 found = declared_response(self.head_op, int(status))
                 head_key = found[0] if found else None
             if head_key is None:
-                self.add("response-status-removed", Level.BREAKING, f"response status {status} was removed", base_ptr,
-                         self.target("status", status=str(status)))
+                self.add(
+                    "response-status-removed",
+                    Level.BREAKING,
+                    f"response status {status} was removed",
+                    base_ptr,
+                    self.target("status", status=str(status)),
+                )
                 continue
-            head_resp, head_ptr = self.head.resolve(head_responses[head_key],
-                                                    f"{self.head_op.pointer}/responses/{escape(head_key)}")
+            head_resp, head_ptr = self.head.resolve(
+                head_responses[head_key], f"{self.head_op.pointer}/responses/{escape(head_key)}"
+            )
             self._response_headers(str(status), base_resp, base_ptr, head_resp, head_ptr)
             base_content, head_content = base_resp.get("content") or {}, head_resp.get("content") or {}
             for media, media_spec in base_content.items():
                 media_ptr = f"{base_ptr}/content/{escape(media)}"
                 if media not in head_content:
-                    self.add("response-media-type-removed", Level.BREAKING,
-                             f"response {status}: media type {media} was removed", media_ptr,
-                             self.target("response-media", status=str(status), media=media))
+                    self.add(
+                        "response-media-type-removed",
+                        Level.BREAKING,
+                        f"response {status}: media type {media} was removed",
+                        media_ptr,
+                        self.target("response-media", status=str(status), media=media),
+                    )
                     continue
                 if "schema" in media_spec and "schema" in head_content[media]:
-                    self._schema((media_spec["schema"], f"{media_ptr}/schema"),
-                                 (head_content[media]["schema"], f"{head_ptr}/content/{escape(media)}/schema"),
-                                 request=False, where="body", name=None, status=str(status), path=())
+                    self._schema(
+                        (media_spec["schema"], f"{media_ptr}/schema"),
+                        (head_content[media]["schema"], f"{head_ptr}/content/{escape(media)}/schema"),
+                        request=False,
+                        where="body",
+                        name=None,
+                        status=str(status),
+                        path=(),
+                    )
         for status in head_responses:
             if str(status) not in {str(s) for s in base_responses}:
-                self.add("response-status-added", Level.NON_BREAKING, f"new response status {status}",
-                         f"{self.head_op.pointer}/responses/{escape(str(status))}", self.target("none"))
+                self.add(
+                    "response-status-added",
+                    Level.NON_BREAKING,
+                    f"new response status {status}",
+                    f"{self.head_op.pointer}/responses/{escape(str(status))}",
+                    self.target("none"),
+                )
 
-    def _response_headers(self, status: str, base_resp: dict[str, Any], base_ptr: str, head_resp: dict[str, Any],
-                          head_ptr: str) -> None:
+    def _response_headers(
+        self, status: str, base_resp: dict[str, Any], base_ptr: str, head_resp: dict[str, Any], head_ptr: str
+    ) -> None:
         head_headers = {k.lower(): (k, v) for k, v in (head_resp.get("headers") or {}).items()}
         for name, raw in (base_resp.get("headers") or {}).items():
             header, _ = self.base.resolve(raw, f"{base_ptr}/headers/{escape(name)}")
             if name.lower() not in head_headers:
-                self.add("response-header-removed", Level.BREAKING, f"response {status}: header {name} was removed",
-                         f"{base_ptr}/headers/{escape(name)}",
-                         self.target("expects-header", status=status, name=name))
+                self.add(
+                    "response-header-removed",
+                    Level.BREAKING,
+                    f"response {status}: header {name} was removed",
+                    f"{base_ptr}/headers/{escape(name)}",
+                    self.target("expects-header", status=status, name=name),
+                )
                 continue
             head_name, head_raw = head_headers[name.lower()]
-            head_header, head_header_ptr = self.head.resolve(head_raw, f"{head_ptr}/headers/{escape(head_name)}")
+            head_header, head_header_ptr = self.head.resolve(
+                head_raw, f"{head_ptr}/headers/{escape(head_name)}"
+            )
             if header.get("required") and not head_header.get("required"):
-                self.add("response-header-became-optional", Level.BREAKING,
-                         f"response {status}: header {name} became optional", head_header_ptr,
-                         self.target("expects-header", status=status, name=name))
+                self.add(
+                    "response-header-became-optional",
+                    Level.BREAKING,
+                    f"response {status}: header {name} became optional",
+                    head_header_ptr,
+                    self.target("expects-header", status=status, name=name),
+                )
 
     # -- schemas ---------------------------------------------------------------------------------
 
-    def _schema(self, base_loc: Located, head_loc: Located, *, request: bool, where: str, name: str | None,
-                status: str | None, path: tuple[str, ...]) -> None:
+    def _schema(
+        self,
+        base_loc: Located,
+        head_loc: Located,
+        *,
+        request: bool,
+        where: str,
+        name: str | None,
+        status: str | None,
+        path: tuple[str, ...],
+    ) -> None:
         """Compare two schemas found at the same place of the operation, recursively."""
         b, h = shape_of(self.base, *base_loc), shape_of(self.head, *head_loc)
         pair = (b.pointer, h.pointer)
@@ -242,8 +358,15 @@ class OperationDiff:
             if prop not in h.properties:
                 continue
             ctx.required_changed(prop, b.required, h.required, h.properties[prop])
-            self._schema(b.properties[prop], h.properties[prop], request=ctx.request, where=ctx.where,
-                         name=ctx.name, status=ctx.status, path=(*ctx.path, prop))
+            self._schema(
+                b.properties[prop],
+                h.properties[prop],
+                request=ctx.request,
+                where=ctx.where,
+                name=ctx.name,
+                status=ctx.status,
+                path=(*ctx.path, prop),
+            )
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -260,13 +383,16 @@ def _param_name(param: dict[str, Any]) -> str:
     return name.lower() if param.get("in") == "header" else name
 
 
-def _rename(base: SpecDocument, head: SpecDocument, b: Shape, h: Shape, removed: list[str],
-            added: list[str]) -> dict[str, str]:
+def _rename(
+    base: SpecDocument, head: SpecDocument, b: Shape, h: Shape, removed: list[str], added: list[str]
+) -> dict[str, str]:
     """One property out and one with the same schema in, in the same object: most likely a rename."""
     if len(removed) != 1 or len(added) != 1:
         return {}
     before = base.resolve(*b.properties[removed[0]])[0]
     after = head.resolve(*h.properties[added[0]])[0]
     strip = {"title", "description"}
-    same = {k: v for k, v in before.items() if k not in strip} == {k: v for k, v in after.items() if k not in strip}
+    same = {k: v for k, v in before.items() if k not in strip} == {
+        k: v for k, v in after.items() if k not in strip
+    }
     return {removed[0]: added[0]} if same else {}

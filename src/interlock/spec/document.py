@@ -54,8 +54,14 @@ class Operation:
 
     def parameter(self, location: str, name: str) -> tuple[dict[str, Any], str] | None:
         fold = str.lower if location == "header" else str
-        return next(((p, ptr) for p, ptr in self.parameters
-                     if p.get("in") == location and fold(str(p.get("name"))) == fold(name)), None)
+        return next(
+            (
+                (p, ptr)
+                for p, ptr in self.parameters
+                if p.get("in") == location and fold(str(p.get("name"))) == fold(name)
+            ),
+            None,
+        )
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,9 @@ class SpecDocument:
             try:
                 node, pointer = self.at(ref), ref
             except (KeyError, IndexError, ValueError, TypeError):
-                raise ConfigError(f"$ref '{node['$ref']}' at #{pointer} points at nothing", self.origin) from None
+                raise ConfigError(
+                    f"$ref '{node['$ref']}' at #{pointer} points at nothing", self.origin
+                ) from None
         return node, pointer
 
     # -- operations ---------------------------------------------------------------------------
@@ -146,7 +154,9 @@ class SpecDocument:
         return found
 
     def operation(self, method: str, template: str) -> Operation | None:
-        return next((o for o in self.operations if o.method == method.lower() and o.template == template), None)
+        return next(
+            (o for o in self.operations if o.method == method.lower() and o.template == template), None
+        )
 
     def _parameters(self, raw: list[Any], pointer: str) -> list[tuple[dict[str, Any], str]]:
         resolved = [self.resolve(p, f"{pointer}/{i}") for i, p in enumerate(raw)]
@@ -163,7 +173,7 @@ class SpecDocument:
     def match_path(self, method: str, path: str) -> PathMatch | None:
         """The operation serving ``method path``; literal segments win over templated ones."""
         if self.base_path and path.startswith(self.base_path + "/"):
-            path = path[len(self.base_path):]
+            path = path[len(self.base_path) :]
         segments = path.split("?")[0].rstrip("/").split("/") or [""]
         best: tuple[tuple[int, ...], str, dict[str, str]] | None = None
         for template in {o.template for o in self.operations}:
@@ -190,10 +200,12 @@ class SpecDocument:
         from referencing.jsonschema import DRAFT4, DRAFT202012
 
         spec = DRAFT202012 if self.is_31 else DRAFT4
-        return Registry().with_resource(DOC_URI, Resource.from_contents(self.data, default_specification=spec))
+        return Registry().with_resource(
+            DOC_URI, Resource.from_contents(self.data, default_specification=spec)
+        )
 
     def validator(self, pointer: str, *, response: bool) -> Validator:
-        """A validator for the schema at ``pointer``; responses and requests differ in readOnly/writeOnly (3.0)."""
+        """A validator for the schema at ``pointer`` (3.0: readOnly/writeOnly differ by direction)."""
         # imported here, not at the top: see the TYPE_CHECKING block
         from openapi_schema_validator import (
             OAS30ReadValidator,
@@ -207,11 +219,14 @@ class SpecDocument:
         if key not in self._validators:
             wrapper = {"$ref": f"{DOC_URI}#{quote(pointer, safe='/~')}"}  # a URI fragment: %-encode
             if self.is_31:
-                self._validators[key] = OAS31Validator(wrapper, registry=self._registry,
-                                                       format_checker=oas31_format_checker)
+                self._validators[key] = OAS31Validator(
+                    wrapper, registry=self._registry, format_checker=oas31_format_checker
+                )
             else:
                 cls = OAS30ReadValidator if response else OAS30WriteValidator
-                self._validators[key] = cls(wrapper, registry=self._registry, format_checker=oas30_format_checker)
+                self._validators[key] = cls(
+                    wrapper, registry=self._registry, format_checker=oas30_format_checker
+                )
         return self._validators[key]
 
 
@@ -226,7 +241,9 @@ def _match_template(template: str, segments: list[str]) -> dict[str, str] | None
             if part != segment:
                 return None
             continue
-        regex = "".join(re.escape(piece) if i % 2 == 0 else f"(?P<g{i}>.+?)" for i, piece in enumerate(pieces))
+        regex = "".join(
+            re.escape(piece) if i % 2 == 0 else f"(?P<g{i}>.+?)" for i, piece in enumerate(pieces)
+        )
         found = re.fullmatch(regex, segment)
         if found is None:
             return None
@@ -276,10 +293,15 @@ def parse_spec(text: str, origin: str, path_for_errors: Path | str | None = None
         loc = tuple(exc.absolute_path)
         line = _line_of(text, where, loc)
         at = "/".join(str(p) for p in loc) or "the top level"
-        raise ConfigError(f"not a valid OpenAPI {version} document: {exc.message.splitlines()[0][:200]}"
-                          f" (at {at})", where, line) from None
+        raise ConfigError(
+            f"not a valid OpenAPI {version} document: {exc.message.splitlines()[0][:200]} (at {at})",
+            where,
+            line,
+        ) from None
     except Exception as exc:  # noqa: BLE001 - e.g. an unresolvable $ref inside the validator
-        raise ConfigError(f"not a valid OpenAPI {version} document: {type(exc).__name__}: {exc}", where) from None
+        raise ConfigError(
+            f"not a valid OpenAPI {version} document: {type(exc).__name__}: {exc}", where
+        ) from None
     return SpecDocument(data, origin)
 
 

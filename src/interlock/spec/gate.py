@@ -28,12 +28,18 @@ def preflight(manifest: Manifest, integration: IntegrationSpec, *, offline: bool
         return
     if source.file is not None:
         load_from_source(source, manifest, None)
-    elif offline and source.url and source.url.startswith("/") and not manifest.services[integration.provider].base_url:
+    elif (
+        offline
+        and source.url
+        and source.url.startswith("/")
+        and not manifest.services[integration.provider].base_url
+    ):
         raise needs_file_error(manifest, integration.provider)
 
 
-def spec_checks(manifest: Manifest, integration: IntegrationSpec, running_url: str | None,
-                output: Output | None = None) -> list[CheckResult]:
+def spec_checks(
+    manifest: Manifest, integration: IntegrationSpec, running_url: str | None, output: Output | None = None
+) -> list[CheckResult]:
     """The spec checks of every pact of ``integration`` (none when the provider declares no spec).
 
     Risks (a field read that the spec marks optional or nullable) do not fail a check, and the
@@ -43,27 +49,40 @@ def spec_checks(manifest: Manifest, integration: IntegrationSpec, running_url: s
     if source is None or not integration.pacts:
         return []
     doc = load_from_source(source, manifest, running_url)
-    label = relative_label(source.file, manifest.base_dir) if source.file else doc.origin  # origin: the URL read
+    label = (
+        relative_label(source.file, manifest.base_dir) if source.file else doc.origin
+    )  # origin: the URL read
     checks = _checks(manifest, integration, doc, label)
     risks = [f for c in checks if c.status == Status.PASSED for f in c.findings]
     if output is not None:
         failed = sum(c.status != Status.PASSED for c in checks)
-        output.info(f"{STAGE} {integration.name}: checked {len(checks)} interaction(s) against {label}:"
-                    f" {failed} do not fit, {len(risks)} risk(s)")
+        output.info(
+            f"{STAGE} {integration.name}: checked {len(checks)} interaction(s) against {label}:"
+            f" {failed} do not fit, {len(risks)} risk(s)"
+        )
         for finding in risks:
             output.warn(f"{STAGE} {integration.name}: spec: {finding.title}")
     return checks
 
 
-def _checks(manifest: Manifest, integration: IntegrationSpec, doc: SpecDocument, spec_label: str) -> list[CheckResult]:
+def _checks(
+    manifest: Manifest, integration: IntegrationSpec, doc: SpecDocument, spec_label: str
+) -> list[CheckResult]:
     checks: list[CheckResult] = []
     from interlock.contracts.stage import _rerun_command  # late: the stage imports this module
 
-    rerun = _rerun_command(manifest, integration.name).replace("interlock contracts", "interlock contracts check-spec", 1)
+    rerun = _rerun_command(manifest, integration.name).replace(
+        "interlock contracts", "interlock contracts check-spec", 1
+    )
     for path in manifest.pact_files(integration):
-        checks += check_pact(doc, load_pact(path), integration=integration.name,
-                             pact_label=relative_label(path, manifest.base_dir), spec_label=spec_label,
-                             reproduce_cmd=rerun)
+        checks += check_pact(
+            doc,
+            load_pact(path),
+            integration=integration.name,
+            pact_label=relative_label(path, manifest.base_dir),
+            spec_label=spec_label,
+            reproduce_cmd=rerun,
+        )
     return checks
 
 
@@ -82,7 +101,7 @@ def spec_stage(manifest: Manifest, integration: IntegrationSpec, output: Output 
 
 
 def relative_label(path: Path, base: Path) -> str:
-    """``path`` as the user knows it: relative to the manifest's directory when inside it (as the stage labels it)."""
+    """``path`` as the stage labels it: relative to the manifest's directory when inside it."""
     from interlock.contracts.stage import _label  # late: the stage imports this module
 
     return _label(path, base)

@@ -50,8 +50,9 @@ class _Recorded:
     path_params: dict[str, str]
 
 
-def judge(changes: list[Change], pacts: list[tuple[PactFile, str]], base: SpecDocument,
-          head: SpecDocument) -> list[JudgedChange]:
+def judge(
+    changes: list[Change], pacts: list[tuple[PactFile, str]], base: SpecDocument, head: SpecDocument
+) -> list[JudgedChange]:
     """Each change with its severity and the recorded interactions that depend on it."""
     recorded = []
     for pact, label in pacts:
@@ -60,12 +61,23 @@ def judge(changes: list[Change], pacts: list[tuple[PactFile, str]], base: SpecDo
                 continue
             match = base.match_path(interaction.request.method, interaction.request.path)
             op = match.operation if match else None
-            recorded.append(_Recorded(pact, label, interaction, op.method.upper() if op else None,
-                                      op.template if op else None, match.params if match else {}))
+            recorded.append(
+                _Recorded(
+                    pact,
+                    label,
+                    interaction,
+                    op.method.upper() if op else None,
+                    op.template if op else None,
+                    match.params if match else {},
+                )
+            )
     judged = []
     for change in changes:
-        uses = [Use(r.pact.consumer, r.interaction.description, r.label, why)
-                for r in recorded if (why := depends(change.target, r, base, head))]
+        uses = [
+            Use(r.pact.consumer, r.interaction.description, r.label, why)
+            for r in recorded
+            if (why := depends(change.target, r, base, head))
+        ]
         judged.append(JudgedChange(change, _severity(change.level, bool(uses)), uses))
     return judged
 
@@ -103,7 +115,8 @@ def depends(target: Target, recorded: _Recorded, base: SpecDocument, head: SpecD
         return None
     if target.needs == "response-media":
         content_type = response.content_type or next(
-            (v[0] for k, v in response.headers.items() if k.lower() == "content-type" and v), None)
+            (v[0] for k, v in response.headers.items() if k.lower() == "content-type" and v), None
+        )
         picked = pick_media({target.media: {}} if target.media else {}, content_type)
         return f"reads a {target.media} body" if picked else None
     if target.needs == "reads":
@@ -126,10 +139,15 @@ def _request_dependency(target: Target, recorded: _Recorded, head: SpecDocument)
         return "sends no request body" if not has_body else None
     if target.needs == "request-media":
         content_type = request.content_type or next(
-            (v[0] for k, v in request.headers.items() if k.lower() == "content-type" and v), None)
+            (v[0] for k, v in request.headers.items() if k.lower() == "content-type" and v), None
+        )
         if not has_body:
             return None
-        return f"sends {content_type}" if pick_media({target.media: {}} if target.media else {}, content_type) else None
+        return (
+            f"sends {content_type}"
+            if pick_media({target.media: {}} if target.media else {}, content_type)
+            else None
+        )
     if target.needs == "no-credentials":
         return _lacks_credentials(target, recorded, head)
     if target.where != "body":
@@ -159,7 +177,10 @@ def _request_dependency(target: Target, recorded: _Recorded, head: SpecDocument)
             if schema_errors(head, target.pointer or "", value, response=False):
                 return f"sends {json_path(target.path)} = {_short(value)}, which the new spec rejects"
             if not rules.is_exact(path):
-                return f"sends {json_path(target.path)} with a matcher (any value of its type), which the new spec narrows"
+                return (
+                    f"sends {json_path(target.path)} with a matcher (any value of its type),"
+                    " which the new spec narrows"
+                )
     return None
 
 
@@ -203,4 +224,3 @@ def _carries(scheme: dict[str, Any], headers: set[str], query: dict[str, list[st
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:60] + "..."
-

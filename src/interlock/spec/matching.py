@@ -23,7 +23,9 @@ from interlock.spec.document import iter_json
 
 InstancePath = tuple[str | int, ...]
 WILDCARD = "*"
-_TOKEN = re.compile(r"\.(?P<name>[^.\[\]]+)|\[(?P<index>\d+)\]|\['(?P<quoted>(?:[^'\\]|\\.)*)'\]|\[(?P<star>\*)\]")
+_TOKEN = re.compile(
+    r"\.(?P<name>[^.\[\]]+)|\[(?P<index>\d+)\]|\['(?P<quoted>(?:[^'\\]|\\.)*)'\]|\[(?P<star>\*)\]"
+)
 #: Matchers that still expect exactly the example value.
 EXACT_MATCHERS = {"equality"}
 
@@ -61,7 +63,9 @@ class Rules:
         parsed = []
         for text, rule in (matching_rules.get(category) or {}).items():
             # body rules are keyed by a path, header and query rules by a name (headers in any case)
-            tokens = parse_path(text) if category == "body" else (text.lower() if category == "header" else text,)
+            tokens = (
+                parse_path(text) if category == "body" else (text.lower() if category == "header" else text,)
+            )
             matchers = rule.get("matchers") if isinstance(rule, dict) else None
             if tokens is not None and isinstance(matchers, list):
                 parsed.append((tokens, tuple(m for m in matchers if isinstance(m, dict))))
@@ -99,7 +103,7 @@ def read_paths(body: Any) -> set[tuple[str, ...]]:
 
 def reads(paths: Iterable[tuple[str, ...]], target: tuple[str, ...]) -> bool:
     """Does a consumer that reads ``paths`` depend on ``target`` (it, or anything inside it)?"""
-    return any(p[:len(target)] == target for p in paths)
+    return any(p[: len(target)] == target for p in paths)
 
 
 def json_path(path: Iterable[str | int]) -> str:

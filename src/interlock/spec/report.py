@@ -38,20 +38,41 @@ class DiffReport:
 
     @property
     def summary(self) -> str:
-        return (f"{len(self.changes)} change(s) to the spec of {self.provider}: {self.count(Severity.ERROR)} breaking a"
-                f" consumer (error), {self.count(Severity.WARNING)} warning(s), {self.count(Severity.INFO)} info")
+        errors, warnings, infos = (self.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO))
+        return (
+            f"{len(self.changes)} change(s) to the spec of {self.provider}: {errors} breaking a consumer"
+            f" (error), {warnings} warning(s), {infos} info"
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        return redact_data({
-            "provider": self.provider, "base": self.base, "head": self.head,
-            "counts": {s.value: self.count(s) for s in Severity},
-            "changes": [{
-                "severity": j.severity.value, "level": j.change.level.value, "rule": j.change.rule,
-                "operation": j.change.operation, "pointer": j.change.pointer, "message": j.change.message,
-                "consumers": [{"consumer": u.consumer, "interaction": u.interaction, "pact": u.pact, "why": u.why}
-                              for u in j.uses],
-            } for j in self.ordered],
-        })
+        return redact_data(
+            {
+                "provider": self.provider,
+                "base": self.base,
+                "head": self.head,
+                "counts": {s.value: self.count(s) for s in Severity},
+                "changes": [
+                    {
+                        "severity": j.severity.value,
+                        "level": j.change.level.value,
+                        "rule": j.change.rule,
+                        "operation": j.change.operation,
+                        "pointer": j.change.pointer,
+                        "message": j.change.message,
+                        "consumers": [
+                            {
+                                "consumer": u.consumer,
+                                "interaction": u.interaction,
+                                "pact": u.pact,
+                                "why": u.why,
+                            }
+                            for u in j.uses
+                        ],
+                    }
+                    for j in self.ordered
+                ],
+            }
+        )
 
 
 def print_table(report: DiffReport, console: Console) -> None:
@@ -67,30 +88,46 @@ def print_table(report: DiffReport, console: Console) -> None:
     for judged in report.ordered:
         change = judged.change
         uses = "\n".join(f"{u} ({u.why})" for u in judged.uses) or "-"
-        table.add_row(_MARK[judged.severity], f"{change.rule}\n({change.level.value})",
-                      f"{change.operation}\n{change.pointer}", change.message, uses,
-                      style=_STYLE[judged.severity])
+        table.add_row(
+            _MARK[judged.severity],
+            f"{change.rule}\n({change.level.value})",
+            f"{change.operation}\n{change.pointer}",
+            change.message,
+            uses,
+            style=_STYLE[judged.severity],
+        )
     console.print(table)
     console.print(report.summary, style=_STYLE[Severity.ERROR] if report.count(Severity.ERROR) else None)
 
 
 def render_markdown(report: DiffReport) -> str:
-    lines = [f"# interlock spec diff: {report.provider}", "", f"`{report.base}` -> `{report.head}`", "",
-             report.summary, "", "| severity | change | where | what | consumers that depend on it |",
-             "|---|---|---|---|---|"]
+    lines = [
+        f"# interlock spec diff: {report.provider}",
+        "",
+        f"`{report.base}` -> `{report.head}`",
+        "",
+        report.summary,
+        "",
+        "| severity | change | where | what | consumers that depend on it |",
+        "|---|---|---|---|---|",
+    ]
     for judged in report.ordered:
         change = judged.change
         uses = "<br>".join(_cell(f"{u} ({u.why})") for u in judged.uses) or "-"
-        lines.append(f"| {judged.severity.value} | `{change.rule}` ({change.level.value}) | "
-                     f"`{change.operation}` `{change.pointer}` | {_cell(change.message)} | {uses} |")
+        lines.append(
+            f"| {judged.severity.value} | `{change.rule}` ({change.level.value}) | "
+            f"`{change.operation}` `{change.pointer}` | {_cell(change.message)} | {uses} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 def write_report(report: DiffReport, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, text in ((JSON_FILE, json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"),
-                       (MARKDOWN_FILE, render_markdown(report))):
+    for name, text in (
+        (JSON_FILE, json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"),
+        (MARKDOWN_FILE, render_markdown(report)),
+    ):
         path = directory / name
         path.write_text(text, encoding="utf-8")
         written.append(path)

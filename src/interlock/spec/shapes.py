@@ -15,9 +15,21 @@ from typing import Any
 from interlock.spec.document import SpecDocument, escape
 
 #: Keywords that restrict values without changing the JSON type.
-CONSTRAINTS = ("minLength", "maxLength", "pattern", "minimum", "maximum", "exclusiveMinimum",
-               "exclusiveMaximum", "multipleOf", "minItems", "maxItems", "uniqueItems", "minProperties",
-               "maxProperties")
+CONSTRAINTS = (
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+)
 #: Shape.default when the schema has none (None is a real default).
 NO_DEFAULT = object()
 
@@ -73,7 +85,9 @@ def shape_of(doc: SpecDocument, schema: Any, pointer: str, _depth: int = 0) -> S
 
 def _own_keywords(shape: Shape, schema: dict[str, Any], pointer: str, doc: SpecDocument) -> None:
     declared = schema.get("type")
-    types = set(declared) if isinstance(declared, list) else {declared} if isinstance(declared, str) else set()
+    types = (
+        set(declared) if isinstance(declared, list) else {declared} if isinstance(declared, str) else set()
+    )
     if "null" in types:
         shape.nullable = True
         types.discard("null")
@@ -135,7 +149,9 @@ def child(doc: SpecDocument, shape: Shape, key: str | int) -> Shape | None:
     return None
 
 
-def shape_at(doc: SpecDocument, root: Located, path: tuple[str | int, ...]) -> tuple[Shape | None, Shape | None]:
+def shape_at(
+    doc: SpecDocument, root: Located, path: tuple[str | int, ...]
+) -> tuple[Shape | None, Shape | None]:
     """The shapes of the parent and of the node at instance ``path`` (None where the schema stops)."""
     parent: Shape | None = None
     current: Shape | None = shape_of(doc, *root)

@@ -58,32 +58,48 @@ def load_from_source(source: SpecSource, manifest: Manifest, running_url: str | 
         response = httpx.get(url, timeout=FETCH_TIMEOUT_S, follow_redirects=True)
         response.raise_for_status()
     except httpx.HTTPError as exc:
-        raise ConfigError(f"cannot fetch the OpenAPI document of {source.provider} from {url}: {exc}") from None
+        raise ConfigError(
+            f"cannot fetch the OpenAPI document of {source.provider} from {url}: {exc}"
+        ) from None
     return parse_spec(response.text, url)
 
 
 def needs_file_error(manifest: Manifest, provider: str) -> ConfigError:
     entry = manifest.services[provider].openapi
     doc = load_yaml(manifest.path)
-    return doc.error(("services", provider, "openapi"),
-                     f"the openapi: of {provider} is a URL path ({entry}) and {provider} is not running: offline spec"
-                     " checks need a spec file; point openapi: at a file (e.g. one exported from the service)")
+    return doc.error(
+        ("services", provider, "openapi"),
+        f"the openapi: of {provider} is a URL path ({entry}) and {provider} is not running: offline spec"
+        " checks need a spec file; point openapi: at a file (e.g. one exported from the service)",
+    )
 
 
 def read_at_git_ref(ref: str, file: Path) -> str:
     """The text of ``file`` as committed at ``ref`` (``git show REF:path``); ConfigError if git cannot."""
     file = file.resolve()
     try:
-        top = subprocess.run(["git", "-C", str(file.parent), "rev-parse", "--show-toplevel"], capture_output=True,
-                             text=True, timeout=30, check=False)
+        top = subprocess.run(
+            ["git", "-C", str(file.parent), "rev-parse", "--show-toplevel"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ConfigError(f"--base {ref}: cannot run git: {exc}") from None
     if top.returncode != 0:
         raise ConfigError(f"--base {ref}: {file} is not in a git repository", file)
     relative = file.relative_to(Path(top.stdout.strip()).resolve()).as_posix()
-    shown = subprocess.run(["git", "-C", top.stdout.strip(), "show", f"{ref}:{relative}"], capture_output=True,
-                           text=True, timeout=30, check=False)
+    shown = subprocess.run(
+        ["git", "-C", top.stdout.strip(), "show", f"{ref}:{relative}"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
     if shown.returncode != 0:
         reason = (shown.stderr.strip().splitlines() or ["git show failed"])[-1]
-        raise ConfigError(f"--base {ref}: cannot read {relative} at that ref: {reason.removeprefix('fatal: ')}")
+        raise ConfigError(
+            f"--base {ref}: cannot read {relative} at that ref: {reason.removeprefix('fatal: ')}"
+        )
     return shown.stdout
