@@ -27,9 +27,15 @@ sys.path.insert(0, str(REPO))
 def cli_seconds(*args: str) -> float:
     with tempfile.TemporaryDirectory() as reports:
         started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "interlock", *args, "--report-dir", reports, "--plain"],
-                              cwd=REPO, capture_output=True, text=True, timeout=300,
-                              env={**os.environ, "PACT_DO_NOT_TRACK": "true"}, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "interlock", *args, "--report-dir", reports, "--plain"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "PACT_DO_NOT_TRACK": "true"},
+            check=False,
+        )
         elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"interlock {' '.join(args)} failed:\n{proc.stdout}{proc.stderr}")
@@ -68,8 +74,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     rounds = parser.parse_args().rounds
     in_process_check()  # warm the imports once
-    timings: dict[str, list[float]] = {"check-spec (CLI)": [], "contracts stage (CLI)": [],
-                                       "spec check (in-process)": [], "spec diff (in-process)": []}
+    timings: dict[str, list[float]] = {
+        "check-spec (CLI)": [],
+        "contracts stage (CLI)": [],
+        "spec check (in-process)": [],
+        "spec diff (in-process)": [],
+    }
     for index in range(rounds):
         timings["check-spec (CLI)"].append(cli_seconds("contracts", "check-spec"))
         timings["contracts stage (CLI)"].append(cli_seconds("contracts"))
@@ -81,8 +91,10 @@ def main() -> None:
     for name, value in medians.items():
         print(f"  {name:<26} {value:7.3f} s")
     ratio = medians["check-spec (CLI)"] / medians["contracts stage (CLI)"]
-    print(f"\ncheck-spec takes {ratio:.2f}x the time of the contracts stage, and starts no service;"
-          f" the check itself is {medians['spec check (in-process)'] * 1000:.0f} ms for 10 interactions.")
+    print(
+        f"\ncheck-spec takes {ratio:.2f}x the time of the contracts stage, and starts no service;"
+        f" the check itself is {medians['spec check (in-process)'] * 1000:.0f} ms for 10 interactions."
+    )
 
 
 if __name__ == "__main__":

@@ -15,19 +15,30 @@ PAYMENTS_SPEC = REPO / "examples" / "shop" / "payments" / "openapi.json"
 INVENTORY_SPEC = REPO / "examples" / "shop" / "inventory" / "openapi.json"
 
 
-def payments_manifest(tmp_path: Path, spec: Path | str = PAYMENTS_SPEC, pacts: Path = PACTS / "checkout-payments.json",
-                      ) -> Path:
+def payments_manifest(
+    tmp_path: Path,
+    spec: Path | str = PAYMENTS_SPEC,
+    pacts: Path = PACTS / "checkout-payments.json",
+) -> Path:
     """A manifest with payments as the provider of checkout, its spec at ``spec``."""
     return gate_manifest(tmp_path, openapi=spec, pacts=pacts)
 
 
-def write_pact(path: Path, interactions: list[dict[str, Any]], consumer: str = "shop", provider: str = "items") -> Path:
+def write_pact(
+    path: Path, interactions: list[dict[str, Any]], consumer: str = "shop", provider: str = "items"
+) -> Path:
     """A V4 pact file with ``interactions`` (each: description, request, response)."""
-    path.write_text(json.dumps({
-        "consumer": {"name": consumer}, "provider": {"name": provider},
-        "interactions": [{"type": "Synchronous/HTTP", "pending": False, **i} for i in interactions],
-        "metadata": {"pactSpecification": {"version": "4.0"}},
-    }, indent=2))
+    path.write_text(
+        json.dumps(
+            {
+                "consumer": {"name": consumer},
+                "provider": {"name": provider},
+                "interactions": [{"type": "Synchronous/HTTP", "pending": False, **i} for i in interactions],
+                "metadata": {"pactSpecification": {"version": "4.0"}},
+            },
+            indent=2,
+        )
+    )
     return path
 
 

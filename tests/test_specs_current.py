@@ -18,13 +18,16 @@ def test_committed_spec_matches_the_app(provider: str, tmp_path: Path) -> None:
     fresh = next(p for p in written if p.parent.name == provider)
     assert committed.is_file(), f"{committed} is missing: run `make specs` and commit it"
     assert fresh.read_text() == committed.read_text(), (
-        f"{committed.relative_to(REPO)} is stale: run `make specs` and commit it")
+        f"{committed.relative_to(REPO)} is stale: run `make specs` and commit it"
+    )
     assert json.loads(committed.read_text())["openapi"].startswith("3.")
 
 
 def test_the_manifest_points_at_the_files() -> None:
     from interlock.core.manifest import load_manifest
+
     manifest = load_manifest(REPO / "interlock.yaml")
     for provider in specs.PROVIDERS:
         assert manifest.resolve(manifest.services[provider].openapi or "") == specs.spec_path(
-            provider, REPO / "examples" / "shop")
+            provider, REPO / "examples" / "shop"
+        )
