@@ -219,18 +219,21 @@ def test_security_added_breaks_consumers_that_send_no_credentials(
 # -- the command line ------------------------------------------------------------------------------
 
 
+def diff_example(tmp_path: Path, head: str, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """``interlock contracts diff`` of the example payments spec against a fixture, as CI runs it."""
+    manifest = str(payments_manifest(tmp_path))
+    head_spec = str(SPECS / head)
+    return interlock(
+        "contracts", "diff", "--manifest", manifest, "--base", str(PAYMENTS_SPEC), "--head", head_spec,
+        "--plain", *args, **kwargs,
+    )  # fmt: skip
+
+
 def test_diff_exits_1_naming_checkout_when_a_field_it_reads_is_removed(tmp_path: Path) -> None:
     step_summary = tmp_path / "step-summary.md"
-    proc = interlock(
-        "contracts",
-        "diff",
-        "--manifest",
-        str(payments_manifest(tmp_path)),
-        "--base",
-        str(PAYMENTS_SPEC),
-        "--head",
-        str(SPECS / "payments-without-status.json"),
-        "--plain",
+    proc = diff_example(
+        tmp_path,
+        "payments-without-status.json",
         "--report-dir",
         str(tmp_path / "out"),
         env={"GITHUB_STEP_SUMMARY": str(step_summary)},
@@ -247,19 +250,7 @@ def test_diff_exits_1_naming_checkout_when_a_field_it_reads_is_removed(tmp_path:
 
 @pytest.mark.parametrize(("fail_on", "code"), [("error", 0), ("warning", 1)])
 def test_diff_of_a_field_nobody_reads_is_a_warning(tmp_path: Path, fail_on: str, code: int) -> None:
-    proc = interlock(
-        "contracts",
-        "diff",
-        "--manifest",
-        str(payments_manifest(tmp_path)),
-        "--base",
-        str(PAYMENTS_SPEC),
-        "--head",
-        str(SPECS / "payments-without-created-at.json"),
-        "--fail-on",
-        fail_on,
-        "--plain",
-    )
+    proc = diff_example(tmp_path, "payments-without-created-at.json", "--fail-on", fail_on)
     assert proc.returncode == code, proc.stdout + proc.stderr
     assert "0 breaking a consumer (error), 2 warning(s)" in proc.stdout
 

@@ -197,29 +197,7 @@ class OperationDiff:
                 head_ptr,
                 self.target("no-body"),
             )
-        base_content, head_content = base_body.get("content") or {}, head_body.get("content") or {}
-        for media, media_spec in base_content.items():
-            media_ptr = f"{base_ptr}/content/{escape(media)}"
-            if media not in head_content:
-                self.add(
-                    "request-body-media-type-removed",
-                    Level.BREAKING,
-                    f"request media type {media} was removed",
-                    media_ptr,
-                    self.target("request-media", media=media),
-                )
-                continue
-            head_media_ptr = f"{head_ptr}/content/{escape(media)}"
-            if "schema" in media_spec and "schema" in head_content[media]:
-                self._schema(
-                    (media_spec["schema"], f"{media_ptr}/schema"),
-                    (head_content[media]["schema"], f"{head_media_ptr}/schema"),
-                    request=True,
-                    where="body",
-                    name=None,
-                    status=None,
-                    path=(),
-                )
+        self._content(base_body, base_ptr, head_body, head_ptr, status=None)
 
     # -- responses -------------------------------------------------------------------------------
 
@@ -247,28 +225,7 @@ class OperationDiff:
                 head_responses[head_key], f"{self.head_op.pointer}/responses/{escape(head_key)}"
             )
             self._response_headers(str(status), base_resp, base_ptr, head_resp, head_ptr)
-            base_content, head_content = base_resp.get("content") or {}, head_resp.get("content") or {}
-            for media, media_spec in base_content.items():
-                media_ptr = f"{base_ptr}/content/{escape(media)}"
-                if media not in head_content:
-                    self.add(
-                        "response-media-type-removed",
-                        Level.BREAKING,
-                        f"response {status}: media type {media} was removed",
-                        media_ptr,
-                        self.target("response-media", status=str(status), media=media),
-                    )
-                    continue
-                if "schema" in media_spec and "schema" in head_content[media]:
-                    self._schema(
-                        (media_spec["schema"], f"{media_ptr}/schema"),
-                        (head_content[media]["schema"], f"{head_ptr}/content/{escape(media)}/schema"),
-                        request=False,
-                        where="body",
-                        name=None,
-                        status=str(status),
-                        path=(),
-                    )
+            self._content(base_resp, base_ptr, head_resp, head_ptr, status=str(status))
         for status in head_responses:
             if str(status) not in {str(s) for s in base_responses}:
                 self.add(
@@ -277,6 +234,39 @@ class OperationDiff:
                     f"new response status {status}",
                     f"{self.head_op.pointer}/responses/{escape(str(status))}",
                     self.target("none"),
+                )
+
+    def _content(
+        self, base: dict[str, Any], base_ptr: str, head: dict[str, Any], head_ptr: str, *, status: str | None
+    ) -> None:
+        """The media types of a request body (``status`` None) or of a response: removed ones, then schemas."""
+        head_content = head.get("content") or {}
+        for media, media_spec in (base.get("content") or {}).items():
+            media_ptr = f"{base_ptr}/content/{escape(media)}"
+            if media not in head_content:
+                if status is None:
+                    rule, message = (
+                        "request-body-media-type-removed",
+                        f"request media type {media} was removed",
+                    )
+                    target = self.target("request-media", media=media)
+                else:
+                    rule, message = (
+                        "response-media-type-removed",
+                        f"response {status}: media type {media} was removed",
+                    )
+                    target = self.target("response-media", status=status, media=media)
+                self.add(rule, Level.BREAKING, message, media_ptr, target)
+                continue
+            if "schema" in media_spec and "schema" in head_content[media]:
+                self._schema(
+                    (media_spec["schema"], f"{media_ptr}/schema"),
+                    (head_content[media]["schema"], f"{head_ptr}/content/{escape(media)}/schema"),
+                    request=status is None,
+                    where="body",
+                    name=None,
+                    status=status,
+                    path=(),
                 )
 
     def _response_headers(
