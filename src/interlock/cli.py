@@ -19,6 +19,7 @@ from interlock import pipeline
 from interlock.core.console import Output
 from interlock.core.reports import SUMMARY_FILE
 from interlock.errors import ExitCode, InterlockError
+from interlock.fuzz.cli import fuzz_command
 
 EPILOG = """\b
 Exit codes:
@@ -61,7 +62,7 @@ def cli() -> None:
 @cli.command(epilog=EPILOG)
 @_common_options
 @click.option("--stages", default="all", show_default=True, metavar="LIST",
-              help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)} (fuzz, chaos and load are planned).")
+              help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)} (chaos and load are planned).")
 @click.option("--profile", type=click.Choice(pipeline.PROFILES), default="ci", show_default=True,
               help="ci: budgets sized for a pipeline gate; full: pre-release depth (longer fuzz, load and soak).")
 def verify(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None,
@@ -84,6 +85,9 @@ def contracts(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bo
     finding naming the pact, the interaction, the provider state and the mismatch.
     """
     return _run(pipeline.RunOptions(manifest, ["contracts"], only, "ci", report_dir), plain)
+
+
+cli.add_command(fuzz_command(_common_options, lambda options, plain: _run(options, plain), EPILOG))
 
 
 def _run(options: pipeline.RunOptions, plain: bool | None) -> int:
