@@ -32,8 +32,6 @@ from interlock.fuzz.checks.budgets import BudgetBook, parse_budget
 from interlock.fuzz.checks.idempotency import IdempotencyState
 from interlock.fuzz.job import FuzzJob, FuzzOutcome, OperationStats, RawFailure
 
-#: schemathesis' default statuses for "valid data was accepted"; a suite's accepted statuses add to them.
-POSITIVE_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 #: Interlock's checks' failure codes, next to schemathesis' STxxx.
 CHECK_CODES = {"no_leakage": "IL101", "retry_after": "IL102", "idempotency": "IL103",
                "response_time_budget": "IL104"}
@@ -62,14 +60,6 @@ _REGISTERED: set[str] = set()
 
 def schemathesis_config(job: FuzzJob) -> dict[str, Any]:
     """The run's settings in schemathesis' own config language (as in schemathesis.toml)."""
-    operations = []
-    for operation, statuses in job.accepted_statuses.items():
-        method, path = split_operation(operation)
-        operations.append({
-            "include-method": method, "include-path": path,
-            "checks": {"positive_data_acceptance": {
-                "expected-statuses": POSITIVE_ACCEPTED + [str(s) for s in statuses]}},
-        })
     checks: dict[str, Any] = {name: {"enabled": False} for name in job.disabled_checks}
     config: dict[str, Any] = {
         "seed": job.seed,
@@ -85,8 +75,6 @@ def schemathesis_config(job: FuzzJob) -> dict[str, Any]:
         "checks": checks,
         "warnings": False,
     }
-    if operations:
-        config["operations"] = operations
     return config
 
 
@@ -172,6 +160,21 @@ def _unique_idempotency_keys(header: str) -> Callable[..., None]:
         headers[name] = (token * 8)[:len(value)] if len(value) >= 16 else token[:16]
 
     return before_call
+
+
+def _accept_statuses(accepted: Mapping[str, list[int]]) -> Callable[..., bool]:
+    """A ``filter_failure`` hook: a suite's accepted statuses are valid answers to valid data.
+
+    (schemathesis' per-operation check settings would do this too, but an ``operations`` entry in
+    its config also acts as an operation filter and overrides the suite's include/exclude.)
+    """
+    def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
+        statuses = accepted.get(case.operation.label)
+        if not statuses or type(failure).__name__ != "RejectedPositiveData":
+            return True
+        return response.status_code not in statuses
+
+    return filter_failure
 
 
 # --- interlock's checks as schemathesis checks ---------------------------------------------------
@@ -342,6 +345,8 @@ def run(job: FuzzJob, on_progress: Callable[[str], None] = lambda _m: None) -> F
     from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 
     GLOBAL_HOOK_DISPATCHER.register_hook_with_name(_unique_idempotency_keys(job.idempotency.header), "before_call")
+    if job.accepted_statuses:
+        GLOBAL_HOOK_DISPATCHER.register_hook_with_name(_accept_statuses(job.accepted_statuses), "filter_failure")
     labels = operation_labels(schema)
     if not labels:
         outcome.fatal = "no operations to fuzz (the spec has none, or the suite excludes them all)"

@@ -50,8 +50,10 @@ def idempotency(exchange: Exchange, state: IdempotencyState) -> None:
     method = exchange.method.upper()
     if exchange.resend is None or exchange.status >= 500 or exchange.status == 429:
         return
+    if not exchange.operation.upper().startswith(f"{method} "):
+        return  # a probe with another method (unsupported_method): not this operation's semantics
     if method in WRITE_METHODS:
-        if exchange.operation in state.keyed_operations and 200 <= exchange.status < 300 \
+        if exchange.positive and exchange.operation in state.keyed_operations and 200 <= exchange.status < 300 \
                 and state.take_sample(exchange.operation):
             _check_keyed_write(exchange, state.header)
     elif method in SAFE_REPEAT_METHODS and state.take_sample(exchange.operation):

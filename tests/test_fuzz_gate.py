@@ -1,0 +1,225 @@
+"""End to end: the real `interlock fuzz` against the example and against broken providers.
+
+Each broken provider (tests/fixtures/fuzz_providers.py) is started by the test and given to
+interlock as an already-running service (`base_url:`), so it is still up when the test replays
+the finding's curl reproduction with the real curl and sees the failure again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from interlock.core.services import free_port
+from tests.helpers import REPO, interlock, processes_of_run
+
+pytestmark = pytest.mark.slow
+
+
+@contextmanager
+def running(app: str) -> Iterator[str]:
+    """Run ``app`` under uvicorn on a free loopback port until the block ends."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/openapi.json", timeout=1).is_success:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError(f"{app} did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def fuzz(tmp_path: Path, url: str, suite: str = "", *args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """Run `interlock fuzz` on a one-provider manifest; returns the process and verdict.json."""
+    (tmp_path / "suites").mkdir(exist_ok=True)
+    (tmp_path / "suites" / "payments.yaml").write_text(suite)
+    manifest = tmp_path / "interlock.yaml"
+    manifest.write_text(f"""\
+version: 1
+services:
+  payments:
+    base_url: {url}
+    openapi: /openapi.json
+  checkout:
+    base_url: http://127.0.0.1:9
+integrations:
+  - name: checkout-payments
+    consumer: checkout
+    provider: payments
+""")
+    proc = interlock("fuzz", "--manifest", str(manifest), "--report-dir", str(tmp_path / "reports"),
+                     "--suites", str(tmp_path / "suites"), *args, timeout=180)
+    verdict = json.loads((tmp_path / "reports" / "latest" / "verdict.json").read_text())
+    return proc, verdict
+
+
+def findings(verdict: dict, check: str | None = None) -> list[dict]:
+    found = [f for i in verdict["integrations"] for s in i["stages"] for c in s["checks"] for f in c["findings"]]
+    return [f for f in found if check is None or f"check:     {check} " in f["detail"] + " "]
+
+
+def replay(reproduce: str) -> list[tuple[int, str]]:
+    """Run every curl line of a reproduction with the real curl: (status, body) of each."""
+    answers = []
+    for line in reproduce.splitlines():
+        if not line.startswith("curl "):
+            continue
+        out = subprocess.run(["bash", "-c", line + " -s -w '\\n%{http_code}'"], capture_output=True, text=True,
+                             timeout=20, check=True).stdout
+        body, _, status = out.rpartition("\n")
+        answers.append((int(status), body))
+    assert answers, f"no curl in the reproduction:\n{reproduce}"
+    return answers
+
+
+needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+
+
+def test_example_providers_pass_with_no_baseline(tmp_path: Path) -> None:
+    started = time.monotonic()
+    proc = interlock("fuzz", "--report-dir", str(tmp_path / "reports"), timeout=180)
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    verdict = json.loads((tmp_path / "reports" / "latest" / "verdict.json").read_text())
+    stages = [s for i in verdict["integrations"] for s in i["stages"]]
+    assert [s["stage"] for s in stages] == ["fuzz", "fuzz"] and all(s["status"] == "passed" for s in stages)
+    assert not list((REPO / "suites").glob("*.baseline"))
+    operations = {c["name"] for s in stages for c in s["checks"]}
+    assert {"payments POST /payments", "inventory POST /reservations"} <= operations
+    assert not any("_pact" in name for name in operations)
+    assert processes_of_run(verdict["run_id"]) == []
+    print(f"example fuzz stage took {elapsed:.1f}s")
+
+
+@needs_curl
+def test_a_leaked_stack_trace_fails_with_a_working_curl(tmp_path: Path) -> None:
+    with running("tests.fixtures.fuzz_providers:leaks_stack_trace") as url:
+        proc, verdict = fuzz(tmp_path, url, 'include: ["POST /payments"]\n', "--max-examples", "10")
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        leaks = findings(verdict, "no_leakage")
+        assert leaks, findings(verdict)
+        assert any("stack trace" in f["title"] for f in leaks)
+        status, body = replay(leaks[0]["reproduce"])[0]
+        assert status == 422 and "Traceback (most recent call last)" in body
+
+
+@needs_curl
+def test_a_response_schema_violation_fails_with_a_working_curl(tmp_path: Path) -> None:
+    with running("tests.fixtures.fuzz_providers:violates_schema") as url:
+        proc, verdict = fuzz(tmp_path, url, 'include: ["POST /payments"]\naccepted_statuses: {"POST /payments": [402]}\n',
+                             "--max-examples", "10")
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        found = findings(verdict, "response_schema_conformance")
+        assert found, findings(verdict)
+        status, body = replay(found[0]["reproduce"])[0]
+        assert status == 201 and isinstance(json.loads(body)["amount"], str)
+
+
+@needs_curl
+def test_a_500_on_unicode_input_fails_then_the_baseline_accepts_it(tmp_path: Path) -> None:
+    suite = 'include: ["POST /payments"]\naccepted_statuses: {"POST /payments": [402]}\n'
+    with running("tests.fixtures.fuzz_providers:unicode_500") as url:
+        proc, verdict = fuzz(tmp_path, url, suite, "--max-examples", "10")
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        crashes = findings(verdict, "not_a_server_error")
+        assert crashes and "seed:      20261121" in crashes[0]["detail"]
+        status, _ = replay(crashes[0]["reproduce"])[0]
+        assert status == 500
+
+        proc, verdict = fuzz(tmp_path, url, suite, "--max-examples", "10", "--update-baseline")
+        baseline = json.loads((tmp_path / "suites" / "payments.baseline").read_text())
+        assert any(e["check"] == "not_a_server_error" for e in baseline["entries"])
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+        proc, verdict = fuzz(tmp_path, url, suite, "--max-examples", "10")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        known = findings(verdict, "not_a_server_error")
+        assert known and all(f["severity"] == "warning" and f["title"].endswith("(known)") for f in known)
+
+
+@needs_curl
+def test_a_provider_that_ignores_idempotency_key_fails_with_both_requests(tmp_path: Path) -> None:
+    suite = 'include: ["POST /payments"]\naccepted_statuses: {"POST /payments": [402]}\n'
+    with running("tests.fixtures.fuzz_providers:ignores_idempotency_key") as url:
+        proc, verdict = fuzz(tmp_path, url, suite, "--max-examples", "10")
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        found = findings(verdict, "idempotency")
+        assert found and "second resource" in found[0]["title"], findings(verdict)
+        (first_status, first), (second_status, second) = replay(found[0]["reproduce"])
+        assert first_status == second_status == 201
+        assert json.loads(first)["id"] != json.loads(second)["id"]
+
+
+def test_throttling_without_retry_after_and_an_echoed_secret_fail(tmp_path: Path) -> None:
+    with running("tests.fixtures.fuzz_providers:throttles_badly") as url:
+        proc, verdict = fuzz(tmp_path, url, 'include: ["/payments/{payment_id}/refunds"]\n', "--max-examples", "5")
+        assert proc.returncode == 1
+        assert any("429 without Retry-After" in f["title"] for f in findings(verdict, "retry_after"))
+    secret = "s3cr3t-t0ken-abcdef"
+    with running("tests.fixtures.fuzz_providers:echoes_secret") as url:
+        suite = 'include: ["GET /payments/{payment_id}"]\nauth: {bearer: "${FUZZ_TEST_TOKEN}"}\n'
+        os.environ["FUZZ_TEST_TOKEN"] = secret
+        try:
+            proc, verdict = fuzz(tmp_path, url, suite, "--max-examples", "5")
+        finally:
+            del os.environ["FUZZ_TEST_TOKEN"]
+        assert proc.returncode == 1
+        echoed = findings(verdict, "no_leakage")
+        assert any("echoed authorization header" in f["title"] for f in echoed), findings(verdict)
+        report = (tmp_path / "reports" / "latest" / "summary.md").read_text()
+        assert secret not in report and secret not in json.dumps(verdict)
+
+
+def test_budgets_and_undocumented_answers_fail(tmp_path: Path) -> None:
+    with running("tests.fixtures.fuzz_providers:slow_health") as url:
+        proc, verdict = fuzz(tmp_path, url, 'include: ["GET /health"]\nbudgets: {"GET /health": ["max < 100ms"]}\n',
+                             "--max-examples", "3")
+        assert proc.returncode == 1
+        assert any("max < 100ms" in f["detail"] for f in findings(verdict, "response_time_budget"))
+    with running("tests.fixtures.fuzz_providers:undocumented_answers") as url:
+        proc, verdict = fuzz(tmp_path, url, 'include: ["GET /health", "GET /payments/{payment_id}"]\n',
+                             "--max-examples", "5")
+        assert proc.returncode == 1
+        assert findings(verdict, "status_code_conformance") and findings(verdict, "content_type_conformance")
+
+
+def test_bad_suite_and_baseline_exit_2_with_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "suites").mkdir()
+    cases = [
+        ("payments.yaml", "budgets:\n  '*': ['p95 < 1s']\n", ":2: ", "write percentiles as 'p(95)'"),
+        ("payments.yaml", "exclude: [GET /x]\nchecks: {disable: [no_leakag]}\n", ":2: ", "unknown check 'no_leakag'"),
+        ("payments.yaml", "incude: []\n", ":1: ", "unknown key 'incude'"),
+    ]
+    for name, text, where, message in cases:
+        for other in (tmp_path / "suites").iterdir():
+            other.unlink()
+        (tmp_path / "suites" / name).write_text(text)
+        manifest = tmp_path / "interlock.yaml"
+        manifest.write_text("version: 1\nservices:\n  payments: {base_url: 'http://127.0.0.1:9', openapi: /o.json}\n"
+                            "  checkout: {base_url: 'http://127.0.0.1:9'}\nintegrations:\n"
+                            "  - {name: c-p, consumer: checkout, provider: payments}\n")
+        proc = interlock("fuzz", "--manifest", str(manifest), "--report-dir", str(tmp_path / "r"))
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+        assert f"{tmp_path / 'suites' / name}{where}" in proc.stderr and message in proc.stderr, proc.stderr
