@@ -69,8 +69,8 @@ def verify(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool 
            stages: str, profile: str) -> int:
     """Run the gate: start the services, run every stage for every integration, write reports.
 
-    Reports go to REPORT_DIR/<run-id>/ (verdict.json, junit.xml, summary.md, service logs and each
-    stage's raw artefacts), and REPORT_DIR/latest points at the newest run.
+    Reports go to REPORT_DIR/<run-id>/ (verdict.json, junit.xml, summary.md, report.html,
+    service logs and each stage's raw artefacts), and REPORT_DIR/latest points at the newest run.
     """
     return _run(pipeline.RunOptions(manifest, [stages], only, profile, report_dir), plain)
 
