@@ -5,7 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
+
+from interlock.core.services import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -32,3 +39,27 @@ def processes_of_run(run_id: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+@contextmanager
+def running(app: str) -> Iterator[str]:
+    """Run ``app`` under uvicorn on a free loopback port until the block ends."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/openapi.json", timeout=1).is_success:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError(f"{app} did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -21,7 +21,7 @@ import pytest
 from interlock.fuzz import engine
 from interlock.fuzz.checks import INTERLOCK_CHECKS
 from interlock.fuzz.job import FuzzJob, FuzzOutcome
-from tests.test_fuzz_gate import running
+from tests.helpers import running
 
 REPO = Path(__file__).resolve().parent.parent
 

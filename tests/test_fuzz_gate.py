@@ -11,47 +11,20 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from interlock.core.services import free_port
-from tests.helpers import REPO, interlock, processes_of_run
+from tests.helpers import REPO, interlock, processes_of_run, running
 
 pytestmark = pytest.mark.slow
 
 
-@contextmanager
-def running(app: str) -> Iterator[str]:
-    """Run ``app`` under uvicorn on a free loopback port until the block ends."""
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "/openapi.json", timeout=1).is_success:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        else:
-            raise AssertionError(f"{app} did not start")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def fuzz(tmp_path: Path, url: str, suite: str = "", *args: str) -> tuple[subprocess.CompletedProcess[str], dict]:
-    """Run `interlock fuzz` on a one-provider manifest; returns the process and verdict.json."""
+def fuzz(tmp_path: Path, url: str, suite: str = "", *args: str, openapi: str = "/openapi.json",
+         ) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """Run `interlock fuzz` on a manifest whose two integrations share the provider at ``url``."""
     (tmp_path / "suites").mkdir(exist_ok=True)
     (tmp_path / "suites" / "payments.yaml").write_text(suite)
     manifest = tmp_path / "interlock.yaml"
@@ -60,12 +33,17 @@ version: 1
 services:
   payments:
     base_url: {url}
-    openapi: /openapi.json
+    openapi: {openapi}
   checkout:
+    base_url: http://127.0.0.1:9
+  billing:
     base_url: http://127.0.0.1:9
 integrations:
   - name: checkout-payments
     consumer: checkout
+    provider: payments
+  - name: billing-payments
+    consumer: billing
     provider: payments
 """)
     proc = interlock("fuzz", "--manifest", str(manifest), "--report-dir", str(tmp_path / "reports"),
@@ -119,6 +97,11 @@ def test_a_leaked_stack_trace_fails_with_a_working_curl(tmp_path: Path) -> None:
         assert proc.returncode == 1, proc.stdout + proc.stderr
         leaks = findings(verdict, "no_leakage")
         assert leaks, findings(verdict)
+        # fuzzed once, reported on both integrations that payments provides
+        run_dir = tmp_path / "reports" / "latest"
+        worker_log = (run_dir / "fuzz" / "providers" / "payments" / "worker.log").read_text()
+        assert worker_log.count(" operations: ") == 1
+        assert {f["integration"] for f in leaks} == {"checkout-payments", "billing-payments"}
         assert any("stack trace" in f["title"] for f in leaks)
         status, body = replay(leaks[0]["reproduce"])[0]
         assert status == 422 and "Traceback (most recent call last)" in body
@@ -169,6 +152,8 @@ def test_a_provider_that_ignores_idempotency_key_fails_with_both_requests(tmp_pa
         (first_status, first), (second_status, second) = replay(found[0]["reproduce"])
         assert first_status == second_status == 201
         assert json.loads(first)["id"] != json.loads(second)["id"]
+        # ignoring the header also accepts keys the spec forbids (longer than 255)
+        assert findings(verdict, "negative_data_rejection")
 
 
 def test_throttling_without_retry_after_and_an_echoed_secret_fail(tmp_path: Path) -> None:
@@ -198,8 +183,10 @@ def test_budgets_and_undocumented_answers_fail(tmp_path: Path) -> None:
         assert proc.returncode == 1
         assert any("max < 100ms" in f["detail"] for f in findings(verdict, "response_time_budget"))
     with running("tests.fixtures.fuzz_providers:undocumented_answers") as url:
+        spec = tmp_path / "payments-openapi.json"  # a committed spec file instead of the served one
+        spec.write_text(httpx.get(url + "/openapi.json").text)
         proc, verdict = fuzz(tmp_path, url, 'include: ["GET /health", "GET /payments/{payment_id}"]\n',
-                             "--max-examples", "5")
+                             "--max-examples", "5", openapi=spec.name)
         assert proc.returncode == 1
         assert findings(verdict, "status_code_conformance") and findings(verdict, "content_type_conformance")
 
