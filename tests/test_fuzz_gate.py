@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -210,3 +211,35 @@ def test_bad_suite_and_baseline_exit_2_with_file_and_line(tmp_path: Path) -> Non
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
         assert f"{tmp_path / 'suites' / name}{where}" in proc.stderr and message in proc.stderr, proc.stderr
+
+
+def test_ctrl_c_during_fuzzing_stops_the_worker_and_writes_the_report(tmp_path: Path) -> None:
+    import re
+    import signal
+
+    proc = subprocess.Popen([sys.executable, "-m", "interlock", "fuzz", "--report-dir", str(tmp_path / "reports"),
+                             "--plain"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    seen, run_id = [], None
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            seen.append(line)
+            if match := re.search(r"run (\d{8}-\d{6}-[0-9a-f]{4})", line):
+                run_id = match.group(1)
+            if "fuzz payments: fuzzing" in line:
+                break
+        assert run_id, "".join(seen)
+        time.sleep(1.0)  # the worker is importing schemathesis or sending requests
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, "".join(seen) + rest
+    verdict = json.loads((tmp_path / "reports" / run_id / "verdict.json").read_text())
+    assert verdict["interrupted"] is True
+    assert processes_of_run(run_id) == []
