@@ -3,24 +3,22 @@
 Target: tests/fixtures/fuzz_providers.py:several_bugs (the example payments provider with a
 500 on unicode input and a response-schema violation).
 
-Baseline: what a team would script by hand: start the provider with uvicorn, poll its health,
-`st run URL -c all -n N --seed S -w 1 --generation-database none`
-(all phases), stop it. interlock: `interlock fuzz --max-examples N --seed S` on a manifest that
+Baseline: what a team would script by hand: start the provider with uvicorn, poll until it
+serves its spec, `st run URL -c all -n N --seed S -w 1 --generation-database none` (all phases),
+stop it. interlock: `interlock fuzz --max-examples N --seed S` on a manifest that
 starts the same provider (manifest, services, worker child, interlock's checks, findings and
 three reports), with no suite, so no statuses are accepted that plain schemathesis rejects.
 
 Rounds alternate; the medians and their ratio are printed, and the failures each found
 (operation, code) are compared.
 
-    .venv/bin/python benchmarks/fuzz_overhead.py [--rounds 3] [--examples 50] [--seed 7]
+    .venv/bin/python benchmarks/fuzz_overhead.py [--rounds 5] [--examples 100] [--seed 7]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,43 +26,25 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.helpers import running  # noqa: E402 - after the path that makes it importable
+
 APP = "tests.fixtures.fuzz_providers:several_bugs"
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def plain_run(examples: int, seed: int, work: Path) -> tuple[float, set[tuple[str, str]]]:
     """Start the provider, `st run` it, stop it: wall seconds and (operation, code) failures."""
     started = time.perf_counter()
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    provider = subprocess.Popen([sys.executable, "-m", "uvicorn", APP, "--host", "127.0.0.1", "--port", str(port)],
-                                cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    reports = work / f"st-{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "/health", timeout=1).is_success:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.02)
+    reports = work / f"st-{time.monotonic_ns()}"
+    with running(APP) as url:  # start the provider, wait until it serves its spec, stop it at the end
         subprocess.run([str(BIN / "st"), "run", url + "/openapi.json", "-c", "all", "-n", str(examples),
-                        "--seed", str(seed), "-w", "1", "--generation-database", "none", "--phases", "examples,coverage,fuzzing,stateful",
-                        "--report", "json", "--report-dir", str(reports)],
-                       cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
-    finally:
-        provider.terminate()
-        provider.wait()
+                        "--seed", str(seed), "-w", "1", "--generation-database", "none",
+                        "--phases", "examples,coverage,fuzzing,stateful", "--report", "json",
+                        "--report-dir", str(reports)],
+                       cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
     elapsed = time.perf_counter() - started
     report = json.loads(next(reports.glob("*.json")).read_text())
     found = {(op, f["code"]) for f in report["failures"] for op in f["operations"]}
@@ -101,7 +81,7 @@ integrations:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--examples", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()

@@ -63,3 +63,23 @@ def running(app: str) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def read_until(proc: subprocess.Popen[str], marker: str, timeout_s: float = 60) -> tuple[list[str], str | None]:
+    """The lines ``proc`` printed up to the first one containing ``marker``, and the run id they named."""
+    import re
+
+    seen: list[str] = []
+    run_id = None
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if match := re.search(r"run (\d{8}-\d{6}-[0-9a-f]{4})", line):
+            run_id = match.group(1)
+        if marker in line:
+            return seen, run_id
+    raise AssertionError(f"no line with {marker!r} within {timeout_s:g}s:\n" + "".join(seen))

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import REPO, interlock, processes_of_run, running
+from tests.helpers import REPO, interlock, processes_of_run, read_until, running
 
 pytestmark = pytest.mark.slow
 
@@ -214,24 +214,13 @@ def test_bad_suite_and_baseline_exit_2_with_file_and_line(tmp_path: Path) -> Non
 
 
 def test_ctrl_c_during_fuzzing_stops_the_worker_and_writes_the_report(tmp_path: Path) -> None:
-    import re
     import signal
 
     proc = subprocess.Popen([sys.executable, "-m", "interlock", "fuzz", "--report-dir", str(tmp_path / "reports"),
                              "--plain"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    seen, run_id = [], None
+    seen: list[str] = []
     try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            if match := re.search(r"run (\d{8}-\d{6}-[0-9a-f]{4})", line):
-                run_id = match.group(1)
-            if "fuzz payments: fuzzing" in line:
-                break
+        seen, run_id = read_until(proc, "fuzz payments: fuzzing")
         assert run_id, "".join(seen)
         time.sleep(1.0)  # the worker is importing schemathesis or sending requests
         proc.send_signal(signal.SIGINT)

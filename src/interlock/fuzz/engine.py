@@ -111,27 +111,23 @@ def load_schema(job: FuzzJob) -> Any:
     return schema
 
 
-def operation_labels(schema: Any) -> list[str]:
-    """Labels ("POST /payments") of the operations the schema will test."""
-    labels = []
+def _operations(schema: Any) -> Iterator[Any]:
+    """The operations the (filtered) schema will test; ones schemathesis cannot parse are skipped."""
     for result in schema.get_all_operations():
         operation = result.ok() if hasattr(result, "ok") else result
         if operation is not None:
-            labels.append(operation.label)
-    return labels
+            yield operation
+
+
+def operation_labels(schema: Any) -> list[str]:
+    """Labels ("POST /payments") of the operations the schema will test."""
+    return [operation.label for operation in _operations(schema)]
 
 
 def keyed_operations(schema: Any, header: str) -> list[str]:
     """Operations whose spec declares the idempotency header as a header parameter."""
-    found = []
-    for result in schema.get_all_operations():
-        operation = result.ok() if hasattr(result, "ok") else result
-        if operation is None:
-            continue
-        names = [p.name.lower() for p in operation.headers]
-        if header.lower() in names:
-            found.append(operation.label)
-    return found
+    return [operation.label for operation in _operations(schema)
+            if header.lower() in (p.name.lower() for p in operation.headers)]
 
 
 # --- hooks ---------------------------------------------------------------------------------------
