@@ -192,6 +192,16 @@ def test_budgets_and_undocumented_answers_fail(tmp_path: Path) -> None:
         assert findings(verdict, "status_code_conformance") and findings(verdict, "content_type_conformance")
 
 
+def test_protocol_slips_fire_the_other_built_in_checks(tmp_path: Path) -> None:
+    with running("tests.fixtures.fuzz_providers:protocol_slips") as url:
+        proc, verdict = fuzz(tmp_path, url, 'accepted_statuses: {"POST /payments": [402]}\n', "--max-examples", "10")
+    assert proc.returncode == 1
+    fired = {check for check in ("response_headers_conformance", "unsupported_method", "allow_header_conformance",
+                                 "positive_data_acceptance") if findings(verdict, check)}
+    assert fired == {"response_headers_conformance", "unsupported_method", "allow_header_conformance",
+                     "positive_data_acceptance"}, [f["title"] for f in findings(verdict)]
+
+
 def test_bad_suite_and_baseline_exit_2_with_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "suites").mkdir()
     cases = [
