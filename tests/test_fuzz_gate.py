@@ -186,10 +186,17 @@ def test_budgets_and_undocumented_answers_fail(tmp_path: Path) -> None:
     with running("tests.fixtures.fuzz_providers:undocumented_answers") as url:
         spec = tmp_path / "payments-openapi.json"  # a committed spec file instead of the served one
         spec.write_text(httpx.get(url + "/openapi.json").text)
-        proc, verdict = fuzz(tmp_path, url, 'include: ["GET /health", "GET /payments/{payment_id}"]\n',
-                             "--max-examples", "5", openapi=spec.name)
+        # a suite's own check, importable from the manifest's directory
+        (tmp_path / "house_checks.py").write_text(
+            "from interlock.fuzz.checks import CheckFailed\n\n"
+            "def no_plain_text(exchange, _settings):\n"
+            "    if (exchange.header('content-type') or '').startswith('text/plain'):\n"
+            "        raise CheckFailed('plain text answer', 'we speak JSON', cause='text/plain')\n")
+        suite = 'include: ["GET /health", "GET /payments/{payment_id}"]\nextra_checks: ["house_checks:no_plain_text"]\n'
+        proc, verdict = fuzz(tmp_path, url, suite, "--max-examples", "5", openapi=spec.name)
         assert proc.returncode == 1
         assert findings(verdict, "status_code_conformance") and findings(verdict, "content_type_conformance")
+        assert any("plain text answer" in f["title"] for f in findings(verdict, "no_plain_text"))
 
 
 def test_protocol_slips_fire_the_other_built_in_checks(tmp_path: Path) -> None:
@@ -202,25 +209,31 @@ def test_protocol_slips_fire_the_other_built_in_checks(tmp_path: Path) -> None:
                      "positive_data_acceptance"}, [f["title"] for f in findings(verdict)]
 
 
-def test_bad_suite_and_baseline_exit_2_with_file_and_line(tmp_path: Path) -> None:
+def test_bad_suite_baseline_and_spec_exit_2_with_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "suites").mkdir()
+    (tmp_path / "spec.yaml").write_text("paths: {}\n")  # not OpenAPI: no 'openapi' key
     cases = [
-        ("payments.yaml", "budgets:\n  '*': ['p95 < 1s']\n", ":2: ", "write percentiles as 'p(95)'"),
-        ("payments.yaml", "exclude: [GET /x]\nchecks: {disable: [no_leakag]}\n", ":2: ", "unknown check 'no_leakag'"),
-        ("payments.yaml", "incude: []\n", ":1: ", "unknown key 'incude'"),
+        ("suites/payments.yaml", "budgets:\n  '*': ['p95 < 1s']\n", ":2: ", "write percentiles as 'p(95)'"),
+        ("suites/payments.yaml", "exclude: [GET /x]\nchecks: {disable: [no_leakag]}\n", ":2: ",
+         "unknown check 'no_leakag'"),
+        ("suites/payments.yaml", "incude: []\n", ":1: ", "unknown key 'incude'"),
+        ("suites/payments.baseline", '{"format": 1,\n "entries": [', ":2: ", "not valid JSON"),
+        ("spec.yaml", None, ":1: ", "not an OpenAPI document"),
     ]
     for name, text, where, message in cases:
         for other in (tmp_path / "suites").iterdir():
             other.unlink()
-        (tmp_path / "suites" / name).write_text(text)
+        if text is not None:
+            (tmp_path / name).write_text(text)
+        openapi = name if name == "spec.yaml" else "/o.json"
         manifest = tmp_path / "interlock.yaml"
-        manifest.write_text("version: 1\nservices:\n  payments: {base_url: 'http://127.0.0.1:9', openapi: /o.json}\n"
+        manifest.write_text(f"version: 1\nservices:\n  payments: {{base_url: 'http://127.0.0.1:9', openapi: {openapi}}}\n"
                             "  checkout: {base_url: 'http://127.0.0.1:9'}\nintegrations:\n"
                             "  - {name: c-p, consumer: checkout, provider: payments}\n")
         proc = interlock("fuzz", "--manifest", str(manifest), "--report-dir", str(tmp_path / "r"))
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
-        assert f"{tmp_path / 'suites' / name}{where}" in proc.stderr and message in proc.stderr, proc.stderr
+        assert f"{(tmp_path / name).resolve()}{where}" in proc.stderr and message in proc.stderr, proc.stderr
 
 
 def test_ctrl_c_during_fuzzing_stops_the_worker_and_writes_the_report(tmp_path: Path) -> None:
