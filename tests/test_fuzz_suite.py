@@ -121,3 +121,12 @@ def test_findings_one_check_per_operation_known_failures_do_not_fail(tmp_path: P
     only_known = FuzzOutcome(provider="payments", seed=7, failures=[failure()])
     assert all(c.status == Status.PASSED for c in checks_for_outcome(only_known, integration="c-p",
                                                                      baseline=baseline, rerun="x"))
+
+
+def test_a_spent_time_budget_is_a_note_and_schemathesis_errors_are_errors() -> None:
+    cut = FuzzOutcome(provider="payments", seed=1, notes=["the time budget of 5s ended the run"])
+    checks = checks_for_outcome(cut, integration="c-p", baseline=Baseline(), rerun="x")
+    assert [(c.name, c.status) for c in checks] == [("payments fuzz run", Status.PASSED)]
+    broken = FuzzOutcome(provider="payments", seed=1, errors=["GET /x: InvalidSchema: bad $ref"])
+    checks = checks_for_outcome(broken, integration="c-p", baseline=Baseline(), rerun="x")
+    assert checks[-1].status == Status.ERROR and "bad $ref" in checks[-1].findings[0].detail

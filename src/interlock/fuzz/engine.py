@@ -357,7 +357,7 @@ def run(job: FuzzJob, on_progress: Callable[[str], None] = lambda _m: None) -> F
         if not stopped and time.monotonic() > deadline:
             stream.stop()
             stopped = True
-            outcome.errors.append(f"time budget of {job.time_budget_s:g}s spent: the run was cut short")
+            outcome.notes.append(f"the time budget of {job.time_budget_s:g}s ended the run after the phase in progress")
         if isinstance(event, events.ScenarioFinished):
             for failure in failures_of(event.recorder, str(event.phase.value if hasattr(event.phase, "value")
                                                             else event.phase)):

@@ -39,6 +39,9 @@ def checks_for_outcome(outcome: FuzzOutcome, *, integration: str, baseline: Base
         checks.append(CheckResult(name=f"{outcome.provider} {operation}",
                                   status=Status.FAILED if new else Status.PASSED,
                                   findings=findings, message=message))
+    if outcome.notes and not outcome.errors:
+        checks.append(CheckResult(name=f"{outcome.provider} {RUN_CHECK}", status=Status.PASSED,
+                                  message="; ".join(outcome.notes)))
     if outcome.errors:
         detail = "\n".join(outcome.errors)
         checks.append(CheckResult(

@@ -81,6 +81,8 @@ class FuzzOutcome(BaseModel):
     failures: list[RawFailure] = Field(default_factory=list)
     #: Problems that stopped part of the run (schema unusable, network errors, crashed checks).
     errors: list[str] = Field(default_factory=list)
+    #: Things worth saying that are not problems (the time budget ended the run early).
+    notes: list[str] = Field(default_factory=list)
     operations: dict[str, OperationStats] = Field(default_factory=dict)
     stop_reason: str = ""
     duration_s: float = 0.0
