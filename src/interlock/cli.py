@@ -20,6 +20,7 @@ from interlock.core.console import Output
 from interlock.core.reports import SUMMARY_FILE
 from interlock.errors import ExitCode, InterlockError
 from interlock.fuzz.cli import fuzz_command
+from interlock.history import cli as history_cli
 
 EPILOG = """\b
 Exit codes:
@@ -61,6 +62,7 @@ def cli() -> None:
 
 @cli.command(epilog=EPILOG)
 @_common_options
+@history_cli.version_options
 @click.option("--stages", default="all", show_default=True, metavar="LIST",
               help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)} (chaos and load are planned).")
 @click.option("--profile", type=click.Choice(pipeline.PROFILES), default="ci", show_default=True,
@@ -77,6 +79,7 @@ def verify(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool 
 
 @cli.command(epilog=EPILOG)
 @_common_options
+@history_cli.version_options
 def contracts(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None) -> int:
     """Verify every pact against its running provider (the contracts stage of `verify`).
 
@@ -88,6 +91,8 @@ def contracts(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bo
 
 
 cli.add_command(fuzz_command(_common_options, lambda options, plain: _run(options, plain), EPILOG))
+for _command in history_cli.COMMANDS:
+    cli.add_command(_command)
 
 
 def _run(options: pipeline.RunOptions, plain: bool | None) -> int:
