@@ -121,6 +121,22 @@ def test_a_response_schema_violation_fails_with_a_working_curl(tmp_path: Path) -
 
 
 @needs_curl
+def test_a_stateful_failure_carries_the_sequence_of_calls(tmp_path: Path) -> None:
+    suite = ('phases: [stateful]\ninclude: ["POST /payments", "GET /payments/{payment_id}"]\n'
+             'accepted_statuses: {"POST /payments": [402]}\n')
+    with running("tests.fixtures.fuzz_providers:breaks_fetched_payments") as url:
+        proc, verdict = fuzz(tmp_path, url, suite, "--max-examples", "10")
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        found = findings(verdict, "response_schema_conformance")
+        assert found and "phase:     stateful" in found[0]["detail"], findings(verdict)
+        assert " requests, in this order:" in found[0]["reproduce"]
+        answers = replay(found[0]["reproduce"])
+        (created, _), (fetched, body) = answers[0], answers[-1]
+        assert len(answers) >= 2 and created in (201, 402)
+        assert fetched == 200 and isinstance(json.loads(body)["amount"], str)
+
+
+@needs_curl
 def test_a_500_on_unicode_input_fails_then_the_baseline_accepts_it(tmp_path: Path) -> None:
     suite = 'include: ["POST /payments"]\naccepted_statuses: {"POST /payments": [402]}\n'
     with running("tests.fixtures.fuzz_providers:unicode_500") as url:

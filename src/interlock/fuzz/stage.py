@@ -142,7 +142,7 @@ def _job(provider: str, spec: str, url: str, suite: Suite, profile: Profile, sta
     return FuzzJob(
         provider=provider, spec=spec, base_url=url, seed=profile.seed, max_examples=profile.max_examples,
         time_budget_s=profile.time_budget_s, database=profile.database, deterministic=profile.deterministic,
-        include=suite.include, exclude=exclude, headers=suite.all_headers(),
+        phases=suite.phases, include=suite.include, exclude=exclude, headers=suite.all_headers(),
         disabled_checks=[c for c in suite.checks.disable if c not in interlock_off],
         disabled_interlock_checks=interlock_off,
         accepted_statuses=suite.accepted_statuses, budgets=suite.budgets,

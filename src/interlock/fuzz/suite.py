@@ -2,6 +2,7 @@
 
 A provider without a suite file is fuzzed with the defaults. Everything is optional::
 
+    phases: [examples, coverage, fuzzing, stateful]          # the default: all of them
     include: ["POST /payments", "/payments/{payment_id}"]   # only these ("METHOD /path" or "/path")
     exclude: ["GET /health"]                                 # never these
     headers: {X-Tenant: shop}                                # sent with every request
@@ -104,9 +105,13 @@ class IdempotencySuite(_Strict):
     samples: int = Field(default=2, ge=0, le=1000)
 
 
+PHASES = ("examples", "coverage", "fuzzing", "stateful")
+
+
 class Suite(_Strict):
     """One provider's fuzz settings."""
 
+    phases: list[str] = Field(default_factory=lambda: list(PHASES))
     include: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
     headers: dict[str, str] = Field(default_factory=dict)
@@ -117,6 +122,14 @@ class Suite(_Strict):
     extra_checks: list[str] = Field(default_factory=list)
     idempotency: IdempotencySuite = Field(default_factory=IdempotencySuite)
     profiles: ProfilesSettings = Field(default_factory=ProfilesSettings)
+
+    @field_validator("phases")
+    @classmethod
+    def _phases(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if value not in PHASES:
+                raise ValueError(f"unknown phase {value!r} (phases: {', '.join(PHASES)})")
+        return values
 
     @field_validator("include", "exclude")
     @classmethod
