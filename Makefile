@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PACT_DO_NOT_TRACK := true
 
-.PHONY: verify test contracts pacts specs clean help
+.PHONY: verify test contracts fuzz pacts specs clean help
 .DEFAULT_GOAL := help
 
 help:  ## List the targets
@@ -31,6 +31,9 @@ specs: $(STAMP)  ## Export the example providers' OpenAPI specs to examples/shop
 contracts: $(STAMP) pacts  ## Verify the example's pacts against its providers
 	$(BIN)/interlock contracts
 
+fuzz: $(STAMP)  ## Fuzz the example's providers from their OpenAPI specs (profile ci)
+	$(BIN)/interlock fuzz
+
 clean:  ## Remove reports, caches and the virtual environment
-	rm -rf reports .pytest_cache .hypothesis .schemathesis $(VENV) src/*.egg-info
+	rm -rf reports .pytest_cache .hypothesis .schemathesis .interlock $(VENV) src/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -19,6 +19,7 @@ from interlock import pipeline
 from interlock.core.console import Output
 from interlock.core.reports import SUMMARY_FILE
 from interlock.errors import ExitCode, InterlockError
+from interlock.fuzz.cli import fuzz_command
 from interlock.history import cli as history_cli
 from interlock.spec import cli as spec_cli
 
@@ -64,7 +65,7 @@ def cli() -> None:
 @_common_options
 @history_cli.version_options
 @click.option("--stages", default="all", show_default=True, metavar="LIST",
-              help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)} (fuzz, chaos and load are planned).")
+              help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)} (chaos and load are planned).")
 @click.option("--profile", type=click.Choice(pipeline.PROFILES), default="ci", show_default=True,
               help="ci: budgets sized for a pipeline gate; full: pre-release depth (longer fuzz, load and soak).")
 def verify(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None,
@@ -105,6 +106,7 @@ def contracts(ctx: click.Context, manifest: Path, only: tuple[str, ...], report_
 
 contracts.add_command(spec_cli.check_spec)
 contracts.add_command(spec_cli.diff)
+cli.add_command(fuzz_command(_common_options, lambda options, plain: _run(options, plain), EPILOG))
 for _command in history_cli.COMMANDS:
     cli.add_command(_command)
 
