@@ -27,6 +27,7 @@ pacts: $(STAMP)  ## Run the example's consumer contract tests; they write contra
 
 specs: $(STAMP)  ## Export the example providers' OpenAPI specs to examples/shop/*/openapi.json
 	$(BIN)/python -m examples.shop.specs
+	$(BIN)/python -m tests.fixtures.specs.make_fixtures  # the diff tests' modified copies follow them
 
 contracts: $(STAMP) pacts  ## Verify the example's pacts against its providers
 	$(BIN)/interlock contracts
