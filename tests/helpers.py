@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -32,3 +36,24 @@ def processes_of_run(run_id: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def read_until(proc: subprocess.Popen[str], marker: str, timeout_s: float = 60) -> tuple[list[str], str]:
+    """Read a plain-output run's lines until one contains ``marker``; returns them and the run id.
+
+    Fails the test (with what was seen) when the process ends or the time runs out first.
+    """
+    seen: list[str] = []
+    run_id = ""
+    deadline = time.monotonic() + timeout_s
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if match := re.search(r"run (\d{8}-\d{6}-[0-9a-f]{4})", line):
+            run_id = match.group(1)
+        if marker in line:
+            return seen, run_id
+    pytest.fail(f"never saw {marker!r}:\n" + "".join(seen))
