@@ -20,6 +20,7 @@ from interlock.chaos.cli import chaos_command
 from interlock.core.console import Output
 from interlock.core.reports import SUMMARY_FILE
 from interlock.errors import ExitCode, InterlockError
+from interlock.history import cli as history_cli
 
 EPILOG = """\b
 Exit codes:
@@ -61,6 +62,7 @@ def cli() -> None:
 
 @cli.command(epilog=EPILOG)
 @_common_options
+@history_cli.version_options
 @click.option("--stages", default="all", show_default=True, metavar="LIST",
               help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)} ({', '.join(pipeline.PLANNED_STAGES)} planned).")
 @click.option("--profile", type=click.Choice(pipeline.PROFILES), default="ci", show_default=True,
@@ -77,6 +79,7 @@ def verify(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool 
 
 @cli.command(epilog=EPILOG)
 @_common_options
+@history_cli.version_options
 def contracts(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None) -> int:
     """Verify every pact against its running provider (the contracts stage of `verify`).
 
@@ -90,6 +93,8 @@ def contracts(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bo
 from interlock.proxy.cli import proxy as _proxy_commands  # noqa: E402 - the proxy's own command group
 
 cli.add_command(_proxy_commands)
+for _command in history_cli.COMMANDS:
+    cli.add_command(_command)
 
 
 def _run(options: pipeline.RunOptions, plain: bool | None) -> int:
