@@ -1,7 +1,8 @@
 """How long the contracts gate takes on the bundled example, against a bare baseline.
 
 Baseline: what a team would script by hand: start the two providers with uvicorn, poll their
-health, run pact-python's Verifier in-process with the URL state handler, stop them.
+health, run pact-python's Verifier in-process with the URL state handler (and, for payments, its
+message pact with pact-python's message handler), stop them.
 interlock: `interlock contracts` as a user runs it (manifest, services, one verifier child per
 pact, findings, three reports).
 
@@ -13,6 +14,7 @@ Both are measured in the same run, alternating, and the ratio of medians is prin
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -24,6 +26,7 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 PACTS = REPO / "contracts" / "pacts"
 PROVIDERS = {"payments": "examples.shop.payments:app", "inventory": "examples.shop.inventory:app"}
 
@@ -62,6 +65,9 @@ def bare_baseline() -> float:
             verifier = (Verifier(name, host="127.0.0.1").add_transport(url=url)
                         .add_source(str(PACTS / f"checkout-{name}.json"))
                         .state_handler(url + "/_pact/states", teardown=True, body=True))
+            if name == "payments":
+                verifier.add_source(str(PACTS / "checkout-payments-messages.json"))
+                verifier.message_handler({"a payment.captured event": _payment_captured})
             saved = os.dup(1)  # the core writes its report to fd 1
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 1)
@@ -79,10 +85,18 @@ def bare_baseline() -> float:
     return time.perf_counter() - started
 
 
+def _payment_captured() -> dict:
+    from examples.shop.payments.events import captured_message_for_verification
+
+    message = captured_message_for_verification()
+    return {**message, "contents": json.dumps(message["contents"]).encode()}
+
+
 def interlock_run(report_dir: Path) -> float:
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "interlock", "contracts", "--report-dir", str(report_dir)],
-                          cwd=REPO, capture_output=True, text=True)
+                          cwd=REPO, capture_output=True, text=True,
+                          env={**os.environ, "INTERLOCK_HOME": str(report_dir / "home")})
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         sys.exit(f"interlock contracts exited {proc.returncode}:\n{proc.stdout}{proc.stderr}")

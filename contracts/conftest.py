@@ -12,11 +12,17 @@ Layout of a run, per consumer-provider pair (one test module each):
   provider is never asked to honour something the consumer does not do.
 
 Pact files go to ``$PACT_DIR`` if set, else ``contracts/pacts/`` in the repository.
+
+Message pacts (events checkout consumes from payments) go to their own file,
+``checkout-payments-messages.json``: pact-python names files after the pair only, so they are
+written to a staging directory and moved. ``pact broker publish`` merges the two files of a
+pair into one pact when publishing.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,3 +69,21 @@ def payments_pact(payments_pact_file: list[Pact], request: pytest.FixtureRequest
 @pytest.fixture
 def inventory_pact(inventory_pact_file: list[Pact], request: pytest.FixtureRequest) -> Iterator[Pact]:
     yield from _test_pact("inventory", inventory_pact_file, request)
+
+
+@pytest.fixture(scope="module")
+def payment_events_pact_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Pact]]:
+    target = PACT_DIR / f"{CONSUMER}-payments-messages.json"
+    target.unlink(missing_ok=True)
+    passed: list[Pact] = []
+    yield passed
+    staging = tmp_path_factory.mktemp("message-pacts")
+    for pact in passed:
+        pact.write_file(staging)
+    if passed:
+        shutil.move(staging / f"{CONSUMER}-payments.json", target)
+
+
+@pytest.fixture
+def payment_events_pact(payment_events_pact_file: list[Pact], request: pytest.FixtureRequest) -> Iterator[Pact]:
+    yield from _test_pact("payments", payment_events_pact_file, request)

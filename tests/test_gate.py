@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, interlock, processes_of_run
+from tests.helpers import REPO, established, interlock, processes_of_run
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +54,7 @@ def test_example_gate_passes_and_writes_every_report(tmp_path: Path) -> None:
 
     suites = ET.parse(run_dir / "junit.xml").getroot().findall("testsuite")
     cases = [c for s in suites for c in s.findall("testcase")]
-    assert len(cases) == interaction_count(PACTS / "checkout-payments.json", PACTS / "checkout-inventory.json")
+    assert len(cases) == interaction_count(*PACTS.glob("*.json"))
     assert all(c.find("failure") is None and c.find("error") is None for c in cases)
     assert "# interlock: ✅ passed" in (run_dir / "summary.md").read_text()
     assert (run_dir / "services" / "payments.log").is_file()
@@ -65,7 +65,8 @@ def test_example_gate_passes_and_writes_every_report(tmp_path: Path) -> None:
 
 def test_a_provider_change_that_breaks_checkout_fails_the_gate(tmp_path: Path) -> None:
     manifest = payments_manifest(tmp_path, "tests.fixtures.providers:renamed_status")
-    proc = interlock("verify", "--manifest", str(manifest), "--report-dir", str(tmp_path / "reports"))
+    home = established(tmp_path / "home", PACTS / "checkout-payments.json")  # these interactions gate
+    proc = interlock("verify", "--manifest", str(manifest), "--report-dir", str(tmp_path / "reports"), env=home)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     summary = (tmp_path / "reports" / "latest" / "summary.md").read_text()
     assert "# interlock: ❌ failed" in summary
@@ -81,8 +82,9 @@ def test_a_provider_change_that_breaks_checkout_fails_the_gate(tmp_path: Path) -
 
 def test_a_failing_provider_state_fails_fast_with_a_clear_message(tmp_path: Path) -> None:
     manifest = payments_manifest(tmp_path, "tests.fixtures.providers:failing_states")
+    home = established(tmp_path / "home", PACTS / "checkout-payments.json")
     started = time.monotonic()
-    proc = interlock("contracts", "--manifest", str(manifest), "--report-dir", str(tmp_path / "reports"))
+    proc = interlock("contracts", "--manifest", str(manifest), "--report-dir", str(tmp_path / "reports"), env=home)
     elapsed = time.monotonic() - started
     assert proc.returncode == 1, proc.stdout + proc.stderr
     # The Pact core retries a raising state handler for ~2 minutes per interaction; ours never raises.

@@ -21,7 +21,7 @@ def test_committed_pacts_match_the_consumer_tests(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     committed = sorted(p.name for p in (REPO / "contracts" / "pacts").glob("*.json"))
     assert sorted(p.name for p in tmp_path.glob("*.json")) == committed == [
-        "checkout-inventory.json", "checkout-payments.json"]
+        "checkout-inventory.json", "checkout-payments-messages.json", "checkout-payments.json"]
     for name in committed:
         assert (tmp_path / name).read_text() == (REPO / "contracts" / "pacts" / name).read_text(), (
             f"contracts/pacts/{name} is stale: run `make pacts` and commit it")

@@ -73,3 +73,28 @@ def test_redaction_patterns() -> None:
     assert redact("GET /x?api_key=123&page=2") == f"GET /x?api_key={MASK}&page=2"
     assert redact("sent bearer abc.def.ghi") == f"sent bearer {MASK}"
     assert redact("status: captured") == "status: captured"
+
+
+# A 1x1 PNG: enough to prove images are embedded rather than linked.
+_PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+                     "0000000d4944415478da63f8cfc0f01f0005000201e2dd8b1f0000000049454e44ae426082")
+
+
+def test_html_report_embeds_images_links_other_artefacts_and_escapes(tmp_path: Path) -> None:
+    run_dir = tmp_path / "20261121-000000-abcd"
+    (run_dir / "load" / "checkout-payments").mkdir(parents=True)
+    (run_dir / "load" / "checkout-payments" / "rps.png").write_bytes(_PNG)
+    (run_dir / "load" / "checkout-payments" / "locust.csv").write_text("a,b\n")
+    verdict = sample_verdict()
+    verdict.integrations[0].stages[0].checks[0].findings[0].title = "body has <script>alert(1)</script>"
+    verdict.integrations[0].stages.append(StageResult(
+        stage="load", integration="checkout-payments",
+        artefacts=["load/checkout-payments/rps.png", "load/checkout-payments/locust.csv"]))
+    write_reports(verdict, run_dir)
+
+    html = (run_dir / "report.html").read_text()
+    assert "data:image/png;base64," in html
+    assert 'href="load/checkout-payments/locust.csv"' in html
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "verifier crashed" in html and "s3cr3t-token" not in html
+    assert html.count('class="finding error"') == 1

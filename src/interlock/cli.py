@@ -19,6 +19,7 @@ from interlock import pipeline
 from interlock.core.console import Output
 from interlock.core.reports import SUMMARY_FILE
 from interlock.errors import ExitCode, InterlockError
+from interlock.history import cli as history_cli
 
 EPILOG = """\b
 Exit codes:
@@ -60,6 +61,7 @@ def cli() -> None:
 
 @cli.command(epilog=EPILOG)
 @_common_options
+@history_cli.version_options
 @click.option("--stages", default="all", show_default=True, metavar="LIST",
               help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)} (fuzz, chaos and load are planned).")
 @click.option("--profile", type=click.Choice(pipeline.PROFILES), default="ci", show_default=True,
@@ -68,14 +70,15 @@ def verify(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool 
            stages: str, profile: str) -> int:
     """Run the gate: start the services, run every stage for every integration, write reports.
 
-    Reports go to REPORT_DIR/<run-id>/ (verdict.json, junit.xml, summary.md, service logs and each
-    stage's raw artefacts), and REPORT_DIR/latest points at the newest run.
+    Reports go to REPORT_DIR/<run-id>/ (verdict.json, junit.xml, summary.md, report.html,
+    service logs and each stage's raw artefacts), and REPORT_DIR/latest points at the newest run.
     """
     return _run(pipeline.RunOptions(manifest, [stages], only, profile, report_dir), plain)
 
 
 @cli.command(epilog=EPILOG)
 @_common_options
+@history_cli.version_options
 def contracts(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None) -> int:
     """Verify every pact against its running provider (the contracts stage of `verify`).
 
@@ -85,6 +88,9 @@ def contracts(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bo
     """
     return _run(pipeline.RunOptions(manifest, ["contracts"], only, "ci", report_dir), plain)
 
+
+for _command in history_cli.COMMANDS:
+    cli.add_command(_command)
 
 from interlock.proxy.cli import proxy as _proxy_commands  # noqa: E402 - the proxy's own command group
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from examples.shop.common.errors import ApiError
 from examples.shop.common.idempotency import IdempotencyStore
+from examples.shop.payments.events import OutboxMessage, payment_captured
 from examples.shop.payments.models import Payment, PaymentCreate, Refund
 
 DECLINE_ABOVE_CENTS = 1_000_000
@@ -24,11 +25,13 @@ class PaymentLedger:
         self._payments: dict[str, Payment] = {}
         self._refunds: dict[str, list[Refund]] = {}
         self.idempotency = IdempotencyStore()
+        #: Events to publish (``payment.captured``), oldest first; see :mod:`.events`.
+        self.outbox: list[OutboxMessage] = []
 
     def capture(self, request: PaymentCreate) -> Payment:
         if request.amount > DECLINE_ABOVE_CENTS:
             raise ApiError(402, "card_declined", f"amounts above {DECLINE_ABOVE_CENTS} cents are declined")
-        return self.add(
+        payment = self.add(
             Payment(
                 id=f"pay_{uuid.uuid4().hex}",
                 order_id=request.order_id,
@@ -38,6 +41,9 @@ class PaymentLedger:
                 created_at=datetime.now(UTC),
             )
         )
+        with self._lock:
+            self.outbox.append(payment_captured(payment))
+        return payment
 
     def add(self, payment: Payment) -> Payment:
         with self._lock:
@@ -80,4 +86,5 @@ class PaymentLedger:
         with self._lock:
             self._payments.clear()
             self._refunds.clear()
+            self.outbox.clear()
         self.idempotency.clear()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from collections.abc import Callable
 from typing import Any
 
 from interlock.contracts.pactfile import PactFile, PactInteraction, PactRequest
@@ -30,8 +31,14 @@ def checks_for_pact(
     provider_url: str,
     states_url: str | None,
     reproduce_cmd: str,
+    is_pending: Callable[[PactInteraction], bool] | None = None,
 ) -> list[CheckResult]:
-    """One CheckResult per interaction of ``pact``, from the worker's ``outcome``."""
+    """One CheckResult per interaction of ``pact``, from the worker's ``outcome``.
+
+    An interaction is pending when the Pact core says so (a broker's pending pact) or when
+    ``is_pending`` does (never verified on the provider's main branch): its failures become
+    warnings and its check passes, so it does not fail the gate.
+    """
     results = outcome.get("results") or {}
     by_key: dict[tuple[str, tuple[str, ...]], list[dict[str, Any]]] = {}
     for item in results.get("interactionResults") or []:
@@ -48,11 +55,20 @@ def checks_for_pact(
         result = matches.pop(0) if matches else None
         duration = _duration_s(result.get("duration")) if result else 0.0
 
+        pending = interaction.pending or bool(result and result.get("pending")) or bool(
+            is_pending and is_pending(interaction))
         failed_states = [f for f in state_failures if f["state"] in {s.name for s in interaction.states}]
         if failed_states:
             findings = [context.finding(f"provider state '{f['state']}' could not be set up",
-                                        f"state handler: {f['error']}") for f in failed_states]
-            checks.append(CheckResult(name=name, status=Status.FAILED, duration_s=duration, findings=findings))
+                                        f"state handler: {f['error']}", pending=pending) for f in failed_states]
+            checks.append(_failed_check(name, duration, findings, pending))
+            continue
+        failed_messages = [f for f in outcome.get("message_failures") or []
+                           if f["description"] == interaction.description]
+        if failed_messages:
+            findings = [context.finding("the message could not be produced", f"message handler: {f['error']}",
+                                        pending=pending) for f in failed_messages[:1]]
+            checks.append(_failed_check(name, duration, findings, pending))
             continue
         if result is None:
             message = "the Pact core did not report on this interaction"
@@ -62,13 +78,19 @@ def checks_for_pact(
         if result.get("result") == "OK":
             checks.append(CheckResult(name=name, status=Status.PASSED, duration_s=duration))
             continue
-        pending = bool(result.get("pending")) or interaction.pending
-        findings = [context.finding(title, detail, pending=pending)
+        findings = [context.finding(title if interaction.request else title.replace("response body", "message body"),
+                                    detail, pending=pending)
                     for title, detail in describe_mismatches(result.get("mismatch") or {})]
-        checks.append(CheckResult(name=name, status=Status.PASSED if pending else Status.FAILED,
-                                  duration_s=duration, findings=findings,
-                                  message="pending interaction: failures do not fail the gate" if pending else ""))
+        checks.append(_failed_check(name, duration, findings, pending))
     return checks
+
+
+PENDING_MESSAGE = "pending interaction: failures do not fail the gate"
+
+
+def _failed_check(name: str, duration: float, findings: list[Finding], pending: bool) -> CheckResult:
+    return CheckResult(name=name, status=Status.PASSED if pending else Status.FAILED, duration_s=duration,
+                       findings=findings, message=PENDING_MESSAGE if pending else "")
 
 
 class _Context:
@@ -96,8 +118,10 @@ class _Context:
                        title=f"{i.description}: {what}", detail=detail, reproduce=self.reproduce())
 
     def reproduce(self) -> str:
-        lines = [self.reproduce_cmd,
-                 f"# or by hand, against the provider as it ran at {self.provider_url} in this run:"]
+        lines = [self.reproduce_cmd]
+        if self.interaction.request is None:
+            return lines[0]
+        lines.append(f"# or by hand, against the provider as it ran at {self.provider_url} in this run:")
         if self.states_url:
             for state in self.interaction.states:
                 body = json.dumps({"state": state.name, "params": state.params, "action": "setup"})

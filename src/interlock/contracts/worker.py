@@ -1,4 +1,4 @@
-"""Verify one pact file in a child process: ``python -m interlock.contracts.worker JOB.json``.
+"""Verify one pact file, or a broker's selection, in a child process: ``python -m interlock.contracts.worker J``.
 
 Why a child process: the Pact core writes its report straight to file descriptor 1, blocks
 signals while it runs, and can take down the interpreter if it crashes. In a child, its output
@@ -9,7 +9,8 @@ Provider states go through :class:`StateForwarder`, which never fails: a state c
 minutes per interaction. Failures are recorded instead and reported by the parent as findings on
 the interactions that needed the state. The forwarder is served on loopback by
 :class:`StateServer` and given to the core as a URL handler: pact-python's own Python-handler
-server takes ~0.5 s to shut down per verification, a third of the whole stage.
+server takes ~0.5 s to shut down per verification, a third of the whole stage. The same server
+answers the core's message requests for message pacts (:mod:`interlock.contracts.messages`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from interlock.contracts.messages import MESSAGE_PATH, MessageProducers
 
 
 class StateForwarder:
@@ -57,10 +60,12 @@ class StateServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, forwarder: StateForwarder) -> None:
+    def __init__(self, forwarder: StateForwarder, messages: MessageProducers | None = None) -> None:
         self.forwarder = forwarder
+        self.messages = messages
         super().__init__(("127.0.0.1", 0), _StateRequest)
-        self.url = f"http://127.0.0.1:{self.server_address[1]}/_interlock/state"
+        self.port = self.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/_interlock/state"
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     def __enter__(self) -> StateServer:
@@ -76,6 +81,9 @@ class _StateRequest(BaseHTTPRequestHandler):
     server: StateServer
 
     def do_POST(self) -> None:  # noqa: N802 - the stdlib's naming
+        if self.server.messages is not None and urlsplit(self.path).path == MESSAGE_PATH:
+            self._message()
+            return
         try:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
@@ -89,6 +97,21 @@ class _StateRequest(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"{}")
 
+    def _message(self) -> None:
+        """The Pact core asks for a message: produce it with the provider's declared function."""
+        assert self.server.messages is not None
+        try:
+            request = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+        except ValueError:
+            request = {}
+        produced = self.server.messages.produce(request if isinstance(request, dict) else {})
+        self.send_response(produced.status)
+        for key, value in produced.headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(produced.body)))
+        self.end_headers()
+        self.wfile.write(produced.body)
+
     def log_message(self, *args: object) -> None:
         pass
 
@@ -97,15 +120,21 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     from pact import Verifier  # noqa: PLC0415 - imported late: it loads the Rust core
 
     forwarder = StateForwarder(job.get("states_url"), float(job["state_timeout_s"]))
+    messages = MessageProducers(job["messages"], job.get("search_path") or []) if job.get("messages") else None
     host = urlsplit(job["provider_url"]).hostname or "127.0.0.1"
     crashed = None
-    with StateServer(forwarder) as states:
+    with StateServer(forwarder, messages) as states:
         verifier = (
             Verifier(job["provider"], host=host)
             .add_transport(url=job["provider_url"])
-            .add_source(job["pact"])
             .state_handler(states.url, teardown=True, body=True)
         )
+        if messages is not None:
+            verifier.add_transport(protocol="message", port=states.port, path=MESSAGE_PATH)
+        if job.get("broker"):
+            broker_source(verifier, job["broker"])
+        else:
+            verifier.add_source(job["pact"])
         try:
             verifier.verify()
         except RuntimeError:
@@ -115,8 +144,22 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
     return {
         "results": verifier.results if crashed is None else {},
         "state_failures": forwarder.failures,
+        "message_failures": messages.failures if messages is not None else [],
         "error": crashed,
     }
+
+
+def broker_source(verifier: Any, broker: dict[str, Any]) -> None:
+    """Pacts from the broker by consumer version selectors; results are published back to it."""
+    builder = verifier.broker_source(broker["url"], username=broker.get("username"),
+                                     password=broker.get("password"), token=broker.get("token"), selector=True)
+    builder.include_pending()
+    if broker.get("provider_branch"):
+        builder.provider_branch(broker["provider_branch"])
+    for selector in broker["selectors"]:
+        builder.consumer_version(**selector)
+    builder.build()
+    verifier.set_publish_options(broker["provider_version"], branch=broker.get("provider_branch"))
 
 
 def main(argv: list[str]) -> int:

@@ -9,6 +9,7 @@ raise :class:`~interlock.errors.ConfigError` pointing at ``file:line``.
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,6 +21,7 @@ from interlock.errors import ConfigError
 
 DEFAULT_MANIFEST = "interlock.yaml"
 _NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+_HANDLER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class _Strict(BaseModel):
@@ -82,6 +84,8 @@ class IntegrationSpec(_Strict):
     consumer: str
     provider: str
     pacts: list[str] = Field(default_factory=list)
+    #: Message pacts: each message description -> ``module:function`` that produces it (the provider's code).
+    messages: dict[str, str] = Field(default_factory=dict)
     chaos: str | None = None
     load: str | None = None
 
@@ -89,6 +93,15 @@ class IntegrationSpec(_Strict):
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("messages")
+    @classmethod
+    def _handlers(cls, value: dict[str, str]) -> dict[str, str]:
+        for description, handler in value.items():
+            if not re.match(_HANDLER_PATTERN, handler):
+                raise ValueError(f"message '{description}': handler must be 'module.path:function'"
+                                 f" (got {handler!r})")
+        return value
 
 
 class Manifest(_Strict):

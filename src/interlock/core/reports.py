@@ -1,6 +1,6 @@
-"""Write a run's reports: verdict.json, junit.xml and summary.md, and point ``latest`` at them.
+"""Write a run's reports: verdict.json, junit.xml, summary.md and report.html; point ``latest`` at them.
 
-All three are rendered from the same :class:`RunVerdict`, after redaction, so they cannot
+All four are rendered from the same :class:`RunVerdict`, after redaction, so they cannot
 disagree. They are written even for interrupted or incomplete runs.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jinja2
 
+from interlock.core.html_report import HTML_FILE, render_html
 from interlock.core.redact import redact_data
 from interlock.core.verdict import IntegrationVerdict, RunVerdict, StageResult, Status
 
@@ -45,6 +46,7 @@ def write_reports(verdict: RunVerdict, run_dir: Path) -> list[Path]:
         VERDICT_FILE: json.dumps(data, indent=2, ensure_ascii=False) + "\n",
         JUNIT_FILE: render_junit(safe),
         SUMMARY_FILE: render_summary(safe),
+        HTML_FILE: render_html(safe, run_dir),
     }
     written = []
     for name, text in paths.items():

@@ -1,0 +1,261 @@
+"""The embedded verification store: SQLite under ``.interlock/`` (or ``$INTERLOCK_HOME``).
+
+It holds what a Pact Broker holds, for teams without one: pacticipant versions and branches,
+the pacts each consumer version has (by content hash, so a verification of the same content
+counts for every consumer version that has it), every verification with its per-interaction
+results, and deployments. sqlite3 from the standard library is enough: a handful of small
+tables, one writer at a time, and WAL mode so a reader never blocks a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from interlock.errors import ConfigError
+
+HOME_ENV = "INTERLOCK_HOME"
+HOME_DIR = ".interlock"
+DB_FILE = "history.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS versions (
+    pacticipant TEXT NOT NULL, number TEXT NOT NULL, branch TEXT, created_at TEXT NOT NULL,
+    PRIMARY KEY (pacticipant, number));
+CREATE TABLE IF NOT EXISTS pacts (
+    consumer TEXT NOT NULL, consumer_version TEXT NOT NULL, provider TEXT NOT NULL,
+    sha TEXT NOT NULL, published_at TEXT NOT NULL,
+    PRIMARY KEY (consumer, consumer_version, provider));
+CREATE TABLE IF NOT EXISTS verifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    consumer TEXT NOT NULL, consumer_version TEXT NOT NULL, consumer_branch TEXT,
+    provider TEXT NOT NULL, provider_version TEXT NOT NULL, provider_branch TEXT,
+    pact_sha TEXT NOT NULL, success INTEGER NOT NULL, verified_at TEXT NOT NULL, run_id TEXT);
+CREATE TABLE IF NOT EXISTS interaction_results (
+    verification_id INTEGER NOT NULL REFERENCES verifications(id),
+    interaction_key TEXT NOT NULL, description TEXT NOT NULL,
+    success INTEGER NOT NULL, pending INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS interaction_results_key ON interaction_results (interaction_key, success);
+CREATE TABLE IF NOT EXISTS deployments (
+    pacticipant TEXT NOT NULL, version TEXT NOT NULL, environment TEXT NOT NULL,
+    deployed_at TEXT NOT NULL, undeployed_at TEXT);
+"""
+
+
+def home_dir(base: Path, override: Path | None = None) -> Path:
+    """Where the store lives: ``override``, else ``$INTERLOCK_HOME``, else ``base/.interlock``."""
+    if override is not None:
+        return override
+    env = os.environ.get(HOME_ENV)
+    return Path(env) if env else base / HOME_DIR
+
+
+def pact_sha(content: bytes) -> str:
+    """The identity of a pact's content, whitespace and key order aside."""
+    data = json.loads(content)
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class InteractionOutcome:
+    key: str
+    description: str
+    success: bool
+    pending: bool
+
+
+@dataclass(frozen=True)
+class Verification:
+    consumer: str
+    consumer_version: str
+    consumer_branch: str | None
+    provider: str
+    provider_version: str
+    provider_branch: str | None
+    pact_sha: str
+    success: bool
+    verified_at: str
+
+
+class Store:
+    """One SQLite file; every method is one short transaction."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(home / DB_FILE, timeout=10.0, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigError(f"cannot open the verification store: {exc} (set {HOME_ENV} to a writable"
+                              " directory)", home / DB_FILE) from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def add_version(self, pacticipant: str, number: str, branch: str | None) -> None:
+        with self._transaction() as db:
+            self._add_version(db, pacticipant, number, branch)
+
+    @staticmethod
+    def _add_version(db: sqlite3.Connection, pacticipant: str, number: str, branch: str | None) -> None:
+        db.execute("INSERT INTO versions VALUES (?, ?, ?, ?) ON CONFLICT (pacticipant, number) DO UPDATE"
+                   " SET branch = coalesce(excluded.branch, versions.branch)",
+                   (pacticipant, number, branch, _now()))
+
+    def publish_pact(self, consumer: str, version: str, branch: str | None, provider: str, sha: str) -> None:
+        """Record that ``consumer`` at ``version`` has this pact with ``provider`` (replacing any other)."""
+        with self._transaction() as db:
+            self._add_version(db, consumer, version, branch)
+            db.execute("INSERT INTO pacts VALUES (?, ?, ?, ?, ?) ON CONFLICT (consumer, consumer_version, provider)"
+                       " DO UPDATE SET sha = excluded.sha, published_at = excluded.published_at",
+                       (consumer, version, provider, sha, _now()))
+
+    def record_verification(self, v: Verification, interactions: Sequence[InteractionOutcome],
+                            run_id: str | None = None) -> int:
+        with self._transaction() as db:
+            self._add_version(db, v.consumer, v.consumer_version, v.consumer_branch)
+            self._add_version(db, v.provider, v.provider_version, v.provider_branch)
+            known = db.execute("SELECT 1 FROM pacts WHERE consumer=? AND consumer_version=? AND provider=?",
+                               (v.consumer, v.consumer_version, v.provider)).fetchone()
+            if not known:
+                db.execute("INSERT INTO pacts VALUES (?, ?, ?, ?, ?)",
+                           (v.consumer, v.consumer_version, v.provider, v.pact_sha, _now()))
+            cursor = db.execute(
+                "INSERT INTO verifications (consumer, consumer_version, consumer_branch, provider, provider_version,"
+                " provider_branch, pact_sha, success, verified_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (v.consumer, v.consumer_version, v.consumer_branch, v.provider, v.provider_version,
+                 v.provider_branch, v.pact_sha, int(v.success), v.verified_at or _now(), run_id))
+            verification_id = int(cursor.lastrowid or 0)
+            db.executemany("INSERT INTO interaction_results VALUES (?, ?, ?, ?, ?)",
+                           [(verification_id, i.key, i.description, int(i.success), int(i.pending))
+                            for i in interactions])
+        return verification_id
+
+    def record_deployment(self, pacticipant: str, version: str, environment: str) -> None:
+        """``version`` now runs in ``environment`` and replaces whatever version ran there before."""
+        with self._transaction() as db:
+            self._add_version(db, pacticipant, version, None)
+            db.execute("UPDATE deployments SET undeployed_at=? WHERE pacticipant=? AND environment=?"
+                       " AND undeployed_at IS NULL", (_now(), pacticipant, environment))
+            db.execute("INSERT INTO deployments VALUES (?, ?, ?, ?, NULL)", (pacticipant, version, environment,
+                                                                            _now()))
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def passed_on_branch(self, consumer: str, provider: str, branch: str, keys: Sequence[str]) -> set[str]:
+        """Those ``keys`` (interactions) that ever passed against ``provider`` built from ``branch``."""
+        if not keys:
+            return set()
+        marks = ",".join("?" * len(keys))
+        rows = self._db.execute(
+            f"SELECT DISTINCT ir.interaction_key FROM interaction_results ir JOIN verifications v"
+            f" ON v.id = ir.verification_id WHERE v.consumer=? AND v.provider=? AND v.provider_branch=?"
+            f" AND ir.success=1 AND ir.interaction_key IN ({marks})", (consumer, provider, branch, *keys))
+        return {row[0] for row in rows}
+
+    def has_verified_on_branch(self, consumer: str, provider: str, branch: str) -> bool:
+        """Whether ``provider`` built from ``branch`` was ever verified against ``consumer``'s pacts."""
+        return self._db.execute("SELECT 1 FROM verifications WHERE consumer=? AND provider=? AND provider_branch=?"
+                                " LIMIT 1", (consumer, provider, branch)).fetchone() is not None
+
+    def has_version(self, pacticipant: str, number: str) -> bool:
+        return self._db.execute("SELECT 1 FROM versions WHERE pacticipant=? AND number=?",
+                                (pacticipant, number)).fetchone() is not None
+
+    def pacticipants(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT DISTINCT pacticipant FROM versions ORDER BY 1")]
+
+    def knows(self, pacticipant: str) -> bool:
+        return self._db.execute("SELECT 1 FROM versions WHERE pacticipant=?", (pacticipant,)).fetchone() is not None
+
+    def version_branch(self, pacticipant: str, number: str) -> str | None:
+        row = self._db.execute("SELECT branch FROM versions WHERE pacticipant=? AND number=?",
+                               (pacticipant, number)).fetchone()
+        return row[0] if row else None
+
+    def pacts_of_consumer(self, consumer: str, version: str) -> list[sqlite3.Row]:
+        return list(self._db.execute("SELECT * FROM pacts WHERE consumer=? AND consumer_version=? ORDER BY provider",
+                                     (consumer, version)))
+
+    def pact(self, consumer: str, version: str, provider: str) -> sqlite3.Row | None:
+        return self._db.execute("SELECT * FROM pacts WHERE consumer=? AND consumer_version=? AND provider=?",
+                                (consumer, version, provider)).fetchone()
+
+    def consumers_of(self, provider: str) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT DISTINCT consumer FROM pacts WHERE provider=? ORDER BY 1",
+                                               (provider,))]
+
+    def version_for_pact(self, consumer: str, provider: str, sha: str) -> str | None:
+        """The latest consumer version published with exactly this pact content."""
+        row = self._db.execute("SELECT consumer_version FROM pacts WHERE consumer=? AND provider=? AND sha=?"
+                               " ORDER BY published_at DESC, rowid DESC LIMIT 1", (consumer, provider, sha)).fetchone()
+        return row[0] if row else None
+
+    def deployed(self, pacticipant: str, environment: str) -> list[str]:
+        return [r[0] for r in self._db.execute(
+            "SELECT version FROM deployments WHERE pacticipant=? AND environment=? AND undeployed_at IS NULL"
+            " ORDER BY deployed_at", (pacticipant, environment))]
+
+    def environments(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT DISTINCT environment FROM deployments ORDER BY 1")]
+
+    def latest_on_branch(self, pacticipant: str, branch: str, *, with_pact_for: str | None = None) -> str | None:
+        """The newest version of ``pacticipant`` built from ``branch`` (that has a pact with ``with_pact_for``)."""
+        query = "SELECT v.number FROM versions v WHERE v.pacticipant=? AND v.branch=?"
+        args: list[str] = [pacticipant, branch]
+        if with_pact_for is not None:
+            query += (" AND EXISTS (SELECT 1 FROM pacts p WHERE p.consumer=v.pacticipant"
+                      " AND p.consumer_version=v.number AND p.provider=?)")
+            args.append(with_pact_for)
+        row = self._db.execute(query + " ORDER BY v.created_at DESC, v.rowid DESC LIMIT 1", args).fetchone()
+        return row[0] if row else None
+
+    def latest_verification(self, consumer: str, consumer_version: str, provider: str,
+                            provider_version: str) -> Verification | None:
+        """The newest verification by ``provider_version`` of the pact ``consumer_version`` has.
+
+        A verification of the same pact content for another consumer version counts too, as in
+        a Pact Broker: the provider verified the content, whoever published it.
+        """
+        pact = self.pact(consumer, consumer_version, provider)
+        row = self._db.execute(
+            "SELECT * FROM verifications WHERE consumer=? AND provider=? AND provider_version=?"
+            " AND (consumer_version=? OR pact_sha=?) ORDER BY id DESC LIMIT 1",
+            (consumer, provider, provider_version, consumer_version, pact["sha"] if pact else "")).fetchone()
+        if row is None:
+            return None
+        return Verification(row["consumer"], row["consumer_version"], row["consumer_branch"], row["provider"],
+                            row["provider_version"], row["provider_branch"], row["pact_sha"], bool(row["success"]),
+                            row["verified_at"])
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
