@@ -90,11 +90,12 @@ def contracts(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bo
     return _run(pipeline.RunOptions(manifest, ["contracts"], only, "ci", report_dir), plain)
 
 
+for _command in history_cli.COMMANDS:
+    cli.add_command(_command)
+
 from interlock.proxy.cli import proxy as _proxy_commands  # noqa: E402 - the proxy's own command group
 
 cli.add_command(_proxy_commands)
-for _command in history_cli.COMMANDS:
-    cli.add_command(_command)
 
 
 def _run(options: pipeline.RunOptions, plain: bool | None) -> int:

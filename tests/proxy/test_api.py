@@ -330,5 +330,7 @@ def test_http_error_is_listed_like_any_toxic(http: httpx.Client, echo_upstream: 
     create(http, "h", echo_upstream)
     toxic = http.post("/proxies/h/toxics", json={"type": "http_error", "attributes": {"retry_after": 3}}).json()
     assert toxic["attributes"] == {"status": 503, "retry_after": 3, "probability": 1.0, "body": ""}
+    listed = http.get("/proxies/h/toxics").text
+    assert '"attributes":{"status":503,"retry_after":3,"probability":1,"body":""}' in listed
     bad = http.post("/proxies/h/toxics", json={"type": "http_error", "name": "x", "attributes": {"status": 42}})
     assert_error(bad, 400, "bad request body: http_error status must be 100-599, not 42")

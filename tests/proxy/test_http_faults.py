@@ -10,7 +10,7 @@ import pytest
 
 from interlock.proxy.client import ProxyClient
 from interlock.proxy.process import EmbeddedProxy
-from tests.proxy.conftest import connect, recv_exactly
+from tests.proxy.conftest import connect, read_response, recv_exactly
 
 
 def make(api: ProxyClient, upstream: str, name: str = "h") -> str:
@@ -204,13 +204,13 @@ def test_http_error_toggled_live_on_a_keep_alive_connection(api: ProxyClient, ht
     listen = make(api, http_upstream).removeprefix("http://")
     with connect(listen) as sock:
         sock.sendall(b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
-        first = sock.recv(65536)
+        first = read_response(sock)
         api.add_toxic("h", "http_error", attributes={"status": 503})
         sock.sendall(b"POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
-        second = sock.recv(65536)
+        second = read_response(sock)
         api.remove_toxic("h", "http_error_downstream")
         sock.sendall(b"GET /3 HTTP/1.1\r\nHost: x\r\n\r\n")
-        third = sock.recv(65536)
+        third = read_response(sock)
     assert [first[:12], second[:12], third[:12]] == [b"HTTP/1.1 200", b"HTTP/1.1 503", b"HTTP/1.1 200"]
     records = wait_complete(api, "h", 3)
     assert [(r["path"], r["status"], r["reached_provider"]) for r in records] == [

@@ -149,8 +149,10 @@ def test_slicer_splits_into_small_delayed_pieces(api: ProxyClient, echo_upstream
         while sum(map(len, pieces)) < len(payload):
             pieces.append(sock.recv(65536))
         elapsed = time.monotonic() - started
-    assert sum(map(len, pieces)) == 1000
-    assert len(pieces) >= 10 and max(map(len, pieces)) <= 126, [len(p) for p in pieces]  # 16 x ~62 B
+    sizes = sorted(map(len, pieces))
+    assert sum(sizes) == 1000
+    # 16 pieces of ~62 B, 20 ms apart; a busy reader may merge a few, never most of them.
+    assert len(sizes) >= 6 and sizes[len(sizes) // 2] <= 126, sizes
     assert 0.25 <= elapsed < 1.5, elapsed
 
 
@@ -178,13 +180,13 @@ def test_limit_data_truncates_then_closes(api: ProxyClient, echo_upstream: str) 
 def test_toxics_apply_live_to_open_connections(api: ProxyClient, echo_upstream: str) -> None:
     listen = make(api, echo_upstream)
     with connect(listen) as sock:
-        assert round_trip(sock) < 0.05
-        api.add_toxic("t", "latency", attributes={"latency": 150})
-        assert round_trip(sock) >= 0.14
-        api.update_toxic("t", "latency_downstream", attributes={"latency": 10})
         assert round_trip(sock) < 0.1
+        api.add_toxic("t", "latency", attributes={"latency": 250})
+        assert round_trip(sock) >= 0.24
+        api.update_toxic("t", "latency_downstream", attributes={"latency": 10})
+        assert round_trip(sock) < 0.15
         api.remove_toxic("t", "latency_downstream")
-        assert round_trip(sock) < 0.05
+        assert round_trip(sock) < 0.1
 
 
 def test_removing_a_toxic_releases_held_data_at_once(api: ProxyClient, echo_upstream: str) -> None:
@@ -227,7 +229,7 @@ def test_down_refuses_new_connections_and_closes_open_ones(api: ProxyClient, ech
         connect(listen)
     api.update_proxy("t", enabled=True)
     with connect(listen) as sock:
-        assert round_trip(sock) < 0.05
+        assert round_trip(sock) < 0.1
 
 
 def test_unreachable_upstream_closes_the_client_and_the_proxy_stays_up(api: ProxyClient, echo_upstream: str) -> None:

@@ -244,6 +244,11 @@ def _encode(value: Any) -> str:
         return "[" + ",".join(_encode(v) for v in value) + "]"
     if isinstance(value, str):
         return _string(value)
+    if isinstance(value, float) and math.isfinite(value) and not isinstance(value, bool):
+        # Go prints float64 1.0 as 1 (shortest form, no exponent below 1e21).
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        return repr(value)
     return json.dumps(value)
 
 
