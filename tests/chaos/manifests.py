@@ -26,8 +26,11 @@ def example_manifest(tmp_path: Path, *, checkout_app: str | None = None, env: di
     checkout["env"].update(env or {})
     for integration in data["integrations"]:
         for key in ("pacts", "chaos"):
-            if key in integration:
-                integration[key] = str(REPO / integration[key])
+            value = integration.get(key)
+            if isinstance(value, list):
+                integration[key] = [str(REPO / v) for v in value]
+            elif value is not None:
+                integration[key] = str(REPO / value)
         if chaos is not None:  # replaces the experiment files; an empty mapping drops them all
             integration.pop("chaos", None)
             if integration["name"] in chaos:
