@@ -390,34 +390,28 @@ def _object(value: Any, struct: str, where_value: str | None = None) -> dict[str
     return gojson.fields(value)
 
 
-def _str_field(fields: dict[str, Any], key: str, where: str, default: str = "") -> str:
+def _field(fields: dict[str, Any], key: str, where: str, default: Any,
+           convert: Callable[[Any, str], Any]) -> Any:
+    """``fields[key]`` converted like Go decodes it; null or absent keeps ``default``."""
     value = fields.get(key)
     if value is None:
         return default
     try:
-        return gojson.as_string(value, f"struct field {where}")
+        return convert(value, f"struct field {where}")
     except gojson.GoJSONError as exc:
         raise bad_body(str(exc)) from None
+
+
+def _str_field(fields: dict[str, Any], key: str, where: str, default: str = "") -> str:
+    return str(_field(fields, key, where, default, gojson.as_string))
 
 
 def _bool_field(fields: dict[str, Any], key: str, where: str, default: bool) -> bool:
-    value = fields.get(key)
-    if value is None:
-        return default
-    try:
-        return gojson.as_bool(value, f"struct field {where}")
-    except gojson.GoJSONError as exc:
-        raise bad_body(str(exc)) from None
+    return bool(_field(fields, key, where, default, gojson.as_bool))
 
 
 def _float32_field(fields: dict[str, Any], key: str, where: str, default: float) -> float:
-    value = fields.get(key)
-    if value is None:
-        return default
-    try:
-        return gojson.as_float32(value, f"struct field {where}")
-    except gojson.GoJSONError as exc:
-        raise bad_body(str(exc)) from None
+    return float(_field(fields, key, where, default, gojson.as_float32))
 
 
 def _defaults(kind: Kind) -> dict[str, Any]:
