@@ -240,3 +240,19 @@ def test_a_seed_makes_fault_decisions_repeatable(http_upstream: str, tmp_path) -
     assert set(first) == {200, 503}
     assert _statuses_with_seed(11, http_upstream, tmp_path) == first
     assert _statuses_with_seed(12, http_upstream, tmp_path) != first
+
+
+@pytest.mark.parametrize("request_bytes", [b"GET /bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                           b"GET /old HTTP/1.0\r\n\r\n"])
+def test_a_canned_answer_to_a_closing_request_closes_like_a_server(api: ProxyClient, http_upstream: str,
+                                                                  request_bytes: bytes) -> None:
+    listen = make_listen(api, http_upstream)
+    api.add_toxic("h", "http_error", attributes={"status": 503, "retry_after": 1})
+    with connect(listen) as sock:
+        sock.sendall(request_bytes)
+        sock.settimeout(5)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 503") and b"Connection: close\r\n" in received
+    assert b"Retry-After: 1\r\n" in received
