@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import random
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -454,7 +454,3 @@ def decode_attributes(kind: Kind, raw: Any, current: dict[str, Any]) -> dict[str
     if kind.name == "http_error" and not 100 <= merged["status"] <= 599:
         raise bad_body(f"http_error status must be 100-599, not {merged['status']}")
     return merged
-
-
-def all_kinds() -> Iterable[str]:
-    return KINDS.keys()
