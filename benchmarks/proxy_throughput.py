@@ -253,7 +253,9 @@ def _report(shape: str, results: dict[str, list[dict[str, float]]]) -> None:
         print(f"  {target:6}  {median(target, 'rps'):9.0f} req/s   p50 {median(target, 'p50_ms'):6.3f} ms"
               f"   p99 {median(target, 'p99_ms'):6.3f} ms   rounds: "
               + ", ".join(f"{r['rps']:.0f}" for r in results[target]))
-    print(f"  ratio proxy/direct throughput: {proxy_rps / direct_rps:.2f}   "
+    # Rounds are interleaved, so each proxy round has a direct round beside it under the same load.
+    paired = statistics.median(p["rps"] / d["rps"] for d, p in zip(results["direct"], results["proxy"]))
+    print(f"  ratio proxy/direct throughput: {proxy_rps / direct_rps:.2f} (median of paired rounds {paired:.2f})   "
           f"proxy CPU per request: {median('proxy', 'proxy_cpu_us'):.0f} µs")
     # Added latency per round trip: at equal load, what the proxy adds to each request.
     print(f"  added latency: p50 {median('proxy', 'p50_ms') - median('direct', 'p50_ms'):+.3f} ms, "

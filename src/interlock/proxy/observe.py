@@ -51,8 +51,9 @@ class Observation:
     finished: float | None = None
     status: int | None = None
     reached_provider: bool = True
-    #: The canned response still to send (http_error), and whether the client keeps the connection.
+    #: The canned response still to send (http_error), and whether the connection ends after it.
     canned: bytes | None = None
+    close_after: bool = False
     complete: bool = False
 
     def as_json(self) -> dict[str, Any]:
@@ -188,6 +189,15 @@ def _value(head: bytes, start: int) -> bytes:
     """The header value that starts at ``start`` (just after its colon)."""
     end = head.find(b"\r\n", start)
     return head[start:end if end >= 0 else len(head)].strip()
+
+
+def _keeps_alive(version: bytes, lower: bytes) -> bool:
+    """HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 only when told to keep it."""
+    at = lower.find(b"\nconnection:")
+    value = _value(lower, at + 12) if at >= 0 else b""
+    if version == b"HTTP/1.0":
+        return b"keep-alive" in value
+    return b"close" not in value
 
 
 def _frame_body(framer: _Framer, head: bytes, lower: bytes, no_length: int) -> bool:
@@ -351,10 +361,10 @@ class ConnectionObserver:
         if self.connection.upstream.chain or self.connection.downstream.chain:
             failure = self._pick_http_error()
             if failure is not None:
-                at = lower.find(b"\nconnection:")
                 record.reached_provider = False
                 record.status = int(failure["status"])
-                record.canned = response_bytes(failure, keep_alive=at < 0 or b"close" not in lower[at:at + 40])
+                record.close_after = not _keeps_alive(parts[2], lower)
+                record.canned = response_bytes(failure, keep_alive=not record.close_after)
                 self._canned_waiting += 1
         return record
 
@@ -506,6 +516,9 @@ class ConnectionObserver:
                 self._splices.append((self._read_pos, canned))
             else:
                 self.connection.downstream.push(canned)
+                if record.close_after:
+                    # Like a server answering "Connection: close": the client sees EOF after it.
+                    self.connection.downstream.eof()
 
     def connection_closed(self) -> None:
         """Requests still waiting end without a status (reset, timeout, closed)."""
