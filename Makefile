@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PACT_DO_NOT_TRACK := true
 
-.PHONY: verify test contracts fuzz pacts specs clean help
+.PHONY: verify test contracts fuzz chaos pacts specs clean help
 .DEFAULT_GOAL := help
 
 help:  ## List the targets
@@ -34,6 +34,9 @@ contracts: $(STAMP) pacts  ## Verify the example's pacts against its providers
 
 fuzz: $(STAMP)  ## Fuzz the example's providers from their OpenAPI specs (profile ci)
 	$(BIN)/interlock fuzz
+
+chaos: $(STAMP)  ## Run the example's chaos experiments through the fault proxy
+	$(BIN)/interlock chaos
 
 clean:  ## Remove reports, caches and the virtual environment
 	rm -rf reports .pytest_cache .hypothesis .schemathesis .interlock $(VENV) src/*.egg-info

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -12,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from interlock.contracts.pactfile import load_pact
 from interlock.core.services import free_port
@@ -91,14 +93,15 @@ def running(app: str) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def read_until(proc: subprocess.Popen[str], marker: str, timeout_s: float = 60) -> tuple[list[str], str | None]:
-    """The lines ``proc`` printed up to the first one containing ``marker``, and the run id they named."""
-    import re
+def read_until(proc: subprocess.Popen[str], marker: str, timeout_s: float = 60) -> tuple[list[str], str]:
+    """Read a plain-output run's lines until one contains ``marker``; returns them and the run id.
 
+    Fails the test (with what was seen) when the process ends or the time runs out first.
+    """
     seen: list[str] = []
-    run_id = None
-    assert proc.stdout is not None
+    run_id = ""
     deadline = time.monotonic() + timeout_s
+    assert proc.stdout is not None
     while time.monotonic() < deadline:
         line = proc.stdout.readline()
         if not line:
@@ -108,4 +111,4 @@ def read_until(proc: subprocess.Popen[str], marker: str, timeout_s: float = 60) 
             run_id = match.group(1)
         if marker in line:
             return seen, run_id
-    raise AssertionError(f"no line with {marker!r} within {timeout_s:g}s:\n" + "".join(seen))
+    pytest.fail(f"never saw {marker!r}:\n" + "".join(seen))

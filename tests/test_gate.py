@@ -67,6 +67,7 @@ def test_example_gate_passes_and_writes_every_report(tmp_path: Path) -> None:
     assert len(contract_cases) - len(spec_cases) == interaction_count(*PACTS.glob("*.json"))
     assert len(spec_cases) == sum("request" in i for p in PACTS.glob("*.json")
                                   for i in json.loads(p.read_text())["interactions"])
+    assert any(c.get("classname", "").endswith(".chaos") for c in cases)
     assert all(c.find("failure") is None and c.find("error") is None for c in cases)
     assert "# interlock: ✅ passed" in (run_dir / "summary.md").read_text()
     assert (run_dir / "services" / "payments.log").is_file()

@@ -16,6 +16,7 @@ import click
 
 from interlock import __version__
 from interlock import pipeline
+from interlock.chaos.cli import chaos_command
 from interlock.core.console import Output
 from interlock.core.reports import SUMMARY_FILE
 from interlock.errors import ExitCode, InterlockError
@@ -65,7 +66,7 @@ def cli() -> None:
 @_common_options
 @history_cli.version_options
 @click.option("--stages", default="all", show_default=True, metavar="LIST",
-              help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)} (chaos and load are planned).")
+              help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)} ({', '.join(pipeline.PLANNED_STAGES)} planned).")
 @click.option("--profile", type=click.Choice(pipeline.PROFILES), default="ci", show_default=True,
               help="ci: budgets sized for a pipeline gate; full: pre-release depth (longer fuzz, load and soak).")
 def verify(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None,
@@ -110,6 +111,10 @@ cli.add_command(fuzz_command(_common_options, lambda options, plain: _run(option
 for _command in history_cli.COMMANDS:
     cli.add_command(_command)
 
+from interlock.proxy.cli import proxy as _proxy_commands  # noqa: E402 - the proxy's own command group
+
+cli.add_command(_proxy_commands)
+
 
 def _run(options: pipeline.RunOptions, plain: bool | None) -> int:
     output = Output(plain=plain)
@@ -128,6 +133,9 @@ def _append_step_summary(summary: Path) -> None:
     if target and summary.is_file():
         with open(target, "a", encoding="utf-8") as handle:
             handle.write(summary.read_text(encoding="utf-8"))
+
+
+cli.add_command(chaos_command(_common_options, _run, EPILOG))
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

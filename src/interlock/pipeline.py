@@ -11,12 +11,14 @@ from __future__ import annotations
 import difflib
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from interlock import __version__
+from interlock.chaos.fabric import FaultFabric
+from interlock.chaos.stage import ChaosStage
 from interlock.contracts.stage import ContractsStage
 from interlock.core.console import Output
 from interlock.core.interrupts import InterruptGuard
@@ -29,9 +31,9 @@ from interlock.fuzz.stage import FuzzStage
 from interlock.errors import ConfigError, Interrupted, RunIncomplete, UsageError
 
 #: The stages this version can run, in the order they run.
-STAGES: dict[str, Stage] = {"contracts": ContractsStage(), "fuzz": FuzzStage()}
+STAGES: dict[str, Stage] = {"contracts": ContractsStage(), "fuzz": FuzzStage(), "chaos": ChaosStage()}
 #: Stages DESIGN.md describes that are not built yet: named in errors so users know why.
-PLANNED_STAGES = ("chaos", "load")
+PLANNED_STAGES = ("load",)
 PROFILES = ("ci", "full")
 
 
@@ -42,6 +44,8 @@ class RunOptions:
     only: Sequence[str] = ()
     profile: str = "ci"
     report_dir: Path = Path("reports")
+    #: Stages configured by a command's options (e.g. ``interlock chaos --catalogue``), by name.
+    stage_overrides: Mapping[str, Stage] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
     manifest = load_manifest(options.manifest)
     stage_names = select_stages(options.stages)
     integrations = select_integrations(manifest, options.only)
-    stages = [STAGES[name] for name in stage_names]
+    stages = [options.stage_overrides.get(name) or STAGES[name] for name in stage_names]
     for integration in integrations:
         for stage in stages:
             stage.preflight(manifest, integration)
@@ -92,16 +96,20 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
 
     run_id = new_run_id()
     run_dir = options.report_dir / run_id
+    fabric = _fault_fabric(manifest, stages, integrations, run_dir, run_id, output)
     run_dir.mkdir(parents=True, exist_ok=True)
     verdict = RunVerdict(run_id=run_id, tool_version=__version__, manifest=str(options.manifest),
                          profile=options.profile, stages=stage_names, started_at=datetime.now(UTC))
     output.info(f"interlock {__version__}: run {run_id}, {len(integrations)} integration(s),"
                 f" stages {', '.join(stage_names)}")
-    services = ServiceGroup(manifest, run_dir / "services", run_id=run_id, on_event=output.info)
+    services = ServiceGroup(manifest, run_dir / "services", run_id=run_id, on_event=output.info,
+                            proxy_url=_through(fabric, manifest, lambda name: services.url(name)))
     with InterruptGuard() as guard:
         try:
+            if fabric is not None:
+                fabric.start_in_background()  # boots while the providers do; the consumer waits for it
             services.start(needed)
-            ctx = StageContext(manifest, services, run_dir, run_id, options.profile, output)
+            ctx = StageContext(manifest, services, run_dir, run_id, options.profile, output, fault_proxy=fabric)
             for integration in integrations:
                 iv = IntegrationVerdict(integration=integration.name, consumer=integration.consumer,
                                         provider=integration.provider)
@@ -120,12 +128,41 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
         finally:
             guard.cleaning_up()
             services.stop_all()
+            _close_fabric(fabric, output)
             if guard.received is not None and verdict.interrupted_by is None:
                 verdict.interrupted_by = guard.received
             verdict.finished_at = datetime.now(UTC)
             write_reports(verdict, run_dir)
             point_latest(run_dir)
     return RunOutcome(verdict, run_dir)
+
+
+def _fault_fabric(manifest: Manifest, stages: Sequence[Stage], integrations: Sequence[IntegrationSpec],
+                  run_dir: Path, run_id: str, output: Output) -> FaultFabric | None:
+    """The run's fault proxy, when a selected stage with work to do injects faults (chaos, load)."""
+    if not any(getattr(stage, "needs_fault_proxy", False) and stage.services_needed(manifest, integration)
+               for stage in stages for integration in integrations):
+        return None
+    return FaultFabric.from_environment(run_dir / "proxy", run_id=run_id, allow_remote=manifest.allow_remote,
+                                        on_event=output.info)
+
+
+def _through(fabric: FaultFabric | None, manifest: Manifest,
+             provider_url: Callable[[str], str]) -> Callable[[str], str] | None:
+    """How {proxy:INTEGRATION} resolves: through the fault proxy, or (None) straight to the provider."""
+    if fabric is None:
+        return None
+    return lambda integration: fabric.url_for(integration, provider_url(manifest.integration(integration).provider))
+
+
+def _close_fabric(fabric: FaultFabric | None, output: Output) -> None:
+    """Remove every proxy and toxic the run made; a failure here must not stop the report."""
+    if fabric is None:
+        return
+    try:
+        fabric.close()
+    except Exception as exc:  # noqa: BLE001 - cleanup goes on, the user is told
+        output.warn(f"could not clean up the fault proxy: {type(exc).__name__}: {exc}")
 
 
 def _run_stage(stage: Stage, ctx: StageContext, integration: IntegrationSpec) -> StageResult:

@@ -88,6 +88,8 @@ class IntegrationSpec(_Strict):
     messages: dict[str, str] = Field(default_factory=dict)
     chaos: str | None = None
     load: str | None = None
+    #: The consumer's declared resilience policy towards this provider (validated by the chaos stage).
+    resilience: dict[str, Any] | None = None
 
     @field_validator("pacts", mode="before")
     @classmethod

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from interlock.core.console import Output
 from interlock.core.manifest import IntegrationSpec, Manifest
@@ -26,6 +26,8 @@ class StageContext:
     run_id: str
     profile: str
     output: Output
+    #: The run's fault proxy (an ``interlock.chaos.fabric.FaultFabric``) when a stage needs one.
+    fault_proxy: Any = None
 
     def artefact_dir(self, stage: str, integration: str) -> Path:
         path = self.run_dir / stage / integration
