@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from interlock.core.services import free_port
-from tests.proxy.conftest import connect
+from tests.proxy.conftest import address, connect
 
 TEXT = "text/plain; charset=utf-8"
 REQUEST_ID = "X-Toxiproxy-Request-Id"
@@ -344,3 +344,20 @@ def test_an_empty_listen_binds_every_interface_like_go(http: httpx.Client, echo_
     with connect(f"127.0.0.1:{listen.rsplit(':', 1)[1]}") as sock:  # reached over loopback only
         sock.sendall(b"x")
         assert sock.recv(1) == b"x"
+
+
+def test_a_failed_enable_or_reset_is_500_and_the_proxy_stays_disabled(http: httpx.Client, echo_upstream: str) -> None:
+    listen = create(http, "busy", echo_upstream).json()["listen"]
+    http.patch("/proxies/busy", json={"enabled": False})
+    holder = socket.socket()
+    holder.bind(address(listen))
+    holder.listen()
+    try:
+        message = f"listen tcp {listen}: bind: address already in use"
+        assert_error(http.patch("/proxies/busy", json={"enabled": True}), 500, message)
+        assert http.get("/proxies/busy").json()["enabled"] is False
+        assert_error(http.post("/reset"), 500, message)
+    finally:
+        holder.close()
+    assert http.post("/reset").status_code == 204
+    assert http.get("/proxies/busy").json()["enabled"] is True
