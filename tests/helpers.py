@@ -6,9 +6,15 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
+
 from interlock.contracts.pactfile import load_pact
+from interlock.core.services import free_port
 from interlock.history.recording import interaction_key
 from interlock.history.store import HOME_ENV, InteractionOutcome, Store, Verification, pact_sha
 
@@ -59,3 +65,47 @@ def processes_of_run(run_id: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+@contextmanager
+def running(app: str) -> Iterator[str]:
+    """Run ``app`` under uvicorn on a free loopback port until the block ends."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/openapi.json", timeout=1).is_success:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError(f"{app} did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def read_until(proc: subprocess.Popen[str], marker: str, timeout_s: float = 60) -> tuple[list[str], str | None]:
+    """The lines ``proc`` printed up to the first one containing ``marker``, and the run id they named."""
+    import re
+
+    seen: list[str] = []
+    run_id = None
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if match := re.search(r"run (\d{8}-\d{6}-[0-9a-f]{4})", line):
+            run_id = match.group(1)
+        if marker in line:
+            return seen, run_id
+    raise AssertionError(f"no line with {marker!r} within {timeout_s:g}s:\n" + "".join(seen))

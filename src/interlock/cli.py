@@ -19,7 +19,9 @@ from interlock import pipeline
 from interlock.core.console import Output
 from interlock.core.reports import SUMMARY_FILE
 from interlock.errors import ExitCode, InterlockError
+from interlock.fuzz.cli import fuzz_command
 from interlock.history import cli as history_cli
+from interlock.spec import cli as spec_cli
 
 EPILOG = """\b
 Exit codes:
@@ -63,7 +65,7 @@ def cli() -> None:
 @_common_options
 @history_cli.version_options
 @click.option("--stages", default="all", show_default=True, metavar="LIST",
-              help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)} (fuzz, chaos and load are planned).")
+              help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)} (chaos and load are planned).")
 @click.option("--profile", type=click.Choice(pipeline.PROFILES), default="ci", show_default=True,
               help="ci: budgets sized for a pipeline gate; full: pre-release depth (longer fuzz, load and soak).")
 def verify(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None,
@@ -76,19 +78,35 @@ def verify(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool 
     return _run(pipeline.RunOptions(manifest, [stages], only, profile, report_dir), plain)
 
 
-@cli.command(epilog=EPILOG)
+@cli.group(epilog=EPILOG, invoke_without_command=True)
 @_common_options
 @history_cli.version_options
-def contracts(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None) -> int:
+@click.pass_context
+def contracts(ctx: click.Context, manifest: Path, only: tuple[str, ...], report_dir: Path,
+              plain: bool | None) -> int | None:
     """Verify every pact against its running provider (the contracts stage of `verify`).
 
-    Each interaction is replayed by the Pact core against the provider that interlock starts, with
-    provider states set through the provider's `states:` endpoint. Each failed interaction is a
-    finding naming the pact, the interaction, the provider state and the mismatch.
+    Each interaction is first checked against the provider's OpenAPI spec (when it declares one),
+    then replayed by the Pact core against the provider that interlock starts, with provider states
+    set through the provider's `states:` endpoint. Each failed interaction is a finding naming the
+    pact, the interaction, the provider state and the mismatch.
+
+    The subcommands work offline: `check-spec` checks the pacts against the specs only, `diff`
+    judges the changes between two versions of a spec against the pacts.
     """
+    if ctx.invoked_subcommand is not None:
+        given = [name for name in ("manifest", "only", "report_dir", "plain")
+                 if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+        if given:  # they would be silently ignored: the subcommand has its own
+            raise click.UsageError(f"put --{given[0].replace('_', '-')} after the subcommand:"
+                                   f" interlock contracts {ctx.invoked_subcommand} --{given[0].replace('_', '-')} ...")
+        return None
     return _run(pipeline.RunOptions(manifest, ["contracts"], only, "ci", report_dir), plain)
 
 
+contracts.add_command(spec_cli.check_spec)
+contracts.add_command(spec_cli.diff)
+cli.add_command(fuzz_command(_common_options, lambda options, plain: _run(options, plain), EPILOG))
 for _command in history_cli.COMMANDS:
     cli.add_command(_command)
 
