@@ -256,3 +256,14 @@ def test_a_canned_answer_to_a_closing_request_closes_like_a_server(api: ProxyCli
             received += chunk
     assert received.startswith(b"HTTP/1.1 503") and b"Connection: close\r\n" in received
     assert b"Retry-After: 1\r\n" in received
+
+
+def test_requests_sliced_into_tiny_pieces_are_still_observed(api: ProxyClient, http_upstream: str) -> None:
+    base = make(api, http_upstream)
+    api.add_toxic("h", "slicer", stream="upstream", attributes={"average_size": 7, "size_variation": 3, "delay": 100})
+    with httpx.Client(base_url=base, timeout=5) as client:
+        assert client.post("/sliced", json={"n": 1}, headers={"Idempotency-Key": "k-9"}).status_code == 201
+        assert client.get("/again").status_code == 200
+    records = wait_complete(api, "h", 2)
+    assert [(r["method"], r["path"], r["idempotency_key"], r["status"]) for r in records] == [
+        ("POST", "/sliced", "k-9", 201), ("GET", "/again", None, 200)]
