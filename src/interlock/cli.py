@@ -7,7 +7,6 @@ complete is exit 3 with the reason, and a gate failure is exit 1 with the report
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -19,7 +18,7 @@ from interlock import pipeline
 from interlock.chaos.cli import chaos_command
 from interlock.core.console import Output
 from interlock.core.reports import SUMMARY_FILE
-from interlock.errors import ExitCode, InterlockError
+from interlock.entry import run_command
 from interlock.fuzz.cli import fuzz_command
 from interlock.history import cli as history_cli
 from interlock.spec import cli as spec_cli
@@ -140,21 +139,4 @@ cli.add_command(chaos_command(_common_options, _run, EPILOG))
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: every failure mode ends in one line on stderr and a documented exit code."""
-    try:
-        code = cli.main(args=list(argv) if argv is not None else None, prog_name="interlock",
-                        standalone_mode=False)
-    except click.UsageError as exc:
-        hint = f" (see 'interlock {exc.ctx.command.name} --help')" if exc.ctx and exc.ctx.command.name != "cli" \
-            else " (see 'interlock --help')"
-        click.echo(f"interlock: error: {' '.join(exc.format_message().split())}{hint}", err=True)
-        sys.exit(ExitCode.USAGE)
-    except click.ClickException as exc:
-        click.echo(f"interlock: error: {' '.join(exc.format_message().split())}", err=True)
-        sys.exit(ExitCode.USAGE)
-    except (click.Abort, KeyboardInterrupt):
-        click.echo("interlock: interrupted", err=True)
-        sys.exit(ExitCode.INTERRUPTED_BASE + 2)
-    except InterlockError as exc:
-        click.echo(f"interlock: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+    run_command(cli, argv, "interlock")
