@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PACT_DO_NOT_TRACK := true
 
-.PHONY: verify test contracts chaos load pacts clean help
+.PHONY: verify test contracts fuzz chaos load pacts specs clean help
 .DEFAULT_GOAL := help
 
 help:  ## List the targets
@@ -25,8 +25,15 @@ test: $(STAMP)  ## Run the test suite (what CI runs)
 pacts: $(STAMP)  ## Run the example's consumer contract tests; they write contracts/pacts/
 	$(BIN)/python -m pytest contracts -q
 
+specs: $(STAMP)  ## Export the example providers' OpenAPI specs to examples/shop/*/openapi.json
+	$(BIN)/python -m examples.shop.specs
+	$(BIN)/python -m tests.fixtures.specs.make_fixtures  # the diff tests' modified copies follow them
+
 contracts: $(STAMP) pacts  ## Verify the example's pacts against its providers
 	$(BIN)/interlock contracts
+
+fuzz: $(STAMP)  ## Fuzz the example's providers from their OpenAPI specs (profile ci)
+	$(BIN)/interlock fuzz
 
 chaos: $(STAMP)  ## Run the example's chaos experiments through the fault proxy
 	$(BIN)/interlock chaos
@@ -35,5 +42,5 @@ load: $(STAMP)  ## Run the example's load profiles (load/*.yaml) against their S
 	$(BIN)/interlock load
 
 clean:  ## Remove reports, caches and the virtual environment
-	rm -rf reports .interlock .pytest_cache .hypothesis .schemathesis $(VENV) src/*.egg-info
+	rm -rf reports .pytest_cache .hypothesis .schemathesis .interlock $(VENV) src/*.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

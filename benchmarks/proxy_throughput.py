@@ -182,11 +182,21 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _measure(port: int, shape: str, seconds: float) -> dict[str, float]:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _measure(port: int, shape: str, seconds: float, proxy_pid: int | None = None) -> dict[str, float]:
+    cpu_before = _cpu_seconds(proxy_pid) if proxy_pid else 0.0
     out = subprocess.run([sys.executable, __file__, "--role", "client", "--port", str(port), "--shape", shape,
                           "--seconds", str(seconds)], capture_output=True, text=True, timeout=seconds + 60,
                          check=True)
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    result: dict[str, float] = json.loads(out.stdout)
+    if proxy_pid:  # CPU the proxy spent per request (warm-up included, so slightly over)
+        result["proxy_cpu_us"] = 1e6 * (_cpu_seconds(proxy_pid) - cpu_before) / result["requests"]
+    return result
 
 
 def main() -> None:
@@ -224,7 +234,7 @@ def main() -> None:
                 results: dict[str, list[dict[str, float]]] = {"direct": [], "proxy": []}
                 for _ in range(args.rounds):
                     results["direct"].append(_measure(server_port, shape, args.seconds))
-                    results["proxy"].append(_measure(proxy_port, shape, args.seconds))
+                    results["proxy"].append(_measure(proxy_port, shape, args.seconds, proxy.process.pid))
                 _report(shape, results)
             observed = api.observations("bench")["next"] - 1
             print(f"  (the proxy observed {observed} requests in all)")
@@ -243,7 +253,10 @@ def _report(shape: str, results: dict[str, list[dict[str, float]]]) -> None:
         print(f"  {target:6}  {median(target, 'rps'):9.0f} req/s   p50 {median(target, 'p50_ms'):6.3f} ms"
               f"   p99 {median(target, 'p99_ms'):6.3f} ms   rounds: "
               + ", ".join(f"{r['rps']:.0f}" for r in results[target]))
-    print(f"  ratio proxy/direct throughput: {proxy_rps / direct_rps:.2f}")
+    # Rounds are interleaved, so each proxy round has a direct round beside it under the same load.
+    paired = statistics.median(p["rps"] / d["rps"] for d, p in zip(results["direct"], results["proxy"]))
+    print(f"  ratio proxy/direct throughput: {proxy_rps / direct_rps:.2f} (median of paired rounds {paired:.2f})   "
+          f"proxy CPU per request: {median('proxy', 'proxy_cpu_us'):.0f} µs")
     # Added latency per round trip: at equal load, what the proxy adds to each request.
     print(f"  added latency: p50 {median('proxy', 'p50_ms') - median('direct', 'p50_ms'):+.3f} ms, "
           f"p99 {median('proxy', 'p99_ms') - median('direct', 'p99_ms'):+.3f} ms")

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
+import pytest
+
 from interlock.contracts.pactfile import load_pact
+from interlock.core.services import free_port
 from interlock.history.recording import interaction_key
 from interlock.history.store import HOME_ENV, InteractionOutcome, Store, Verification, pact_sha
 
@@ -59,3 +67,48 @@ def processes_of_run(run_id: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+@contextmanager
+def running(app: str) -> Iterator[str]:
+    """Run ``app`` under uvicorn on a free loopback port until the block ends."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/openapi.json", timeout=1).is_success:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        else:
+            raise AssertionError(f"{app} did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def read_until(proc: subprocess.Popen[str], marker: str, timeout_s: float = 60) -> tuple[list[str], str]:
+    """Read a plain-output run's lines until one contains ``marker``; returns them and the run id.
+
+    Fails the test (with what was seen) when the process ends or the time runs out first.
+    """
+    seen: list[str] = []
+    run_id = ""
+    deadline = time.monotonic() + timeout_s
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if match := re.search(r"run (\d{8}-\d{6}-[0-9a-f]{4})", line):
+            run_id = match.group(1)
+        if marker in line:
+            return seen, run_id
+    pytest.fail(f"never saw {marker!r}:\n" + "".join(seen))

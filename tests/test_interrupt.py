@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, processes_of_run
+from tests.helpers import REPO, processes_of_run, read_until
 from tests.test_gate import payments_manifest
 
 pytestmark = pytest.mark.slow
@@ -29,21 +28,8 @@ def test_signal_during_contracts_stage_leaves_nothing_and_reports_interrupted(tm
         env={**os.environ, "PACT_DO_NOT_TRACK": "true"},
     )
     seen: list[str] = []
-    run_id = None
     try:
-        deadline = time.monotonic() + 60
-        assert proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            if match := re.search(r"run (\d{8}-\d{6}-[0-9a-f]{4})", line):
-                run_id = match.group(1)
-            if "contracts checkout-payments: verifying" in line:
-                break
-        else:
-            pytest.fail("the contracts stage did not start:\n" + "".join(seen))
+        seen, run_id = read_until(proc, "contracts checkout-payments: verifying")
         assert run_id, "".join(seen)
         time.sleep(0.5)  # inside the verification: a state call takes 2 s
         assert len(processes_of_run(run_id)) >= 2  # the provider and the verifier child

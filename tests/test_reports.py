@@ -98,3 +98,12 @@ def test_html_report_embeds_images_links_other_artefacts_and_escapes(tmp_path: P
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
     assert "verifier crashed" in html and "s3cr3t-token" not in html
     assert html.count('class="finding error"') == 1
+
+
+def test_an_interrupted_run_with_a_stage_not_reached_still_writes_every_report(tmp_path: Path) -> None:
+    verdict = sample_verdict()
+    verdict.stages = ["contracts", "chaos"]
+    verdict.interrupted_by = 2
+    verdict.integrations.append(IntegrationVerdict(integration="checkout-x", consumer="checkout", provider="x"))
+    written = write_reports(verdict, tmp_path)
+    assert {p.name for p in written} >= {"verdict.json", "summary.md", "report.html"}

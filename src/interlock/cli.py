@@ -7,7 +7,6 @@ complete is exit 3 with the reason, and a gate failure is exit 1 with the report
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -19,9 +18,11 @@ from interlock import pipeline
 from interlock.chaos.cli import chaos_command
 from interlock.core.console import Output
 from interlock.core.reports import SUMMARY_FILE
-from interlock.errors import ExitCode, InterlockError
+from interlock.entry import run_command
+from interlock.fuzz.cli import fuzz_command
 from interlock.history import cli as history_cli
 from interlock.load.cli import load_command
+from interlock.spec import cli as spec_cli
 
 EPILOG = """\b
 Exit codes:
@@ -79,25 +80,41 @@ def verify(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool 
     return _run(pipeline.RunOptions(manifest, [stages], only, profile, report_dir), plain)
 
 
-@cli.command(epilog=EPILOG)
+@cli.group(epilog=EPILOG, invoke_without_command=True)
 @_common_options
 @history_cli.version_options
-def contracts(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None) -> int:
+@click.pass_context
+def contracts(ctx: click.Context, manifest: Path, only: tuple[str, ...], report_dir: Path,
+              plain: bool | None) -> int | None:
     """Verify every pact against its running provider (the contracts stage of `verify`).
 
-    Each interaction is replayed by the Pact core against the provider that interlock starts, with
-    provider states set through the provider's `states:` endpoint. Each failed interaction is a
-    finding naming the pact, the interaction, the provider state and the mismatch.
+    Each interaction is first checked against the provider's OpenAPI spec (when it declares one),
+    then replayed by the Pact core against the provider that interlock starts, with provider states
+    set through the provider's `states:` endpoint. Each failed interaction is a finding naming the
+    pact, the interaction, the provider state and the mismatch.
+
+    The subcommands work offline: `check-spec` checks the pacts against the specs only, `diff`
+    judges the changes between two versions of a spec against the pacts.
     """
+    if ctx.invoked_subcommand is not None:
+        given = [name for name in ("manifest", "only", "report_dir", "plain")
+                 if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE]
+        if given:  # they would be silently ignored: the subcommand has its own
+            raise click.UsageError(f"put --{given[0].replace('_', '-')} after the subcommand:"
+                                   f" interlock contracts {ctx.invoked_subcommand} --{given[0].replace('_', '-')} ...")
+        return None
     return _run(pipeline.RunOptions(manifest, ["contracts"], only, "ci", report_dir), plain)
 
+
+contracts.add_command(spec_cli.check_spec)
+contracts.add_command(spec_cli.diff)
+cli.add_command(fuzz_command(_common_options, lambda options, plain: _run(options, plain), EPILOG))
+for _command in history_cli.COMMANDS:
+    cli.add_command(_command)
 
 from interlock.proxy.cli import proxy as _proxy_commands  # noqa: E402 - the proxy's own command group
 
 cli.add_command(_proxy_commands)
-
-for _command in history_cli.COMMANDS:
-    cli.add_command(_command)
 
 
 def _run(options: pipeline.RunOptions, plain: bool | None) -> int:
@@ -125,21 +142,4 @@ cli.add_command(load_command(_common_options, _run, EPILOG))
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:
     """Entry point: every failure mode ends in one line on stderr and a documented exit code."""
-    try:
-        code = cli.main(args=list(argv) if argv is not None else None, prog_name="interlock",
-                        standalone_mode=False)
-    except click.UsageError as exc:
-        hint = f" (see 'interlock {exc.ctx.command.name} --help')" if exc.ctx and exc.ctx.command.name != "cli" \
-            else " (see 'interlock --help')"
-        click.echo(f"interlock: error: {' '.join(exc.format_message().split())}{hint}", err=True)
-        sys.exit(ExitCode.USAGE)
-    except click.ClickException as exc:
-        click.echo(f"interlock: error: {' '.join(exc.format_message().split())}", err=True)
-        sys.exit(ExitCode.USAGE)
-    except (click.Abort, KeyboardInterrupt):
-        click.echo("interlock: interrupted", err=True)
-        sys.exit(ExitCode.INTERRUPTED_BASE + 2)
-    except InterlockError as exc:
-        click.echo(f"interlock: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+    run_command(cli, argv, "interlock")

@@ -26,9 +26,11 @@ def example_manifest(tmp_path: Path, *, checkout_app: str | None = None, env: di
     checkout["env"].update(env or {})
     for integration in data["integrations"]:
         for key in ("pacts", "chaos", "load"):
-            if key in integration:
-                entry = integration[key]
-                integration[key] = [str(REPO / e) for e in entry] if isinstance(entry, list) else str(REPO / entry)
+            value = integration.get(key)
+            if isinstance(value, list):
+                integration[key] = [str(REPO / v) for v in value]
+            elif value is not None:
+                integration[key] = str(REPO / value)
         if chaos is not None:  # replaces the experiment files; an empty mapping drops them all
             integration.pop("chaos", None)
             if integration["name"] in chaos:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import pytest
 
 from tests.chaos.manifests import example_manifest
 from tests.chaos.servers import separate_proxy_server
-from tests.helpers import REPO, processes_of_run
+from tests.helpers import REPO, processes_of_run, read_until
 
 pytestmark = pytest.mark.slow
 
@@ -49,22 +48,8 @@ def run_and_interrupt(tmp_path: Path, fault: str, sig: int, env: dict[str, str],
         [sys.executable, "-m", "interlock", "chaos", "--manifest", str(manifest), "--only", "checkout-payments",
          "--report-dir", str(tmp_path / "reports"), "--plain"],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **env})
-    seen: list[str] = []
-    run_id = ""
     try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            seen.append(line)
-            if match := re.search(r"run (\d{8}-\d{6}-[0-9a-f]{4})", line):
-                run_id = match.group(1)
-            if "long-fault: 1000 calls" in line:
-                break
-        else:
-            pytest.fail("the fault never started:\n" + "".join(seen))
+        seen, run_id = read_until(proc, "long-fault: 1000 calls")
         time.sleep(0.3)
         while_applied()
         proc.send_signal(sig)

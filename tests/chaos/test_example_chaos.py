@@ -6,9 +6,11 @@ import json
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.chaos.manifests import example_manifest
+from tests.chaos.servers import separate_proxy_server
 from tests.helpers import REPO, interlock, processes_of_run
 
 pytestmark = pytest.mark.slow
@@ -76,3 +78,16 @@ def test_a_bad_experiment_is_exit_2_before_anything_starts(tmp_path: Path, edit:
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.startswith(f"interlock: {bad}:{line}: ") and problem in proc.stderr, proc.stderr
     assert proc.stderr.count("\n") == 1 and not (tmp_path / "reports").exists()
+
+
+def test_the_example_passes_through_a_real_toxiproxy_server_too(tmp_path: Path) -> None:
+    """TOXIPROXY_URL: toxics on that server, observations from interlock's recorder behind it."""
+    with separate_proxy_server(tmp_path / "toxiproxy.log") as server:
+        proc = interlock("chaos", "--only", "checkout-payments", "--report-dir", str(tmp_path / "r"), "--plain",
+                         env={"TOXIPROXY_URL": server})
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        journal = json.loads((tmp_path / "r" / "latest" / "chaos" / "checkout-payments"
+                              / "journal-checkout-payments.json").read_text())
+        assert journal["proxy"]["mode"] == "toxiproxy" and journal["proxy"]["control"] == server
+        assert all(p["observations"] for p in journal["phases"] if p["name"] != "provider-down")
+        assert httpx.get(f"{server}/proxies").json() == {}

@@ -14,6 +14,7 @@ import pytest
 from interlock.chaos.experiment import FaultSpec, HttpErrorSpec, ToxicSpec
 from interlock.chaos.fabric import FaultFabric
 from interlock.chaos.faults import apply_fault
+from interlock.proxy.client import AlreadyExists
 from tests.chaos.servers import separate_proxy_server, tiny_provider
 
 pytestmark = pytest.mark.slow
@@ -60,6 +61,12 @@ def test_embedded_fabric_routes_observes_and_applies_faults(tmp_path: Path) -> N
             fabric.start()
             exercise(fabric, provider)
             assert fabric.describe("shop-payments")["mode"] == "embedded"
+            # A fault that fails half-way (the second toxic's name is taken) leaves nothing applied.
+            clash = FaultSpec(name="clash", toxics=[ToxicSpec(type="latency", name="same"),
+                                                    ToxicSpec(type="bandwidth", name="same")], down=False)
+            with pytest.raises(AlreadyExists):
+                apply_fault(fabric.target("shop-payments"), clash)
+            assert fabric.target("shop-payments").client.toxics("shop-payments") == []
         finally:
             fabric.close()
 

@@ -127,3 +127,16 @@ def recv_exactly(sock: socket.socket, size: int) -> bytes:
 
 def log_of(server: EmbeddedProxy) -> str:
     return Path(server.log_path).read_text()
+
+
+def read_response(sock: socket.socket) -> bytes:
+    """Exactly one HTTP response with a Content-Length body (providers may write it in pieces)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
+    return head + b"\r\n\r\n" + body + recv_exactly(sock, length - len(body))

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from interlock.core.services import free_port
-from tests.proxy.conftest import connect
+from tests.proxy.conftest import address, connect
 
 TEXT = "text/plain; charset=utf-8"
 REQUEST_ID = "X-Toxiproxy-Request-Id"
@@ -330,5 +330,34 @@ def test_http_error_is_listed_like_any_toxic(http: httpx.Client, echo_upstream: 
     create(http, "h", echo_upstream)
     toxic = http.post("/proxies/h/toxics", json={"type": "http_error", "attributes": {"retry_after": 3}}).json()
     assert toxic["attributes"] == {"status": 503, "retry_after": 3, "probability": 1.0, "body": ""}
+    listed = http.get("/proxies/h/toxics").text
+    assert '"attributes":{"status":503,"retry_after":3,"probability":1,"body":""}' in listed
     bad = http.post("/proxies/h/toxics", json={"type": "http_error", "name": "x", "attributes": {"status": 42}})
     assert_error(bad, 400, "bad request body: http_error status must be 100-599, not 42")
+
+
+def test_an_empty_listen_binds_every_interface_like_go(http: httpx.Client, echo_upstream: str) -> None:
+    response = http.post("/proxies", json={"name": "any", "upstream": echo_upstream})
+    assert response.status_code == 201
+    listen = response.json()["listen"]
+    assert re.fullmatch(r"\[::\]:\d+", listen), listen
+    with connect(f"127.0.0.1:{listen.rsplit(':', 1)[1]}") as sock:  # reached over loopback only
+        sock.sendall(b"x")
+        assert sock.recv(1) == b"x"
+
+
+def test_a_failed_enable_or_reset_is_500_and_the_proxy_stays_disabled(http: httpx.Client, echo_upstream: str) -> None:
+    listen = create(http, "busy", echo_upstream).json()["listen"]
+    http.patch("/proxies/busy", json={"enabled": False})
+    holder = socket.socket()
+    holder.bind(address(listen))
+    holder.listen()
+    try:
+        message = f"listen tcp {listen}: bind: address already in use"
+        assert_error(http.patch("/proxies/busy", json={"enabled": True}), 500, message)
+        assert http.get("/proxies/busy").json()["enabled"] is False
+        assert_error(http.post("/reset"), 500, message)
+    finally:
+        holder.close()
+    assert http.post("/reset").status_code == 204
+    assert http.get("/proxies/busy").json()["enabled"] is True

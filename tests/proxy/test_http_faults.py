@@ -10,11 +10,17 @@ import pytest
 
 from interlock.proxy.client import ProxyClient
 from interlock.proxy.process import EmbeddedProxy
-from tests.proxy.conftest import connect, recv_exactly
+from tests.proxy.conftest import connect, read_response, recv_exactly
 
 
 def make(api: ProxyClient, upstream: str, name: str = "h") -> str:
-    return "http://" + str(api.create_proxy(name, "127.0.0.1:0", upstream)["listen"])
+    """A proxy to ``upstream``; its base URL."""
+    return "http://" + make_listen(api, upstream, name)
+
+
+def make_listen(api: ProxyClient, upstream: str, name: str = "h") -> str:
+    """A proxy to ``upstream``; its ``host:port`` for raw sockets."""
+    return str(api.create_proxy(name, "127.0.0.1:0", upstream)["listen"])
 
 
 def wait_complete(api: ProxyClient, proxy: str, count: int) -> list[dict]:
@@ -63,7 +69,7 @@ def test_observes_new_connections_and_pages_with_since(api: ProxyClient, http_up
 
 
 def test_pipelined_requests_pair_with_their_responses(api: ProxyClient, http_upstream: str) -> None:
-    listen = make(api, http_upstream).removeprefix("http://")
+    listen = make_listen(api, http_upstream)
     with connect(listen) as sock:
         sock.sendall(b"GET /one HTTP/1.1\r\nHost: x\r\n\r\nDELETE /two HTTP/1.1\r\nHost: x\r\n\r\n"
                      b"PUT /three HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
@@ -118,7 +124,7 @@ def test_http_error_429_at_a_probability_is_seeded_per_request(api: ProxyClient,
 
 
 def test_http_error_keeps_order_with_pipelined_requests(api: ProxyClient, http_upstream: str) -> None:
-    listen = make(api, http_upstream).removeprefix("http://")
+    listen = make_listen(api, http_upstream)
     api.add_toxic("h", "latency", attributes={"latency": 50})
     with connect(listen) as sock:
         sock.sendall(b"GET /one HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -132,7 +138,7 @@ def test_http_error_keeps_order_with_pipelined_requests(api: ProxyClient, http_u
 
 
 def test_a_request_head_split_across_reads_is_answered_whole(api: ProxyClient, http_upstream: str) -> None:
-    listen = make(api, http_upstream).removeprefix("http://")
+    listen = make_listen(api, http_upstream)
     api.add_toxic("h", "http_error", attributes={"status": 503})
     with connect(listen) as sock:
         sock.sendall(b"GET /sp")
@@ -178,7 +184,7 @@ def test_a_dropped_response_still_shows_the_providers_status(api: ProxyClient, h
 
 
 def test_in_flight_requests_hold_the_cursor(api: ProxyClient, http_upstream: str) -> None:
-    listen = make(api, http_upstream).removeprefix("http://")
+    listen = make_listen(api, http_upstream)
     api.add_toxic("h", "latency", attributes={"latency": 400})
     with connect(listen) as sock:
         sock.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -201,16 +207,16 @@ def test_bad_since_is_400(api: ProxyClient, http_upstream: str, server) -> None:
 
 
 def test_http_error_toggled_live_on_a_keep_alive_connection(api: ProxyClient, http_upstream: str) -> None:
-    listen = make(api, http_upstream).removeprefix("http://")
+    listen = make_listen(api, http_upstream)
     with connect(listen) as sock:
         sock.sendall(b"GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
-        first = sock.recv(65536)
+        first = read_response(sock)
         api.add_toxic("h", "http_error", attributes={"status": 503})
         sock.sendall(b"POST /2 HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
-        second = sock.recv(65536)
+        second = read_response(sock)
         api.remove_toxic("h", "http_error_downstream")
         sock.sendall(b"GET /3 HTTP/1.1\r\nHost: x\r\n\r\n")
-        third = sock.recv(65536)
+        third = read_response(sock)
     assert [first[:12], second[:12], third[:12]] == [b"HTTP/1.1 200", b"HTTP/1.1 503", b"HTTP/1.1 200"]
     records = wait_complete(api, "h", 3)
     assert [(r["path"], r["status"], r["reached_provider"]) for r in records] == [
@@ -234,3 +240,30 @@ def test_a_seed_makes_fault_decisions_repeatable(http_upstream: str, tmp_path) -
     assert set(first) == {200, 503}
     assert _statuses_with_seed(11, http_upstream, tmp_path) == first
     assert _statuses_with_seed(12, http_upstream, tmp_path) != first
+
+
+@pytest.mark.parametrize("request_bytes", [b"GET /bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                                           b"GET /old HTTP/1.0\r\n\r\n"])
+def test_a_canned_answer_to_a_closing_request_closes_like_a_server(api: ProxyClient, http_upstream: str,
+                                                                  request_bytes: bytes) -> None:
+    listen = make_listen(api, http_upstream)
+    api.add_toxic("h", "http_error", attributes={"status": 503, "retry_after": 1})
+    with connect(listen) as sock:
+        sock.sendall(request_bytes)
+        sock.settimeout(5)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 503") and b"Connection: close\r\n" in received
+    assert b"Retry-After: 1\r\n" in received
+
+
+def test_requests_sliced_into_tiny_pieces_are_still_observed(api: ProxyClient, http_upstream: str) -> None:
+    base = make(api, http_upstream)
+    api.add_toxic("h", "slicer", stream="upstream", attributes={"average_size": 7, "size_variation": 3, "delay": 100})
+    with httpx.Client(base_url=base, timeout=5) as client:
+        assert client.post("/sliced", json={"n": 1}, headers={"Idempotency-Key": "k-9"}).status_code == 201
+        assert client.get("/again").status_code == 200
+    records = wait_complete(api, "h", 2)
+    assert [(r["method"], r["path"], r["idempotency_key"], r["status"]) for r in records] == [
+        ("POST", "/sliced", "k-9", 201), ("GET", "/again", None, 200)]

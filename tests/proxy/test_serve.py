@@ -15,6 +15,7 @@ import pytest
 from interlock.proxy.client import AlreadyExists, BadRequest, ProxyApiError, ProxyClient, ProxyNotFound
 from interlock.proxy.process import EmbeddedProxy
 from tests.helpers import interlock
+from tests.proxy.conftest import address
 
 
 def test_help_explains_the_server() -> None:
@@ -47,7 +48,8 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_config_populates_and_sigterm_exits_0(tmp_path: Path, echo_upstream: str) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_config_populates_and_a_signal_exits_0(tmp_path: Path, echo_upstream: str, signum: int) -> None:
     config = tmp_path / "proxies.json"
     config.write_text(json.dumps([{"name": "from-config", "listen": "127.0.0.1:0", "upstream": echo_upstream}]))
     proxy = EmbeddedProxy(tmp_path / "proxy.log", config=config, seed=1).start()
@@ -57,20 +59,18 @@ def test_config_populates_and_sigterm_exits_0(tmp_path: Path, echo_upstream: str
             client.add_toxic("from-config", "latency", attributes={"latency": 1})
         process = proxy.process
         assert process is not None
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
+        with socket.create_connection(address(listen), timeout=2) as open_connection:
+            process.send_signal(signum)
+            assert process.wait(timeout=10) == 0
+            open_connection.settimeout(2)
+            assert open_connection.recv(10) == b""  # connections are closed, not left hanging
     finally:
         proxy.stop()
     with pytest.raises(ConnectionRefusedError):
-        socket.create_connection(tuple_of(listen), timeout=2)
+        socket.create_connection(address(listen), timeout=2)
     log = (tmp_path / "proxy.log").read_text()
-    assert "created" in log or "populated proxy from-config" in log
+    assert "populated proxy from-config" in log and "config " in log
     assert "added toxic latency_downstream" in log and "shutting down" in log
-
-
-def tuple_of(listen: str) -> tuple[str, int]:
-    host, port = listen.rsplit(":", 1)
-    return host, int(port)
 
 
 def test_client_raises_typed_errors_with_the_servers_message(api: ProxyClient, echo_upstream: str) -> None:

@@ -74,10 +74,7 @@ def test_bandwidth_limits_the_rate_in_kb_of_1000_bytes(api: ProxyClient, echo_up
     api.add_toxic("t", "bandwidth", attributes={"rate": 100})  # 100 KB/s = 100 000 B/s
     payload = bytes(range(256)) * 200  # 51 200 bytes -> ~0.51 s
     with connect(listen) as sock:
-        started = time.monotonic()
-        sock.sendall(payload)
-        assert recv_exactly(sock, len(payload)) == payload
-        elapsed = time.monotonic() - started
+        elapsed = round_trip(sock, payload)
     assert 0.45 <= elapsed < 1.5, elapsed
 
 
@@ -149,8 +146,10 @@ def test_slicer_splits_into_small_delayed_pieces(api: ProxyClient, echo_upstream
         while sum(map(len, pieces)) < len(payload):
             pieces.append(sock.recv(65536))
         elapsed = time.monotonic() - started
-    assert sum(map(len, pieces)) == 1000
-    assert len(pieces) >= 10 and max(map(len, pieces)) <= 126, [len(p) for p in pieces]  # 16 x ~62 B
+    sizes = sorted(map(len, pieces))
+    assert sum(sizes) == 1000
+    # 16 pieces of ~62 B, 20 ms apart; a busy reader may merge a few, never most of them.
+    assert len(sizes) >= 6 and sizes[len(sizes) // 2] <= 126, sizes
     assert 0.25 <= elapsed < 1.5, elapsed
 
 
@@ -159,10 +158,7 @@ def test_slicer_microsecond_delays_keep_their_average(api: ProxyClient, echo_ups
     api.add_toxic("t", "slicer", attributes={"average_size": 10, "size_variation": 5, "delay": 500})
     payload = bytes(2000)  # ~200+ pieces, 500 µs apart -> ~0.1 s or more, never all at once
     with connect(listen) as sock:
-        started = time.monotonic()
-        sock.sendall(payload)
-        assert recv_exactly(sock, len(payload)) == payload
-        elapsed = time.monotonic() - started
+        elapsed = round_trip(sock, payload)
     assert 0.08 <= elapsed < 1.5, elapsed
 
 
@@ -178,13 +174,13 @@ def test_limit_data_truncates_then_closes(api: ProxyClient, echo_upstream: str) 
 def test_toxics_apply_live_to_open_connections(api: ProxyClient, echo_upstream: str) -> None:
     listen = make(api, echo_upstream)
     with connect(listen) as sock:
-        assert round_trip(sock) < 0.05
-        api.add_toxic("t", "latency", attributes={"latency": 150})
-        assert round_trip(sock) >= 0.14
-        api.update_toxic("t", "latency_downstream", attributes={"latency": 10})
         assert round_trip(sock) < 0.1
+        api.add_toxic("t", "latency", attributes={"latency": 250})
+        assert round_trip(sock) >= 0.24
+        api.update_toxic("t", "latency_downstream", attributes={"latency": 10})
+        assert round_trip(sock) < 0.15
         api.remove_toxic("t", "latency_downstream")
-        assert round_trip(sock) < 0.05
+        assert round_trip(sock) < 0.1
 
 
 def test_removing_a_toxic_releases_held_data_at_once(api: ProxyClient, echo_upstream: str) -> None:
@@ -227,7 +223,7 @@ def test_down_refuses_new_connections_and_closes_open_ones(api: ProxyClient, ech
         connect(listen)
     api.update_proxy("t", enabled=True)
     with connect(listen) as sock:
-        assert round_trip(sock) < 0.05
+        assert round_trip(sock) < 0.1
 
 
 def test_unreachable_upstream_closes_the_client_and_the_proxy_stays_up(api: ProxyClient, echo_upstream: str) -> None:
@@ -244,20 +240,20 @@ def test_unreachable_upstream_closes_the_client_and_the_proxy_stays_up(api: Prox
         round_trip(sock)
 
 
+def echo_in_parallel(listen: str, payload: bytes) -> bytes:
+    """Send and receive at the same time, so flow control is exercised in both directions."""
+    with connect(listen, timeout=30) as sock:
+        sender = threading.Thread(target=sock.sendall, args=(payload,))
+        sender.start()
+        received = recv_exactly(sock, len(payload))
+        sender.join()
+    return received
+
+
 def test_big_transfers_keep_every_byte_in_order(api: ProxyClient, echo_upstream: str) -> None:
     listen = make(api, echo_upstream)
-    payload = bytes(range(256)) * 16_384  # 4 MiB, exercises flow control both ways
-    with connect(listen, timeout=30) as sock:
-        sender = threading.Thread(target=sock.sendall, args=(payload,))
-        sender.start()
-        received = recv_exactly(sock, len(payload))
-        sender.join()
-    assert received == payload
+    payload = bytes(range(256)) * 16_384  # 4 MiB
+    assert echo_in_parallel(listen, payload) == payload  # the fast path
     api.add_toxic("t", "noop")
     api.add_toxic("t", "latency", name="lat", attributes={"latency": 1})
-    with connect(listen, timeout=30) as sock:
-        sender = threading.Thread(target=sock.sendall, args=(payload,))
-        sender.start()
-        received = recv_exactly(sock, len(payload))
-        sender.join()
-    assert received == payload
+    assert echo_in_parallel(listen, payload) == payload  # through the pump

@@ -176,3 +176,15 @@ def test_the_log_is_bounded_and_seq_survives_clear() -> None:
     log.clear()
     assert log.since(0) == ([], 6)
     assert log.new(1, "GET", "/", None).seq == 6
+
+
+def test_the_log_pages_with_a_limit() -> None:
+    log = ObservationLog()
+    for index in range(5):
+        log.new(1, "GET", f"/{index}", None).complete = True
+    page, cursor = log.since(0, limit=2)
+    assert [r.seq for r in page] == [1, 2] and cursor == 3
+    page, cursor = log.since(cursor, limit=10)
+    assert [r.seq for r in page] == [3, 4, 5] and cursor == 6
+    assert log.since(6) == ([], 6)
+    assert log.since(99) == ([], 99)

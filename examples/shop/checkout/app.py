@@ -99,7 +99,7 @@ def create_app(checkout: Checkout | None = None) -> FastAPI:
         tags=["orders"],
         summary="Place an order",
         responses={
-            **error_responses(402, 404, 409, 422),
+            **error_responses(400, 402, 404, 409, 422),
             502: {
                 "model": DependencyErrorBody,
                 "description": "A dependency answered outside its contract (`order_id` set: payment_pending)",

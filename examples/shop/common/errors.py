@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 _DESCRIPTIONS: dict[int, str] = {
+    400: "Malformed request: the body could not be parsed",
     402: "Payment required: the payment was declined",
     404: "Not found",
     409: "Conflict with the current state (or the idempotency key is still in flight)",

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from examples.shop.common.numbers import INTEGRAL
+
 Sku = Annotated[str, Field(min_length=1, max_length=64, description="Stock-keeping unit, e.g. SKU-1")]
 
 
@@ -22,7 +24,7 @@ class ReservationCreate(BaseModel):
     model_config = ConfigDict(strict=True)
 
     sku: Sku
-    qty: Annotated[int, Field(gt=0)]
+    qty: Annotated[int, Field(gt=0), INTEGRAL]
 
 
 class Reservation(BaseModel):

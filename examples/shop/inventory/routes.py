@@ -38,7 +38,7 @@ def build_router(warehouse: Warehouse) -> APIRouter:
                 "description": "Held (or the replayed answer for this key)",
                 "headers": REPLAYED_HEADER_DOC,
             },
-            **error_responses(404, 409, 422),
+            **error_responses(400, 404, 409, 422),
         },
     )
     def create_reservation(body: ReservationCreate, idempotency_key: IdempotencyKey = None) -> JSONResponse:

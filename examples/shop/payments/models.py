@@ -11,7 +11,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Cents = Annotated[int, Field(gt=0, description="Amount in minor units (cents)")]
+from examples.shop.common.numbers import INTEGRAL
+
+Cents = Annotated[int, Field(gt=0, description="Amount in minor units (cents)"), INTEGRAL]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code, e.g. EUR")]
 
 

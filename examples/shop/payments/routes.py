@@ -37,7 +37,7 @@ def build_router(ledger: PaymentLedger) -> APIRouter:
         summary="Capture a payment",
         responses={
             **_created("Captured (or the replayed answer for this key)"),
-            **error_responses(402, 409, 422),
+            **error_responses(400, 402, 409, 422),
         },
     )
     def create_payment(body: PaymentCreate, idempotency_key: IdempotencyKey = None) -> JSONResponse:
@@ -65,7 +65,7 @@ def build_router(ledger: PaymentLedger) -> APIRouter:
         summary="Refund part or all of a payment",
         responses={
             **_created("Refunded (or the replayed answer for this key)"),
-            **error_responses(404, 409, 422),
+            **error_responses(400, 404, 409, 422),
         },
     )
     def create_refund(

@@ -18,7 +18,8 @@ language uses (durations in ms):
 * ``retries``: requests that repeat an earlier one of the same call (same method, path and
   Idempotency-Key).
 * ``retry_gap_min`` / ``retry_gap_avg``: the wait before each retry: its start minus the end of
-  the attempt before it (its start when the proxy never saw it end).
+  the attempt before it as the proxy saw it (the provider's or the proxy's answer; its start when
+  it never ended). Under a latency toxic that includes the consumer's timeout.
 * ``backoff_growth``: mean wait before the 2nd and later retries / mean wait before the 1st
   retry (> 1 means the waits grow).
 * ``fail_fast_after``: consumer calls that still sent requests to the provider before the first

@@ -21,7 +21,7 @@ from interlock.chaos.fabric import FaultFabric
 from interlock.chaos.faults import apply_fault
 from interlock.chaos.journal import CallRecord, GateRecord, Journal, Observation, PhaseRecord
 from interlock.chaos.metrics import WAIVED_WITHOUT_DATA, measure
-from interlock.core.thresholds import Threshold
+from interlock.core.thresholds import Threshold, ThresholdResult
 from interlock.core.verdict import CheckResult, Finding, Severity, Status
 
 STAGE = "chaos"
@@ -80,8 +80,7 @@ class ExperimentRunner:
 
     def _run(self, experiment: Experiment, label: str, client: httpx.Client, outcome: ExperimentOutcome) -> None:
         journal = outcome.journal
-        steady = self._phase(client, experiment, "steady state", "steady_state", experiment.calls,
-                             experiment.steady_gates())
+        steady = self._steady_state(client, experiment)
         journal.phases.append(steady)
         outcome.checks.append(self._check(f"{label}: steady state", steady, experiment))
         blocked = None if outcome.checks[-1].status == Status.PASSED else "steady state was not met"
@@ -99,14 +98,14 @@ class ExperimentRunner:
             if phase.metrics.get("recovery_s") is None:
                 blocked = f"the consumer did not recover from {fault.name}"
 
-    def _phase(self, client: httpx.Client, experiment: Experiment, name: str, kind: str, calls: int,
-               gates: Sequence[Threshold]) -> PhaseRecord:
-        self.say(f"{STAGE} {self.integration}: {name}: {calls} calls")
-        phase = PhaseRecord(name=name, kind=kind)  # type: ignore[arg-type]
+    def _steady_state(self, client: httpx.Client, experiment: Experiment) -> PhaseRecord:
+        calls = experiment.calls
+        self.say(f"{STAGE} {self.integration}: steady state: {calls} calls")
+        phase = PhaseRecord(name="steady state", kind="steady_state")
         cursor = self.fabric.cursor(self.integration)
         phase.calls = [self._call(client, experiment.probe, i) for i in range(1, calls + 1)]
         phase.finished = time.time()
-        self._finish(phase, experiment, cursor, phase.finished, gates)
+        self._finish(phase, experiment, cursor, phase.finished, experiment.steady_gates())
         return phase
 
     def _fault_phase(self, client: httpx.Client, experiment: Experiment, fault: FaultSpec,
@@ -227,9 +226,9 @@ class ExperimentRunner:
                        detail="\n".join(lines), reproduce=self.reproduce)
 
 
-def _record(gate: Threshold, result: object) -> GateRecord:
-    return GateRecord(expression=str(gate), metric=gate.metric, actual=getattr(result, "actual"),
-                      passed=bool(getattr(result, "passed")), message=str(getattr(result, "message")))
+def _record(gate: Threshold, result: ThresholdResult) -> GateRecord:
+    return GateRecord(expression=str(gate), metric=gate.metric, actual=result.actual, passed=result.passed,
+                      message=result.message)
 
 
 def describe_fault(fault: FaultSpec) -> str:

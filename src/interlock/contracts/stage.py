@@ -5,6 +5,8 @@ Each pact file is verified by the real Pact core (pact-python's Verifier) in a c
 manifest names in the provider's ``states:`` and messages produced by the handlers it names in
 the integration's ``messages:``. Every verification is recorded in the history store, which
 also decides which interactions are still pending (:mod:`interlock.history.recording`).
+Before that, each HTTP interaction of the local pact files is checked against the provider's
+OpenAPI spec (:mod:`interlock.spec.gate`), when the provider declares one.
 
 With ``PACT_BROKER_BASE_URL`` set, the pacts come from the broker instead (consumer version
 selectors: the consumer's main branch, the provider's branch, what is deployed), the broker
@@ -33,6 +35,7 @@ from interlock.core.verdict import CheckResult, StageResult, Status
 from interlock.core.yamlfile import load_yaml
 from interlock.history import versions
 from interlock.history.recording import History, interaction_key
+from interlock.spec import gate as spec_gate
 
 #: A pact whose verification takes longer than this is stopped and the stage errors.
 VERIFY_TIMEOUT_S = 300.0
@@ -53,6 +56,7 @@ class ContractsStage:
 
         check_handlers(integration.messages, [] if BrokerConfig.from_env() else pacts, manifest.base_dir,
                        manifest.path, line_of)
+        spec_gate.preflight(manifest, integration)
 
     def services_needed(self, manifest: Manifest, integration: IntegrationSpec) -> list[str]:
         return [integration.provider] if integration.pacts or BrokerConfig.from_env() else []
@@ -66,6 +70,8 @@ class ContractsStage:
             result.skipped_reason = "no pacts declared"
             return result
         verification = _Verification(ctx, integration)
+        # offline, before the replay: the local pacts against the provider's OpenAPI spec
+        result.checks += spec_gate.spec_checks(ctx.manifest, integration, verification.provider_url, ctx.output)
         if broker is not None:
             verification.from_broker(result, broker)
         else:

@@ -115,7 +115,7 @@ def _task(interaction: PactInteraction, pact: PactFile) -> PactTask:
         interaction.description,
         request.method,
         request.path,
-        interaction.response_status or 200,
+        interaction.response.status if interaction.response else 200,
         dict(request.query),
         headers,
         body if is_json else None,

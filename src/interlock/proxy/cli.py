@@ -37,6 +37,11 @@ def serve(host: str, port: int, seed: int | None, config: Path | None, no_uvloop
                    probability, without forwarding them to the provider
       GET    /interlock/observations/NAME?since=SEQ   what reached the provider, per request
       DELETE /interlock/observations/NAME             forget them
-    One log line is printed per API change. See docs/proxy.md.
+    One log line is printed per API change. The chaos and load stages start this server by
+    themselves when TOXIPROXY_URL is not set. See docs/proxy.md.
+
+    \b
+    Exit codes: 0 after Ctrl-C/SIGTERM (every listener and connection closed),
+    2 bad option, bad --config file or port in use (one line on stderr).
     """
     return run_server(host, port, seed=seed, config=config, use_uvloop=not no_uvloop)

@@ -142,11 +142,14 @@ class ProxyClient:
 
     # ---- interlock's observation endpoints (embedded server only) -----------------------------
 
-    def observations(self, proxy: str, since: int = 0) -> dict[str, Any]:
+    def observations(self, proxy: str, since: int = 0, limit: int | None = None) -> dict[str, Any]:
         """``{"observations": [...], "next": SEQ}``: requests that reached (or were answered for)
-        the provider with ``seq >= since``, and the cursor to pass as ``since`` next time."""
-        return self._call("GET", f"/interlock/observations/{_seg(proxy)}",  # type: ignore[no-any-return]
-                          params={"since": since})
+        the provider with ``seq >= since`` (at most ``limit``), and the cursor to pass as ``since``
+        next time."""
+        params: dict[str, Any] = {"since": since}
+        if limit is not None:
+            params["limit"] = limit
+        return self._call("GET", f"/interlock/observations/{_seg(proxy)}", params=params)  # type: ignore[no-any-return]
 
     def clear_observations(self, proxy: str) -> None:
         self._call("DELETE", f"/interlock/observations/{_seg(proxy)}")

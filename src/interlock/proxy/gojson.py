@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import struct
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -36,24 +37,23 @@ class RawFloat(float):
 
     literal: str
 
-    def __new__(cls, literal: str) -> RawFloat:
-        value = super().__new__(cls, float(literal))
-        value.literal = literal
-        return value
-
 
 class RawInt(int):
     """A JSON integer literal, remembering its text (Go echoes it in overflow errors)."""
 
     literal: str
 
-    def __new__(cls, literal: str) -> RawInt:
-        value = super().__new__(cls, int(literal))
+
+def _keep_literal(cls: type[RawFloat] | type[RawInt], convert: Callable[[str], Any]) -> Callable[[str], Any]:
+    def parse(literal: str) -> Any:
+        value = cls(convert(literal))
         value.literal = literal
         return value
 
+    return parse
 
-_DECODER = json.JSONDecoder(parse_float=RawFloat, parse_int=RawInt,
+
+_DECODER = json.JSONDecoder(parse_float=_keep_literal(RawFloat, float), parse_int=_keep_literal(RawInt, int),
                             parse_constant=lambda name: _raise_constant(name))
 _WHITESPACE = b" \t\r\n"
 
@@ -244,6 +244,11 @@ def _encode(value: Any) -> str:
         return "[" + ",".join(_encode(v) for v in value) + "]"
     if isinstance(value, str):
         return _string(value)
+    if isinstance(value, float) and math.isfinite(value) and not isinstance(value, bool):
+        # Go prints float64 1.0 as 1 (shortest form, no exponent below 1e21).
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        return repr(value)
     return json.dumps(value)
 
 

@@ -20,6 +20,7 @@ little per chunk on the no-toxic fast path (one ``find`` and one ``lower`` per m
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -50,8 +51,9 @@ class Observation:
     finished: float | None = None
     status: int | None = None
     reached_provider: bool = True
-    #: The canned response still to send (http_error), and whether the client keeps the connection.
+    #: The canned response still to send (http_error), and whether the connection ends after it.
     canned: bytes | None = None
+    close_after: bool = False
     complete: bool = False
 
     def as_json(self) -> dict[str, Any]:
@@ -75,8 +77,8 @@ class ObservationLog:
         self._records.append(record)
         return record
 
-    def since(self, seq: int) -> tuple[list[Observation], int]:
-        """Records with ``seq >= seq`` and the cursor for the next call.
+    def since(self, seq: int, limit: int | None = None) -> tuple[list[Observation], int]:
+        """Up to ``limit`` records with ``seq >= seq``, and the cursor for the next call.
 
         The cursor stops at the oldest request still in flight, so a poller sees it again once its
         response (or the connection's end) has completed it.
@@ -86,13 +88,14 @@ class ObservationLog:
             return [], max(seq, self._next_seq)
         first = records[0].seq
         start = max(seq - first, 0)
-        chosen = [records[i] for i in range(start, len(records))] if start < len(records) else []
-        cursor = self._next_seq
+        stop = len(records) if limit is None else min(len(records), start + limit)
+        chosen = list(itertools.islice(records, start, stop)) if start < stop else []
+        cursor = chosen[-1].seq + 1 if chosen else max(seq, self._next_seq if start >= len(records) else seq)
         for record in chosen:
             if not record.complete:
                 cursor = record.seq
                 break
-        return chosen, max(cursor, seq) if not chosen else cursor
+        return chosen, cursor
 
     def clear(self) -> None:
         self._records.clear()
@@ -107,16 +110,6 @@ class _Framer:
         self.state = _HEAD
         self.remaining = 0
         self.buffer = b""
-
-    def body_after_head(self, chunked: bool, length: int | None, until_close: bool = False) -> None:
-        if chunked:
-            self.state = _CHUNK_SIZE
-        elif until_close:
-            self.state = _UNTIL_CLOSE
-        elif length:
-            self.state, self.remaining = _LENGTH, length
-        else:
-            self.state = _HEAD
 
     def skip_body(self, data: bytes, pos: int) -> tuple[int, bool]:
         """Advance through body bytes from ``pos``; returns (new pos, message complete)."""
@@ -192,14 +185,44 @@ class _Framer:
         return data[pos:end], end + 4
 
 
-def _header(head: bytes, lower: bytes, name: bytes) -> bytes:
-    """The value of header ``name`` (given as ``b"\\nname:"``), or b"" when it is absent."""
-    index = lower.find(name)
-    if index < 0:
-        return b""
-    start = index + len(name)
+def _value(head: bytes, start: int) -> bytes:
+    """The header value that starts at ``start`` (just after its colon)."""
     end = head.find(b"\r\n", start)
     return head[start:end if end >= 0 else len(head)].strip()
+
+
+def _keeps_alive(version: bytes, lower: bytes) -> bool:
+    """HTTP/1.1 keeps the connection unless told to close; HTTP/1.0 only when told to keep it."""
+    at = lower.find(b"\nconnection:")
+    value = _value(lower, at + 12) if at >= 0 else b""
+    if version == b"HTTP/1.0":
+        return b"keep-alive" in value
+    return b"close" not in value
+
+
+def _frame_body(framer: _Framer, head: bytes, lower: bytes, no_length: int) -> bool:
+    """Set ``framer`` for the body that follows ``head``; False if the framing is unreadable.
+
+    ``no_length`` is the state without Content-Length or chunked: no body (_HEAD) for requests,
+    read-until-close for responses.
+    """
+    at = lower.find(b"\ntransfer-encoding:")
+    if at >= 0 and _value(lower, at + 20).endswith(b"chunked"):
+        framer.state = _CHUNK_SIZE
+        return True
+    at = lower.find(b"\ncontent-length:")
+    if at < 0:
+        framer.state = no_length
+        return True
+    try:
+        length = int(_value(head, at + 16))
+    except ValueError:
+        return False
+    if length:
+        framer.state, framer.remaining = _LENGTH, length
+    else:
+        framer.state = _HEAD
+    return True
 
 
 class ConnectionObserver:
@@ -216,6 +239,7 @@ class ConnectionObserver:
         self._reading = False
         self._read_pos = 0
         self._splices: list[tuple[int, bytes]] = []
+        self._canned_waiting = 0
         self._response_for: Observation | None = None
 
     # ---- upstream: requests at the provider edge -----------------------------------------------
@@ -323,31 +347,25 @@ class ConnectionObserver:
             return None
         method = parts[0].decode("latin-1")
         lower = head.lower()
-        key = _header(head, lower, b"\nidempotency-key:") if b"\nidempotency-key:" in lower else None
-        record = self.log.new(self.connection.id, method, _path(parts[1].decode("latin-1")),
-                              key.decode("latin-1") if key is not None else None)
+        at = lower.find(b"\nidempotency-key:")
+        key = _value(head, at + 17).decode("latin-1") if at >= 0 else None
+        target = parts[1].decode("latin-1")
+        record = self.log.new(self.connection.id, method, target if target[0] == "/" else _path(target), key)
         self.pending.append(record)
         framer = self.requests
-        if b"\ntransfer-encoding:" in lower and _header(head, lower, b"\ntransfer-encoding:").lower().endswith(
-                b"chunked"):
-            framer.state = _CHUNK_SIZE
-        elif b"\ncontent-length:" in lower:
-            try:
-                length = int(_header(head, lower, b"\ncontent-length:"))
-            except ValueError:
-                return None
-            if length:
-                framer.state, framer.remaining = _LENGTH, length
+        if not _frame_body(framer, head, lower, 0):
+            return None
         if method == "CONNECT" or b"\nupgrade:" in lower:
             # The connection becomes something else after this request: stop framing requests.
             framer.state = _DEAD
         if self.connection.upstream.chain or self.connection.downstream.chain:
             failure = self._pick_http_error()
             if failure is not None:
-                connection_header = _header(head, lower, b"\nconnection:")
                 record.reached_provider = False
                 record.status = int(failure["status"])
-                record.canned = response_bytes(failure, keep_alive=b"close" not in connection_header.lower())
+                record.close_after = not _keeps_alive(parts[2], lower)
+                record.canned = response_bytes(failure, keep_alive=not record.close_after)
+                self._canned_waiting += 1
         return record
 
     def _pick_http_error(self) -> dict[str, Any] | None:
@@ -434,37 +452,21 @@ class ConnectionObserver:
             return False
         if 100 <= status < 200 and status != 101:
             return True  # interim response; the final one follows
-        record = self._next_provider_request()
+        pending = self.pending
+        if pending and pending[0].reached_provider:
+            record: Observation | None = pending[0]
+        else:
+            record = next((r for r in pending if r.reached_provider), None)
         self._response_for = record
         if record is not None:
             record.status = status
-        framer = self.responses
         if status == 101:
             self._response_done()
-            framer.state = _DEAD
+            self.responses.state = _DEAD
             return True
         if (record is not None and record.method == "HEAD") or status in (204, 304):
             return True
-        lower = head.lower()
-        if b"\ntransfer-encoding:" in lower and _header(head, lower, b"\ntransfer-encoding:").lower().endswith(
-                b"chunked"):
-            framer.state = _CHUNK_SIZE
-        elif b"\ncontent-length:" in lower:
-            try:
-                length = int(_header(head, lower, b"\ncontent-length:"))
-            except ValueError:
-                return False
-            if length:
-                framer.state, framer.remaining = _LENGTH, length
-        else:
-            framer.state = _UNTIL_CLOSE
-        return True
-
-    def _next_provider_request(self) -> Observation | None:
-        for record in self.pending:
-            if record.reached_provider:
-                return record
-        return None
+        return _frame_body(self.responses, head, head.lower(), _UNTIL_CLOSE)
 
     def _response_done(self) -> None:
         record = self._response_for
@@ -472,11 +474,13 @@ class ConnectionObserver:
         if record is not None:
             record.finished = time.time()
             record.complete = True
-            try:
-                self.pending.remove(record)
-            except ValueError:
-                pass
-        self._flush_canned()
+            pending = self.pending
+            if pending and pending[0] is record:
+                pending.popleft()
+            elif record in pending:
+                pending.remove(record)
+        if self._canned_waiting:
+            self._flush_canned()
 
     def _give_up_responses(self) -> None:
         self.responses.state = _DEAD
@@ -503,6 +507,7 @@ class ConnectionObserver:
             self._send_canned(record)
 
     def _send_canned(self, record: Observation) -> None:
+        self._canned_waiting -= 1
         record.finished = time.time()
         record.complete = True
         if record.canned is not None:
@@ -511,6 +516,9 @@ class ConnectionObserver:
                 self._splices.append((self._read_pos, canned))
             else:
                 self.connection.downstream.push(canned)
+                if record.close_after:
+                    # Like a server answering "Connection: close": the client sees EOF after it.
+                    self.connection.downstream.eof()
 
     def connection_closed(self) -> None:
         """Requests still waiting end without a status (reset, timeout, closed)."""

@@ -1,6 +1,6 @@
 """The embedded proxy server as a child process, for stages and tests.
 
-``with EmbeddedProxy(log_path) as proxy:`` spawns ``python -m interlock proxy serve`` on a free
+``with EmbeddedProxy(log_path) as proxy:`` spawns ``python -m interlock.proxy serve`` on a free
 port through :mod:`interlock.core.processes` (own process group, dies with interlock), waits for
 ``GET /version`` and stops it on exit. ``proxy.url`` is what ``TOXIPROXY_URL`` would hold and
 ``proxy.client()`` a :class:`ProxyClient` for it.
@@ -51,7 +51,7 @@ class EmbeddedProxy:
         """Spawn and wait until the API answers. A port taken in the bind race is retried."""
         for _attempt in range(_BIND_RETRIES):
             self.port = free_port()
-            argv = [sys.executable, "-m", "interlock", "proxy", "serve", "--host", self.host,
+            argv = [sys.executable, "-m", "interlock.proxy", "serve", "--host", self.host,
                     "--port", str(self.port)]
             if self.seed is not None:
                 argv += ["--seed", str(self.seed)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import random
 import socket
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -390,34 +390,28 @@ def _object(value: Any, struct: str, where_value: str | None = None) -> dict[str
     return gojson.fields(value)
 
 
-def _str_field(fields: dict[str, Any], key: str, where: str, default: str = "") -> str:
+def _field(fields: dict[str, Any], key: str, where: str, default: Any,
+           convert: Callable[[Any, str], Any]) -> Any:
+    """``fields[key]`` converted like Go decodes it; null or absent keeps ``default``."""
     value = fields.get(key)
     if value is None:
         return default
     try:
-        return gojson.as_string(value, f"struct field {where}")
+        return convert(value, f"struct field {where}")
     except gojson.GoJSONError as exc:
         raise bad_body(str(exc)) from None
+
+
+def _str_field(fields: dict[str, Any], key: str, where: str, default: str = "") -> str:
+    return str(_field(fields, key, where, default, gojson.as_string))
 
 
 def _bool_field(fields: dict[str, Any], key: str, where: str, default: bool) -> bool:
-    value = fields.get(key)
-    if value is None:
-        return default
-    try:
-        return gojson.as_bool(value, f"struct field {where}")
-    except gojson.GoJSONError as exc:
-        raise bad_body(str(exc)) from None
+    return bool(_field(fields, key, where, default, gojson.as_bool))
 
 
 def _float32_field(fields: dict[str, Any], key: str, where: str, default: float) -> float:
-    value = fields.get(key)
-    if value is None:
-        return default
-    try:
-        return gojson.as_float32(value, f"struct field {where}")
-    except gojson.GoJSONError as exc:
-        raise bad_body(str(exc)) from None
+    return float(_field(fields, key, where, default, gojson.as_float32))
 
 
 def _defaults(kind: Kind) -> dict[str, Any]:
@@ -460,7 +454,3 @@ def decode_attributes(kind: Kind, raw: Any, current: dict[str, Any]) -> dict[str
     if kind.name == "http_error" and not 100 <= merged["status"] <= 599:
         raise bad_body(f"http_error status must be 100-599, not {merged['status']}")
     return merged
-
-
-def all_kinds() -> Iterable[str]:
-    return KINDS.keys()

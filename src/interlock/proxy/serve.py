@@ -1,7 +1,8 @@
 """Run the embedded fault proxy server in the foreground until SIGINT/SIGTERM.
 
-One event loop serves the API and every proxy. uvloop is used when installed: it roughly doubles
-the no-toxic forwarding rate here (see benchmarks/proxy_throughput.py).
+One event loop serves the API and every proxy. uvloop is used when installed: measured with
+benchmarks/proxy_throughput.py, it cuts the proxy's CPU per request by about a quarter with
+keep-alive connections and by more than half with a new connection per request.
 """
 
 from __future__ import annotations
