@@ -20,6 +20,7 @@ def example_manifest(tmp_path: Path, *, checkout_app: str | None = None, env: di
     data: dict[str, Any] = yaml.safe_load((REPO / "interlock.yaml").read_text())
     for spec in data["services"].values():
         spec.setdefault("env", {})["PYTHONPATH"] = str(REPO)
+        absolute_spec_file(spec)
     checkout = data["services"]["checkout"]
     if checkout_app:
         checkout["run"] = checkout["run"].replace("examples.shop.checkout:app", checkout_app)
@@ -38,3 +39,10 @@ def example_manifest(tmp_path: Path, *, checkout_app: str | None = None, env: di
     path = tmp_path / "interlock.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
+
+
+def absolute_spec_file(service: dict[str, Any]) -> None:
+    """A service's ``openapi:`` file (not a URL path) made absolute, for a manifest outside the repo."""
+    spec = service.get("openapi")
+    if spec and not spec.startswith("/"):
+        service["openapi"] = str(REPO / spec)

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from tests.helpers import REPO, interlock, processes_of_run
+from tests.chaos.manifests import absolute_spec_file
 
 pytestmark = pytest.mark.slow
 
@@ -41,6 +42,7 @@ def variants_manifest(tmp_path: Path) -> Path:
     checkout = example["services"]["checkout"]
     knobs = {k: v for k, v in checkout["env"].items() if k.startswith("CHECKOUT_")}
     experiment = (REPO / "chaos" / "checkout-payments.yaml").read_text()
+    absolute_spec_file(example["services"]["payments"])
     services: dict[str, Any] = {
         "payments": {**example["services"]["payments"], "env": {"PYTHONPATH": str(REPO)}},
         "inventory": {"run": "python -m uvicorn tests.fixtures.checkout_variants:well_stocked_inventory"
