@@ -14,7 +14,6 @@ the consumer's ``{proxy:INTEGRATION}`` must resolve to the proxy's address.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from interlock.chaos.catalogue import catalogue_experiment
 from interlock.chaos.experiment import Experiment, load_experiment
@@ -23,7 +22,7 @@ from interlock.chaos.policy import load_policy, require_probe
 from interlock.chaos.runner import STAGE, ExperimentRunner
 from interlock.core import templating
 from interlock.core.manifest import IntegrationSpec, Manifest
-from interlock.core.stage import StageContext
+from interlock.core.stage import StageContext, rerun_command
 from interlock.core.verdict import StageResult
 from interlock.errors import ConfigError, RunIncomplete
 
@@ -106,7 +105,4 @@ def _require_proxy_placeholder(manifest: Manifest, integration: IntegrationSpec)
 
 
 def _rerun_command(manifest: Manifest, integration: str, label: str) -> str:
-    command = f"interlock chaos --only {integration}" + (" --catalogue" if label == "catalogue" else "")
-    if manifest.path != (Path.cwd() / "interlock.yaml").resolve():
-        command += f" --manifest {manifest.path}"
-    return command
+    return rerun_command(manifest, "chaos", integration, *(["--catalogue"] if label == "catalogue" else []))

@@ -30,7 +30,7 @@ from interlock.contracts.pactfile import PactFile, load_pact
 from interlock.core import processes
 from interlock.core.manifest import IntegrationSpec, Manifest
 from interlock.core.services import RUN_ID_ENV
-from interlock.core.stage import StageContext
+from interlock.core.stage import StageContext, display_path, rerun_command
 from interlock.core.verdict import CheckResult, StageResult, Status
 from interlock.core.yamlfile import load_yaml
 from interlock.history import versions
@@ -93,7 +93,7 @@ class _Verification:
         self.provider_url = ctx.services.url(integration.provider)
         self.states_url = self.provider_url + provider.states if provider.states else None
         self.out_dir = ctx.artefact_dir(STAGE, integration.name)
-        self.rerun = _rerun_command(ctx.manifest, integration.name)
+        self.rerun = rerun_command(ctx.manifest, "contracts", integration.name)
 
     def job(self, provider: str, **extra: Any) -> dict[str, Any]:
         return {"provider": provider, "provider_url": self.provider_url, "states_url": self.states_url,
@@ -117,7 +117,7 @@ class _Verification:
     def local_files(self, result: StageResult, pact_paths: list[Path], history: History) -> None:
         for path in pact_paths:
             pact = load_pact(path)
-            label = _label(path, self.ctx.manifest.base_dir)
+            label = display_path(path, self.ctx.manifest.base_dir)
             with self.ctx.output.waiting(f"{STAGE} {self.integration.name}: verifying {label}"
                                          f" ({len(pact.interactions)} interactions)"):
                 files = _PactFiles.for_pact(self.out_dir, path.stem)
@@ -196,16 +196,3 @@ def _verify_in_child(job: dict[str, Any], files: _PactFiles, run_id: str) -> dic
     return result
 
 
-def _rerun_command(manifest: Manifest, integration: str) -> str:
-    """The command that re-runs this stage for one integration, from the current directory."""
-    command = f"interlock contracts --only {integration}"
-    if manifest.path != (Path.cwd() / "interlock.yaml").resolve():
-        command += f" --manifest {_label(manifest.path, Path.cwd())}"
-    return command
-
-
-def _label(path: Path, base: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(base.resolve()))
-    except ValueError:
-        return str(path)

@@ -19,7 +19,7 @@ from interlock.core import processes
 from interlock.core.manifest import IntegrationSpec, Manifest
 from interlock.core.redact import redact_data
 from interlock.core.services import RUN_ID_ENV
-from interlock.core.stage import StageContext
+from interlock.core.stage import StageContext, rerun_command
 from interlock.core.verdict import StageResult
 from interlock.core.yamlfile import load_yaml
 from interlock.errors import ConfigError
@@ -188,13 +188,5 @@ def _check_spec_file(path: Path) -> None:
 
 
 def _rerun_command(ctx: StageContext, integration: str) -> str:
-    command = f"interlock fuzz --only {integration}"
-    if ctx.profile != "ci":
-        command += f" --profile {ctx.profile}"
-    if ctx.manifest.path != (Path.cwd() / "interlock.yaml").resolve():
-        try:
-            label = str(ctx.manifest.path.relative_to(Path.cwd()))
-        except ValueError:
-            label = str(ctx.manifest.path)
-        command += f" --manifest {label}"
-    return command
+    return rerun_command(ctx.manifest, "fuzz", integration,
+                         *([f"--profile {ctx.profile}"] if ctx.profile != "ci" else []))

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from interlock.contracts.pactfile import ProviderState, load_pact
 from interlock.core.manifest import IntegrationSpec, Manifest
-from interlock.core.stage import StageContext
+from interlock.core.stage import StageContext, display_path, rerun_command
 from interlock.core.verdict import CheckResult, Finding, Severity, StageResult, Status
 from interlock.core.yamlfile import load_yaml
 from interlock.errors import ConfigError
@@ -107,7 +107,7 @@ class LoadStage:
         watcher = _Watcher(ctx, integration.name, profile, window)
         ctx.output.info(
             f"{STAGE} {integration.name}: {self._describe(profile)} against {host}"
-            f" ({_label(locustfile, ctx.manifest.base_dir)})"
+            f" ({display_path(locustfile, ctx.manifest.base_dir)})"
         )
         try:
             outcome = run_locust(job, watcher)
@@ -123,7 +123,7 @@ class LoadStage:
             result.error = "; ".join(window.problems)
 
         outcomes = slo.evaluate(profile.slo, timeline, [*phases, *fault.phases], fault.extra)
-        rerun = _rerun_command(ctx.manifest, integration.name)
+        rerun = rerun_command(ctx.manifest, "load", integration.name)
         result.checks += [_slo_check(o, integration.name, timeline, rerun) for o in outcomes]
         if outcome.stopped_because and watcher.aborted:
             result.checks.append(_aborted_check(integration.name, outcome.stopped_because, rerun))
@@ -522,15 +522,3 @@ def _states_url(ctx: StageContext, service: str) -> str:
     return ctx.services.url(service) + (ctx.manifest.services[service].states or "")
 
 
-def _rerun_command(manifest: Manifest, integration: str) -> str:
-    command = f"interlock load --only {integration}"
-    if manifest.path != (Path.cwd() / "interlock.yaml").resolve():
-        command += f" --manifest {_label(manifest.path, Path.cwd())}"
-    return command
-
-
-def _label(path: Path, base: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(base.resolve()))
-    except ValueError:
-        return str(path)

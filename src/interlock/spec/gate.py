@@ -12,6 +12,7 @@ from pathlib import Path
 from interlock.contracts.pactfile import load_pact
 from interlock.core.console import Output
 from interlock.core.manifest import IntegrationSpec, Manifest
+from interlock.core.stage import display_path, rerun_command
 from interlock.core.verdict import CheckResult, StageResult, Status
 from interlock.spec.check import STAGE, check_pact
 from interlock.spec.document import SpecDocument
@@ -69,11 +70,7 @@ def _checks(
     manifest: Manifest, integration: IntegrationSpec, doc: SpecDocument, spec_label: str
 ) -> list[CheckResult]:
     checks: list[CheckResult] = []
-    from interlock.contracts.stage import _rerun_command  # late: the stage imports this module
-
-    rerun = _rerun_command(manifest, integration.name).replace(
-        "interlock contracts", "interlock contracts check-spec", 1
-    )
+    rerun = rerun_command(manifest, "contracts check-spec", integration.name)
     for path in manifest.pact_files(integration):
         checks += check_pact(
             doc,
@@ -102,6 +99,4 @@ def spec_stage(manifest: Manifest, integration: IntegrationSpec, output: Output 
 
 def relative_label(path: Path, base: Path) -> str:
     """``path`` as the stage labels it: relative to the manifest's directory when inside it."""
-    from interlock.contracts.stage import _label  # late: the stage imports this module
-
-    return _label(path, base)
+    return display_path(path, base)
