@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from interlock.core.yamlfile import read_input
 from interlock.errors import ConfigError
 
 _V2_RULE = re.compile(r"^\$\.(body|headers?)(.*)$")
@@ -72,14 +73,11 @@ class PactFile:
 
 def load_pact(path: Path) -> PactFile:
     """Parse ``path``; anything that is not a usable pact raises ConfigError naming the file."""
+    text = read_input(path, missing="pact file not found", kind="pact file")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError("pact file not found", path) from None
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"not valid JSON: {exc.msg}", path, exc.lineno) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read pact file: {exc}", path) from None
     if not isinstance(data, dict):
         raise ConfigError("not a pact file: the top level must be a JSON object", path)
     try:

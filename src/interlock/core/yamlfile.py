@@ -39,15 +39,19 @@ class YamlDocument:
         return ConfigError(message, self.path, self.line_of(loc))
 
 
+def read_input(path: Path, *, missing: str = "no such file", kind: str = "file") -> str:
+    """The text of an input file; a missing or unreadable one is a ConfigError naming it (exit 2)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(missing, path) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {kind}: {exc}", path) from None
+
+
 def load_yaml(path: Path) -> YamlDocument:
     """Parse ``path``; missing files, syntax errors and duplicate keys raise ConfigError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("no such file", path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read file: {exc}", path) from None
-    return parse_yaml(text, path)
+    return parse_yaml(read_input(path), path)
 
 
 def parse_yaml(text: str, path: Path) -> YamlDocument:

@@ -11,16 +11,15 @@ import base64
 from collections.abc import Sequence
 from html import escape as html_escape
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import matplotlib
+from interlock.core.thresholds import Threshold
+from interlock.load.metrics import Timeline, histogram_percentile
+from interlock.load.schedule import Phase
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
-
-from interlock.core.thresholds import Threshold  # noqa: E402
-from interlock.load.metrics import Timeline, histogram_percentile  # noqa: E402
-from interlock.load.schedule import Phase  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 _INK = "#1f2933"
 _MUTED = "#7b8794"
@@ -34,6 +33,16 @@ _ERR = "#d64545"
 _FAULT = "#ef8e58"
 _PROVIDER = "#7c5cbf"
 _PHASE_SHADES = ("#f5f7fa", "#ffffff")
+
+
+def _pyplot() -> ModuleType:
+    """matplotlib takes ~0.4 s to import: load it when a plot is drawn, not with every command."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def plot_run(
@@ -63,6 +72,9 @@ def plot_run(
     user_x = [0.0, *(t - origin for t, _, _ in timeline.users)]
     user_y = [0, *(u for _, u, _ in timeline.users)]
     end = max(timeline.duration, 1.0)
+
+    plt = _pyplot()
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     with plt.rc_context(
         {
@@ -160,7 +172,7 @@ def plot_run(
 
 
 def _frame(
-    ax: plt.Axes, phases: Sequence[Phase], faults: Sequence[tuple[str, float, float]], end: float
+    ax: Axes, phases: Sequence[Phase], faults: Sequence[tuple[str, float, float]], end: float
 ) -> None:
     for index, phase in enumerate(phases):
         if phase.start < end:
@@ -175,7 +187,7 @@ def _frame(
 
 
 def _label_phases(
-    ax: plt.Axes, phases: Sequence[Phase], faults: Sequence[tuple[str, float, float]], end: float
+    ax: Axes, phases: Sequence[Phase], faults: Sequence[tuple[str, float, float]], end: float
 ) -> None:
     """Phase names along the top of the first panel, fault names in the shaded window."""
     for phase in phases:

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from interlock.proxy.serve import serve as run_server
-
 
 @click.group()
 def proxy() -> None:
@@ -44,4 +42,6 @@ def serve(host: str, port: int, seed: int | None, config: Path | None, no_uvloop
     Exit codes: 0 after Ctrl-C/SIGTERM (every listener and connection closed),
     2 bad option, bad --config file or port in use (one line on stderr).
     """
+    from interlock.proxy.serve import serve as run_server  # aiohttp: only when serving
+
     return run_server(host, port, seed=seed, config=config, use_uvloop=not no_uvloop)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from interlock.core.yamlfile import parse_yaml
+from interlock.core.yamlfile import parse_yaml, read_input
 from interlock.errors import ConfigError
 
 if TYPE_CHECKING:  # the validator libraries take ~0.3 s to import: only commands that check pay for it
@@ -314,10 +314,5 @@ def _line_of(text: str, where: Path | str, loc: tuple[Any, ...]) -> int | None:
 
 
 def load_spec(path: Path) -> SpecDocument:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("OpenAPI file not found", path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read OpenAPI file: {exc}", path) from None
+    text = read_input(path, missing="OpenAPI file not found", kind="OpenAPI file")
     return parse_spec(text, str(path), path)
