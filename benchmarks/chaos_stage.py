@@ -27,8 +27,13 @@ REPO = Path(__file__).resolve().parent.parent
 
 def timed(command: str, report_dir: Path) -> tuple[float, Path]:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "interlock", command, "--plain", "--report-dir", str(report_dir)],
-                          cwd=REPO, capture_output=True, text=True, env={**os.environ, "PACT_DO_NOT_TRACK": "true"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "interlock", command, "--plain", "--report-dir", str(report_dir)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PACT_DO_NOT_TRACK": "true"},
+    )
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         sys.exit(f"interlock {command} failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
@@ -42,8 +47,11 @@ def breakdown(run_dir: Path) -> dict[str, float]:
         for phase in json.loads(journal.read_text())["phases"]:
             end = phase["rolled_back_at"] or phase["finished"]
             spent[phase["kind"]] += end - phase["started"]
-    stage = sum(s["duration_s"] for i in json.loads((run_dir / "verdict.json").read_text())["integrations"]
-                for s in i["stages"])
+    stage = sum(
+        s["duration_s"]
+        for i in json.loads((run_dir / "verdict.json").read_text())["integrations"]
+        for s in i["stages"]
+    )
     return {**spent, "stage": stage}
 
 
@@ -62,8 +70,10 @@ def main() -> None:
             print(f"round {n + 1}: contracts {contracts[-1]:.1f}s, chaos {chaos[-1]:.1f}s", flush=True)
     median = statistics.median
     print(f"\ninterlock contracts (baseline): median {median(contracts):.1f}s")
-    print(f"interlock chaos:                median {median(chaos):.1f}s"
-          f"  ({median(chaos) / median(contracts):.1f}x the contracts gate)")
+    print(
+        f"interlock chaos:                median {median(chaos):.1f}s"
+        f"  ({median(chaos) / median(contracts):.1f}x the contracts gate)"
+    )
     for kind in ("stage", "steady_state", "fault", "recovery"):
         print(f"  {kind:<13} median {median(p[kind] for p in parts):5.1f}s")
 

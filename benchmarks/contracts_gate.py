@@ -48,9 +48,15 @@ def bare_baseline() -> float:
     env = {**os.environ, "SHOP_PROVIDER_STATES": "1"}
     for name, app in PROVIDERS.items():
         port = free_port()
-        procs.append(subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1",
-                                       "--port", str(port)], cwd=REPO, env=env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
+                cwd=REPO,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         urls[name] = f"http://127.0.0.1:{port}"
     try:
         for url in urls.values():
@@ -62,9 +68,12 @@ def bare_baseline() -> float:
                 except httpx.HTTPError:
                     time.sleep(0.02)
         for name, url in urls.items():
-            verifier = (Verifier(name, host="127.0.0.1").add_transport(url=url)
-                        .add_source(str(PACTS / f"checkout-{name}.json"))
-                        .state_handler(url + "/_pact/states", teardown=True, body=True))
+            verifier = (
+                Verifier(name, host="127.0.0.1")
+                .add_transport(url=url)
+                .add_source(str(PACTS / f"checkout-{name}.json"))
+                .state_handler(url + "/_pact/states", teardown=True, body=True)
+            )
             if name == "payments":
                 verifier.add_source(str(PACTS / "checkout-payments-messages.json"))
                 verifier.message_handler({"a payment.captured event": _payment_captured})
@@ -94,9 +103,13 @@ def _payment_captured() -> dict:
 
 def interlock_run(report_dir: Path) -> float:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "interlock", "contracts", "--report-dir", str(report_dir)],
-                          cwd=REPO, capture_output=True, text=True,
-                          env={**os.environ, "INTERLOCK_HOME": str(report_dir / "home")})
+    proc = subprocess.run(
+        [sys.executable, "-m", "interlock", "contracts", "--report-dir", str(report_dir)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "INTERLOCK_HOME": str(report_dir / "home")},
+    )
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         sys.exit(f"interlock contracts exited {proc.returncode}:\n{proc.stdout}{proc.stderr}")
@@ -104,7 +117,9 @@ def interlock_run(report_dir: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     os.environ["PACT_DO_NOT_TRACK"] = "true"
@@ -115,8 +130,10 @@ def main() -> None:
             ours.append(interlock_run(Path(tmp)))
             print(f"round {round_ + 1}: baseline {bare[-1]:.2f}s  interlock {ours[-1]:.2f}s", flush=True)
     b, o = statistics.median(bare), statistics.median(ours)
-    print(f"\nmedian of {args.rounds}: baseline {b:.2f}s, interlock contracts {o:.2f}s,"
-          f" ratio {o / b:.2f}x (target: whole gate < 60 s)")
+    print(
+        f"\nmedian of {args.rounds}: baseline {b:.2f}s, interlock contracts {o:.2f}s,"
+        f" ratio {o / b:.2f}x (target: whole gate < 60 s)"
+    )
 
 
 if __name__ == "__main__":

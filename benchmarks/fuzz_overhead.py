@@ -40,11 +40,33 @@ def plain_run(examples: int, seed: int, work: Path) -> tuple[float, set[tuple[st
     started = time.perf_counter()
     reports = work / f"st-{time.monotonic_ns()}"
     with running(APP) as url:  # start the provider, wait until it serves its spec, stop it at the end
-        subprocess.run([str(BIN / "st"), "run", url + "/openapi.json", "-c", "all", "-n", str(examples),
-                        "--seed", str(seed), "-w", "1", "--generation-database", "none",
-                        "--phases", "examples,coverage,fuzzing,stateful", "--report", "json",
-                        "--report-dir", str(reports)],
-                       cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
+        subprocess.run(
+            [
+                str(BIN / "st"),
+                "run",
+                url + "/openapi.json",
+                "-c",
+                "all",
+                "-n",
+                str(examples),
+                "--seed",
+                str(seed),
+                "-w",
+                "1",
+                "--generation-database",
+                "none",
+                "--phases",
+                "examples,coverage,fuzzing,stateful",
+                "--report",
+                "json",
+                "--report-dir",
+                str(reports),
+            ],
+            cwd=work,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=600,
+        )
     elapsed = time.perf_counter() - started
     report = json.loads(next(reports.glob("*.json")).read_text())
     found = {(op, f["code"]) for f in report["failures"] for op in f["operations"]}
@@ -69,12 +91,33 @@ integrations:
 """)
     (work / "suites").mkdir(exist_ok=True)
     started = time.perf_counter()
-    subprocess.run([str(BIN / "interlock"), "fuzz", "--manifest", str(manifest), "--suites", str(work / "suites"),
-                    "--report-dir", str(work / "reports"), "--max-examples", str(examples), "--seed", str(seed),
-                    "--time-budget", "10m", "--plain"],
-                   cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=900)
+    subprocess.run(
+        [
+            str(BIN / "interlock"),
+            "fuzz",
+            "--manifest",
+            str(manifest),
+            "--suites",
+            str(work / "suites"),
+            "--report-dir",
+            str(work / "reports"),
+            "--max-examples",
+            str(examples),
+            "--seed",
+            str(seed),
+            "--time-budget",
+            "10m",
+            "--plain",
+        ],
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        timeout=900,
+    )
     elapsed = time.perf_counter() - started
-    result = json.loads((work / "reports" / "latest" / "fuzz" / "providers" / "payments" / "result.json").read_text())
+    result = json.loads(
+        (work / "reports" / "latest" / "fuzz" / "providers" / "payments" / "result.json").read_text()
+    )
     found = {(f["operation"], f["code"]) for f in result["failures"]}
     return elapsed, found
 
@@ -101,14 +144,19 @@ def main() -> None:
                 (plain_found if name == "plain" else interlock_found).update(found)
                 print(f"round {round_ + 1} {name:9s} {elapsed:6.2f}s  {len(found)} failures", flush=True)
     plain, ours = statistics.median(plain_times), statistics.median(interlock_times)
-    print(f"\nplain `st run`   median {plain:.2f}s over {args.rounds} rounds (-n {args.examples}, seed {args.seed})")
+    print(
+        f"\nplain `st run`   median {plain:.2f}s over {args.rounds} rounds (-n {args.examples}, seed {args.seed})"
+    )
     print(f"interlock fuzz   median {ours:.2f}s")
     print(f"overhead         {ours - plain:+.2f}s = {(ours - plain) / plain:+.1%} of the plain run")
     print(f"failures         plain {sorted(plain_found)}")
     print(f"                 interlock {sorted(interlock_found)}")
     # The plain JSON report files stateful failures under "Stateful tests", not their operation.
-    missing = {(op, code) for op, code in plain_found
-               if not any(code == c and op in (o, "Stateful tests") for o, c in interlock_found)}
+    missing = {
+        (op, code)
+        for op, code in plain_found
+        if not any(code == c and op in (o, "Stateful tests") for o, c in interlock_found)
+    }
     print(f"found by plain only: {sorted(missing) or 'none'}")
 
 

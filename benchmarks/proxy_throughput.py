@@ -38,7 +38,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok"
-CLOSE_RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+CLOSE_RESPONSE = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+)
 REQUEST = b"GET /ping HTTP/1.1\r\nHost: bench\r\n\r\n"
 CLOSE_REQUEST = b"GET /ping HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
 CONNECTIONS = 20
@@ -54,6 +56,7 @@ def _loop() -> asyncio.AbstractEventLoop:
 
 # ---- the HTTP server (its own process) ----------------------------------------------------------
 
+
 class _Server(asyncio.Protocol):
     """Answers each request head with a 2-byte body; closes after answering ``Connection: close``."""
 
@@ -67,7 +70,7 @@ class _Server(asyncio.Protocol):
             end = self.buffer.find(b"\r\n\r\n")
             if end < 0:
                 return
-            head, self.buffer = self.buffer[:end], self.buffer[end + 4:]
+            head, self.buffer = self.buffer[:end], self.buffer[end + 4 :]
             if b"Connection: close" in head:
                 self.transport.write(CLOSE_RESPONSE)  # type: ignore[attr-defined]
                 self.transport.close()
@@ -86,6 +89,7 @@ def run_server(port: int) -> None:
 
 
 # ---- the load client (its own process) ----------------------------------------------------------
+
 
 class _Client(asyncio.Protocol):
     """One client connection as a protocol (streams cost more CPU than the proxy being measured)."""
@@ -111,7 +115,7 @@ class _Client(asyncio.Protocol):
             return
         length = int(self.buffer.split(b"Content-Length: ", 1)[1].split(b"\r\n", 1)[0])
         if len(self.buffer) >= end + 4 + length:
-            self.buffer = self.buffer[end + 4 + length:]
+            self.buffer = self.buffer[end + 4 + length :]
             if self.waiter is not None and not self.waiter.done():
                 self.waiter.set_result(None)
 
@@ -165,8 +169,12 @@ async def _load(port: int, shape: str, seconds: float) -> dict[str, float]:
     await asyncio.gather(*(worker(port, until, latencies) for _ in range(connections)))
     elapsed = time.perf_counter() - started
     latencies.sort()
-    return {"rps": len(latencies) / elapsed, "p50_ms": 1000 * latencies[len(latencies) // 2],
-            "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)], "requests": len(latencies)}
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": 1000 * latencies[len(latencies) // 2],
+        "p99_ms": 1000 * latencies[int(len(latencies) * 0.99)],
+        "requests": len(latencies),
+    }
 
 
 def run_client(port: int, shape: str, seconds: float) -> None:
@@ -175,6 +183,7 @@ def run_client(port: int, shape: str, seconds: float) -> None:
 
 
 # ---- orchestration ------------------------------------------------------------------------------
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -190,9 +199,24 @@ def _cpu_seconds(pid: int) -> float:
 
 def _measure(port: int, shape: str, seconds: float, proxy_pid: int | None = None) -> dict[str, float]:
     cpu_before = _cpu_seconds(proxy_pid) if proxy_pid else 0.0
-    out = subprocess.run([sys.executable, __file__, "--role", "client", "--port", str(port), "--shape", shape,
-                          "--seconds", str(seconds)], capture_output=True, text=True, timeout=seconds + 60,
-                         check=True)
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--role",
+            "client",
+            "--port",
+            str(port),
+            "--shape",
+            shape,
+            "--seconds",
+            str(seconds),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,
+    )
     result: dict[str, float] = json.loads(out.stdout)
     if proxy_pid:  # CPU the proxy spent per request (warm-up included, so slightly over)
         result["proxy_cpu_us"] = 1e6 * (_cpu_seconds(proxy_pid) - cpu_before) / result["requests"]
@@ -200,11 +224,15 @@ def _measure(port: int, shape: str, seconds: float, proxy_pid: int | None = None
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=2.0, help="measured seconds per round and target")
     parser.add_argument("--no-uvloop", action="store_true", help="run the proxy on the standard asyncio loop")
-    parser.add_argument("--role", choices=["main", "server", "client"], default="main", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--role", choices=["main", "server", "client"], default="main", help=argparse.SUPPRESS
+    )
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--shape", default="keepalive", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -218,8 +246,11 @@ def main() -> None:
     from interlock.proxy.process import EmbeddedProxy
 
     server_port = _free_port()
-    server = subprocess.Popen([sys.executable, __file__, "--role", "server", "--port", str(server_port)],
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--role", "server", "--port", str(server_port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert server.stdout is not None and server.stdout.readline().strip() == "ready"
     env = {"PYTHONPATH": str(REPO / "src")}
     extra = {"INTERLOCK_PROXY_NO_UVLOOP": "1"} if args.no_uvloop else {}
@@ -227,9 +258,11 @@ def main() -> None:
         with EmbeddedProxy(env={**env, **extra}) as proxy, proxy.client() as api:
             listen = api.create_proxy("bench", "127.0.0.1:0", f"127.0.0.1:{server_port}")["listen"]
             proxy_port = int(listen.rsplit(":", 1)[1])
-            print(f"proxy_throughput: {args.rounds} rounds x {args.seconds:g}s per target, {CONNECTIONS} "
-                  f"connections, {os.cpu_count()} CPUs, proxy event loop: "
-                  f"{'asyncio' if args.no_uvloop else 'uvloop'}")
+            print(
+                f"proxy_throughput: {args.rounds} rounds x {args.seconds:g}s per target, {CONNECTIONS} "
+                f"connections, {os.cpu_count()} CPUs, proxy event loop: "
+                f"{'asyncio' if args.no_uvloop else 'uvloop'}"
+            )
             for shape in SHAPES:
                 results: dict[str, list[dict[str, float]]] = {"direct": [], "proxy": []}
                 for _ in range(args.rounds):
@@ -250,16 +283,22 @@ def _report(shape: str, results: dict[str, list[dict[str, float]]]) -> None:
     direct_rps, proxy_rps = median("direct", "rps"), median("proxy", "rps")
     print(f"\n{shape}:")
     for target in ("direct", "proxy"):
-        print(f"  {target:6}  {median(target, 'rps'):9.0f} req/s   p50 {median(target, 'p50_ms'):6.3f} ms"
-              f"   p99 {median(target, 'p99_ms'):6.3f} ms   rounds: "
-              + ", ".join(f"{r['rps']:.0f}" for r in results[target]))
+        print(
+            f"  {target:6}  {median(target, 'rps'):9.0f} req/s   p50 {median(target, 'p50_ms'):6.3f} ms"
+            f"   p99 {median(target, 'p99_ms'):6.3f} ms   rounds: "
+            + ", ".join(f"{r['rps']:.0f}" for r in results[target])
+        )
     # Rounds are interleaved, so each proxy round has a direct round beside it under the same load.
     paired = statistics.median(p["rps"] / d["rps"] for d, p in zip(results["direct"], results["proxy"]))
-    print(f"  ratio proxy/direct throughput: {proxy_rps / direct_rps:.2f} (median of paired rounds {paired:.2f})   "
-          f"proxy CPU per request: {median('proxy', 'proxy_cpu_us'):.0f} µs")
+    print(
+        f"  ratio proxy/direct throughput: {proxy_rps / direct_rps:.2f} (median of paired rounds {paired:.2f})   "
+        f"proxy CPU per request: {median('proxy', 'proxy_cpu_us'):.0f} µs"
+    )
     # Added latency per round trip: at equal load, what the proxy adds to each request.
-    print(f"  added latency: p50 {median('proxy', 'p50_ms') - median('direct', 'p50_ms'):+.3f} ms, "
-          f"p99 {median('proxy', 'p99_ms') - median('direct', 'p99_ms'):+.3f} ms")
+    print(
+        f"  added latency: p50 {median('proxy', 'p50_ms') - median('direct', 'p50_ms'):+.3f} ms, "
+        f"p99 {median('proxy', 'p99_ms') - median('direct', 'p99_ms'):+.3f} ms"
+    )
 
 
 if __name__ == "__main__":

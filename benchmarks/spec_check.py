@@ -43,9 +43,9 @@ def cli_seconds(*args: str) -> float:
 
 
 def in_process_check() -> float:
-    from interlock.contracts.pactfile import load_pact
-    from interlock.spec.check import check_pact
-    from interlock.spec.document import load_spec
+    from interlock.openapi.check import check_pact
+    from interlock.openapi.document import load_spec
+    from interlock.pacts.pactfile import load_pact
 
     started = time.perf_counter()
     for provider in ("payments", "inventory"):
@@ -56,10 +56,10 @@ def in_process_check() -> float:
 
 
 def in_process_diff() -> float:
-    from interlock.contracts.pactfile import load_pact
-    from interlock.spec.diff import diff_specs
-    from interlock.spec.document import load_spec
-    from interlock.spec.impact import judge
+    from interlock.openapi.diff import diff_specs
+    from interlock.openapi.document import load_spec
+    from interlock.openapi.impact import judge
+    from interlock.pacts.pactfile import load_pact
 
     started = time.perf_counter()
     base = load_spec(REPO / "examples" / "shop" / "payments" / "openapi.json")

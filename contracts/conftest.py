@@ -85,5 +85,7 @@ def payment_events_pact_file(tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 @pytest.fixture
-def payment_events_pact(payment_events_pact_file: list[Pact], request: pytest.FixtureRequest) -> Iterator[Pact]:
+def payment_events_pact(
+    payment_events_pact_file: list[Pact], request: pytest.FixtureRequest
+) -> Iterator[Pact]:
     yield from _test_pact("payments", payment_events_pact_file, request)

@@ -38,8 +38,18 @@ def test_a_payment_captured_event_settles_a_pending_order(payment_events_pact: P
 
     def handle(body: str | bytes | None, metadata: dict[str, object]) -> None:
         orders = OrderBook()
-        orders.save(Order(id=ORDER_ID, sku="SKU-1", qty=2, amount=AMOUNT, currency="EUR", status="payment_pending",
-                          reservation_id="res_1", payment_id=None))
+        orders.save(
+            Order(
+                id=ORDER_ID,
+                sku="SKU-1",
+                qty=2,
+                amount=AMOUNT,
+                currency="EUR",
+                status="payment_pending",
+                reservation_id="res_1",
+                payment_id=None,
+            )
+        )
         assert body is not None
         settled.append(on_payment_captured(body, orders))
 

@@ -15,24 +15,34 @@ from pathlib import Path
 import httpx
 import pytest
 
-from interlock.contracts.pactfile import load_pact
 from interlock.core.services import free_port
 from interlock.history.recording import interaction_key
 from interlock.history.store import HOME_ENV, InteractionOutcome, Store, Verification, pact_sha
+from interlock.pacts.pactfile import load_pact
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-def interlock(*args: str, cwd: Path = REPO, timeout: float = 120, env: dict[str, str] | None = None,
-              ) -> subprocess.CompletedProcess[str]:
+def interlock(
+    *args: str,
+    cwd: Path = REPO,
+    timeout: float = 120,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a child process, as a user or CI would.
 
     Each call gets its own empty verification store unless ``env`` names one (INTERLOCK_HOME), so
     tests neither read nor fill the developer's ``.interlock/``.
     """
     isolated = {HOME_ENV: tempfile.mkdtemp(prefix="interlock-home-")}
-    return subprocess.run([sys.executable, "-m", "interlock", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "PACT_DO_NOT_TRACK": "true", **isolated, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "interlock", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PACT_DO_NOT_TRACK": "true", **isolated, **(env or {})},
+    )
 
 
 def established(home: Path, *pacts: Path, branch: str = "main", passed: bool = True) -> dict[str, str]:
@@ -45,10 +55,26 @@ def established(home: Path, *pacts: Path, branch: str = "main", passed: bool = T
     with Store(home) as store:
         for path in pacts:
             pact = load_pact(path)
-            outcomes = [InteractionOutcome(interaction_key(pact.consumer, pact.provider, i), i.description, passed, False)
-                        for i in pact.interactions]
-            store.record_verification(Verification(pact.consumer, "earlier", "main", pact.provider, "earlier", branch,
-                                                   pact_sha(path.read_bytes()), passed, ""), outcomes)
+            outcomes = [
+                InteractionOutcome(
+                    interaction_key(pact.consumer, pact.provider, i), i.description, passed, False
+                )
+                for i in pact.interactions
+            ]
+            store.record_verification(
+                Verification(
+                    pact.consumer,
+                    "earlier",
+                    "main",
+                    pact.provider,
+                    "earlier",
+                    branch,
+                    pact_sha(path.read_bytes()),
+                    passed,
+                    "",
+                ),
+                outcomes,
+            )
     return {HOME_ENV: str(home)}
 
 
@@ -74,8 +100,13 @@ def running(app: str) -> Iterator[str]:
     """Run ``app`` under uvicorn on a free loopback port until the block ends."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20

@@ -3,7 +3,7 @@
 The files (``examples/shop/<provider>/openapi.json``) let interlock check pacts against the
 spec and diff spec versions offline, without starting a provider. They are generated from the
 FastAPI apps, so the code stays the source of truth; ``make specs`` regenerates them and
-``tests/test_specs_current.py`` fails when a committed file is stale.
+``tests/openapi/test_specs_current.py`` fails when a committed file is stale.
 """
 
 from __future__ import annotations

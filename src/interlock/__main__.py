@@ -1,5 +1,5 @@
 """``python -m interlock`` is the ``interlock`` command."""
 
-from interlock.cli import main
+from interlock.app.cli import main
 
 main()

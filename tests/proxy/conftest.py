@@ -38,8 +38,9 @@ def api(server: EmbeddedProxy) -> Iterator[ProxyClient]:
 @pytest.fixture
 def http(server: EmbeddedProxy, api: ProxyClient) -> Iterator[httpx.Client]:
     """Raw HTTP to the API, with a curl-like User-Agent (not a browser)."""
-    with httpx.Client(base_url=server.url, timeout=10, headers={"User-Agent": "curl/8.0"},
-                      verify=False) as client:
+    with httpx.Client(
+        base_url=server.url, timeout=10, headers={"User-Agent": "curl/8.0"}, verify=False
+    ) as client:
         yield client
 
 

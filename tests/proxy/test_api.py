@@ -29,6 +29,7 @@ def assert_error(response: httpx.Response, status: int, message: str) -> None:
 
 # ---- shared behaviour -------------------------------------------------------------------------
 
+
 def test_version_has_its_own_content_type_and_a_trailing_newline(http: httpx.Client) -> None:
     response = http.get("/version")
     assert response.status_code == 200
@@ -46,8 +47,16 @@ def test_unknown_path_is_the_routers_plain_404(http: httpx.Client, path: str) ->
     assert REQUEST_ID not in response.headers
 
 
-@pytest.mark.parametrize(("method", "path"), [("PUT", "/proxies"), ("DELETE", "/version"), ("HEAD", "/version"),
-                                              ("GET", "/reset"), ("PUT", "/proxies/x/toxics")])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "/proxies"),
+        ("DELETE", "/version"),
+        ("HEAD", "/version"),
+        ("GET", "/reset"),
+        ("PUT", "/proxies/x/toxics"),
+    ],
+)
 def test_wrong_method_is_an_empty_405(http: httpx.Client, method: str, path: str) -> None:
     response = http.request(method, path)
     assert response.status_code == 405
@@ -68,18 +77,24 @@ def test_browsers_are_refused_on_matched_routes_only(http: httpx.Client) -> None
 
 # ---- proxies ----------------------------------------------------------------------------------
 
-def test_create_returns_201_with_the_bound_address_and_the_logger_quirk(http: httpx.Client, echo_upstream: str) -> None:
+
+def test_create_returns_201_with_the_bound_address_and_the_logger_quirk(
+    http: httpx.Client, echo_upstream: str
+) -> None:
     response = create(http, "p1", echo_upstream)
     assert response.status_code == 201
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     assert body["listen"] != "127.0.0.1:0" and body["listen"].startswith("127.0.0.1:")
-    assert response.text == (f'{{"name":"p1","listen":"{body["listen"]}","upstream":"{echo_upstream}",'
-                             f'"enabled":true,"Logger":{{}},"toxics":[]}}')
+    assert response.text == (
+        f'{{"name":"p1","listen":"{body["listen"]}","upstream":"{echo_upstream}",'
+        f'"enabled":true,"Logger":{{}},"toxics":[]}}'
+    )
 
 
-def test_create_ignores_content_type_unknown_fields_key_case_and_trailing_bytes(http: httpx.Client,
-                                                                               echo_upstream: str) -> None:
+def test_create_ignores_content_type_unknown_fields_key_case_and_trailing_bytes(
+    http: httpx.Client, echo_upstream: str
+) -> None:
     body = f'{{"NAME":"p2","upstream":"{echo_upstream}","listen":"localhost:0","toxics":[1],"x":2}} trailing'
     response = http.post("/proxies", content=body, headers={"Content-Type": "text/plain"})
     assert response.status_code == 201, response.text
@@ -87,15 +102,21 @@ def test_create_ignores_content_type_unknown_fields_key_case_and_trailing_bytes(
     assert response.json()["listen"].startswith("127.0.0.1:")  # localhost resolves to the IPv4 address
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    ("", "bad request body: EOF"),
-    ("nope", "bad request body: invalid character 'o' in literal null (expecting 'u')"),
-    ('{"name":', "bad request body: unexpected EOF"),
-    ('{"name": 1}', "bad request body: json: cannot unmarshal number into Go struct field Proxy.name of type string"),
-    ('{"upstream":"x:1"}', "missing required field: name"),
-    ('{"name":"a"}', "missing required field: upstream"),
-    ('{"name":"a","upstream":""}', "missing required field: upstream"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("", "bad request body: EOF"),
+        ("nope", "bad request body: invalid character 'o' in literal null (expecting 'u')"),
+        ('{"name":', "bad request body: unexpected EOF"),
+        (
+            '{"name": 1}',
+            "bad request body: json: cannot unmarshal number into Go struct field Proxy.name of type string",
+        ),
+        ('{"upstream":"x:1"}', "missing required field: name"),
+        ('{"name":"a"}', "missing required field: upstream"),
+        ('{"name":"a","upstream":""}', "missing required field: upstream"),
+    ],
+)
 def test_create_rejects_bad_bodies_with_400(http: httpx.Client, body: str, message: str) -> None:
     assert_error(http.post("/proxies", content=body), 400, message)
 
@@ -112,7 +133,9 @@ def test_bind_failure_is_500_with_gos_text_and_adds_nothing(http: httpx.Client, 
     holder.listen()
     port = holder.getsockname()[1]
     try:
-        taken = http.post("/proxies", json={"name": "b", "listen": f"127.0.0.1:{port}", "upstream": echo_upstream})
+        taken = http.post(
+            "/proxies", json={"name": "b", "listen": f"127.0.0.1:{port}", "upstream": echo_upstream}
+        )
         assert_error(taken, 500, f"listen tcp 127.0.0.1:{port}: bind: address already in use")
     finally:
         holder.close()
@@ -123,8 +146,10 @@ def test_bind_failure_is_500_with_gos_text_and_adds_nothing(http: httpx.Client, 
 
 def test_disabled_proxy_keeps_the_literal_listen_string(http: httpx.Client, echo_upstream: str) -> None:
     port = free_port()
-    response = http.post("/proxies", json={"name": "d", "listen": f"localhost:{port}", "upstream": echo_upstream,
-                                           "enabled": False})
+    response = http.post(
+        "/proxies",
+        json={"name": "d", "listen": f"localhost:{port}", "upstream": echo_upstream, "enabled": False},
+    )
     assert response.status_code == 201
     assert response.json()["listen"] == f"localhost:{port}"
     assert response.json()["enabled"] is False
@@ -140,15 +165,25 @@ def test_list_is_an_object_sorted_by_name(http: httpx.Client, echo_upstream: str
 
 
 def test_missing_proxy_is_404_everywhere(http: httpx.Client) -> None:
-    for method, path in [("GET", "/proxies/x"), ("POST", "/proxies/x"), ("PATCH", "/proxies/x"),
-                         ("DELETE", "/proxies/x"), ("GET", "/proxies/x/toxics"), ("POST", "/proxies/x/toxics"),
-                         ("GET", "/proxies/x/toxics/t"), ("PATCH", "/proxies/x/toxics/t"),
-                         ("DELETE", "/proxies/x/toxics/t"), ("GET", "/interlock/observations/x")]:
+    for method, path in [
+        ("GET", "/proxies/x"),
+        ("POST", "/proxies/x"),
+        ("PATCH", "/proxies/x"),
+        ("DELETE", "/proxies/x"),
+        ("GET", "/proxies/x/toxics"),
+        ("POST", "/proxies/x/toxics"),
+        ("GET", "/proxies/x/toxics/t"),
+        ("PATCH", "/proxies/x/toxics/t"),
+        ("DELETE", "/proxies/x/toxics/t"),
+        ("GET", "/interlock/observations/x"),
+    ]:
         # A missing proxy wins over a bad body: the proxy is looked up first.
         assert_error(http.request(method, path, content=b"nope"), 404, "proxy not found")
 
 
-def test_update_by_post_and_patch_ignores_name_and_keeps_toxics(http: httpx.Client, echo_upstream: str) -> None:
+def test_update_by_post_and_patch_ignores_name_and_keeps_toxics(
+    http: httpx.Client, echo_upstream: str
+) -> None:
     listen = create(http, "u", echo_upstream).json()["listen"]
     http.post("/proxies/u/toxics", json={"type": "latency", "attributes": {"latency": 5}})
     down = http.post("/proxies/u", json={"enabled": False, "name": "renamed"})
@@ -166,7 +201,9 @@ def test_update_by_post_and_patch_ignores_name_and_keeps_toxics(http: httpx.Clie
     sock.close()
 
 
-def test_update_with_a_new_listen_restarts_and_closes_connections(http: httpx.Client, echo_upstream: str) -> None:
+def test_update_with_a_new_listen_restarts_and_closes_connections(
+    http: httpx.Client, echo_upstream: str
+) -> None:
     listen = create(http, "m", echo_upstream).json()["listen"]
     sock = connect(listen)
     moved = http.patch("/proxies/m", json={"listen": "127.0.0.1:0"}).json()
@@ -179,7 +216,9 @@ def test_update_with_a_new_listen_restarts_and_closes_connections(http: httpx.Cl
 def test_update_errors(http: httpx.Client, echo_upstream: str) -> None:
     create(http, "e", echo_upstream)
     assert_error(http.patch("/proxies/e", content=b"{"), 400, "bad request body: unexpected EOF")
-    assert_error(http.patch("/proxies/e", json={"listen": "bogus"}), 500, "address bogus: missing port in address")
+    assert_error(
+        http.patch("/proxies/e", json={"listen": "bogus"}), 500, "address bogus: missing port in address"
+    )
 
 
 def test_delete_is_204_then_404(http: httpx.Client, echo_upstream: str) -> None:
@@ -193,10 +232,17 @@ def test_delete_is_204_then_404(http: httpx.Client, echo_upstream: str) -> None:
 
 # ---- populate ---------------------------------------------------------------------------------
 
-def test_populate_creates_keeps_and_replaces(http: httpx.Client, echo_upstream: str, http_upstream: str) -> None:
-    first = http.post("/populate", json=[{"name": "a", "listen": "127.0.0.1:0", "upstream": echo_upstream},
-                                         {"name": "b", "listen": "127.0.0.1:0", "upstream": echo_upstream,
-                                          "enabled": None}])
+
+def test_populate_creates_keeps_and_replaces(
+    http: httpx.Client, echo_upstream: str, http_upstream: str
+) -> None:
+    first = http.post(
+        "/populate",
+        json=[
+            {"name": "a", "listen": "127.0.0.1:0", "upstream": echo_upstream},
+            {"name": "b", "listen": "127.0.0.1:0", "upstream": echo_upstream, "enabled": None},
+        ],
+    )
     assert first.status_code == 201
     assert first.headers["content-type"] == "application/json"
     a, b = first.json()["proxies"]
@@ -204,8 +250,13 @@ def test_populate_creates_keeps_and_replaces(http: httpx.Client, echo_upstream: 
     http.post("/proxies/b/toxics", json={"type": "noop"})
     http.patch("/proxies/a", json={"enabled": False})
     # a: same listen and upstream -> kept as is (toxics AND disabled state); b: new upstream -> replaced.
-    again = http.post("/populate", json=[{"name": "a", "listen": a["listen"], "upstream": echo_upstream},
-                                         {"name": "b", "listen": "127.0.0.1:0", "upstream": http_upstream}])
+    again = http.post(
+        "/populate",
+        json=[
+            {"name": "a", "listen": a["listen"], "upstream": echo_upstream},
+            {"name": "b", "listen": "127.0.0.1:0", "upstream": http_upstream},
+        ],
+    )
     assert again.status_code == 201
     kept, replaced = again.json()["proxies"]
     assert kept["enabled"] is False and [t["name"] for t in kept["toxics"]] == ["noop_downstream"]
@@ -218,9 +269,12 @@ def test_populate_errors_are_json_with_proxies(http: httpx.Client, echo_upstream
     not_a_list = http.post("/populate", json={"name": "x"})
     assert not_a_list.status_code == 400
     assert not_a_list.headers["content-type"] == "application/json"
-    assert not_a_list.json()["error"].startswith("bad request body: json: cannot unmarshal object into Go value "
-                                                 "of type []struct {")
-    invalid = http.post("/populate", json=[{"name": "ok", "upstream": echo_upstream}, {"upstream": echo_upstream}])
+    assert not_a_list.json()["error"].startswith(
+        "bad request body: json: cannot unmarshal object into Go value of type []struct {"
+    )
+    invalid = http.post(
+        "/populate", json=[{"name": "ok", "upstream": echo_upstream}, {"upstream": echo_upstream}]
+    )
     assert invalid.text == '{"error":"missing required field: name at proxy 2","status":400,"proxies":null}'
     assert http.get("/proxies").json() == {}  # validated first: nothing created
     holder = socket.socket()
@@ -228,10 +282,14 @@ def test_populate_errors_are_json_with_proxies(http: httpx.Client, echo_upstream
     holder.listen()
     try:
         port = holder.getsockname()[1]
-        partial = http.post("/populate", json=[
-            {"name": "first", "listen": "127.0.0.1:0", "upstream": echo_upstream},
-            {"name": "clash", "listen": f"127.0.0.1:{port}", "upstream": echo_upstream},
-            {"name": "never", "listen": "127.0.0.1:0", "upstream": echo_upstream}])
+        partial = http.post(
+            "/populate",
+            json=[
+                {"name": "first", "listen": "127.0.0.1:0", "upstream": echo_upstream},
+                {"name": "clash", "listen": f"127.0.0.1:{port}", "upstream": echo_upstream},
+                {"name": "never", "listen": "127.0.0.1:0", "upstream": echo_upstream},
+            ],
+        )
     finally:
         holder.close()
     assert partial.status_code == 500
@@ -243,36 +301,71 @@ def test_populate_errors_are_json_with_proxies(http: httpx.Client, echo_upstream
 
 # ---- toxics -----------------------------------------------------------------------------------
 
+
 def test_toxic_defaults_and_zero_filled_attributes(http: httpx.Client, echo_upstream: str) -> None:
     create(http, "t", echo_upstream)
-    response = http.post("/proxies/t/toxics", json={"type": "latency", "attributes": {"latency": 10, "extra": 1}})
+    response = http.post(
+        "/proxies/t/toxics", json={"type": "latency", "attributes": {"latency": 10, "extra": 1}}
+    )
     assert response.status_code == 200  # not 201
     assert response.headers["content-type"] == "application/json"
-    assert response.text == ('{"attributes":{"latency":10,"jitter":0},"name":"latency_downstream",'
-                             '"type":"latency","stream":"downstream","toxicity":1}')
+    assert response.text == (
+        '{"attributes":{"latency":10,"jitter":0},"name":"latency_downstream",'
+        '"type":"latency","stream":"downstream","toxicity":1}'
+    )
     noop = http.post("/proxies/t/toxics", json={"type": "noop", "stream": "UPSTREAM", "toxicity": 0.2}).json()
-    assert noop == {"attributes": {}, "name": "noop_UPSTREAM", "type": "noop", "stream": "UPSTREAM",
-                    "toxicity": 0.2}
+    assert noop == {
+        "attributes": {},
+        "name": "noop_UPSTREAM",
+        "type": "noop",
+        "stream": "UPSTREAM",
+        "toxicity": 0.2,
+    }
     slicer = http.post("/proxies/t/toxics", json={"type": "slicer", "name": "s"}).json()
     assert slicer["attributes"] == {"average_size": 0, "size_variation": 0, "delay": 0}
     # Listing: upstream toxics first, then downstream, each in insertion order.
-    assert [t["name"] for t in http.get("/proxies/t/toxics").json()] == ["noop_UPSTREAM", "latency_downstream", "s"]
+    assert [t["name"] for t in http.get("/proxies/t/toxics").json()] == [
+        "noop_UPSTREAM",
+        "latency_downstream",
+        "s",
+    ]
 
 
-@pytest.mark.parametrize(("body", "status", "message"), [
-    ('{"type":"latency","stream":""}', 400, "stream was invalid, can be either upstream or downstream"),
-    ('{"type":"bogus","stream":"sideways"}', 400, "stream was invalid, can be either upstream or downstream"),
-    ('{"type":"bogus"}', 400, "invalid toxic type"),
-    ('{"stream":"upstream"}', 400, "invalid toxic type"),
-    ('{"type":"latency","attributes":{"latency":1.5}}', 400, "bad request body: json: cannot unmarshal number 1.5 "
-     "into Go struct field LatencyToxic.attributes.latency of type int64"),
-    ('{"type":"latency","attributes":{"latency":"abc"}}', 400, "bad request body: json: cannot unmarshal string "
-     "into Go struct field LatencyToxic.attributes.latency of type int64"),
-    ('{"type":"latency","toxicity":"x"}', 400, "bad request body: json: cannot unmarshal string into Go struct "
-     "field ToxicWrapper.toxicity of type float32"),
-    ("{", 400, "bad request body: unexpected EOF"),
-])
-def test_toxic_create_errors(http: httpx.Client, echo_upstream: str, body: str, status: int, message: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "status", "message"),
+    [
+        ('{"type":"latency","stream":""}', 400, "stream was invalid, can be either upstream or downstream"),
+        (
+            '{"type":"bogus","stream":"sideways"}',
+            400,
+            "stream was invalid, can be either upstream or downstream",
+        ),
+        ('{"type":"bogus"}', 400, "invalid toxic type"),
+        ('{"stream":"upstream"}', 400, "invalid toxic type"),
+        (
+            '{"type":"latency","attributes":{"latency":1.5}}',
+            400,
+            "bad request body: json: cannot unmarshal number 1.5 "
+            "into Go struct field LatencyToxic.attributes.latency of type int64",
+        ),
+        (
+            '{"type":"latency","attributes":{"latency":"abc"}}',
+            400,
+            "bad request body: json: cannot unmarshal string "
+            "into Go struct field LatencyToxic.attributes.latency of type int64",
+        ),
+        (
+            '{"type":"latency","toxicity":"x"}',
+            400,
+            "bad request body: json: cannot unmarshal string into Go struct "
+            "field ToxicWrapper.toxicity of type float32",
+        ),
+        ("{", 400, "bad request body: unexpected EOF"),
+    ],
+)
+def test_toxic_create_errors(
+    http: httpx.Client, echo_upstream: str, body: str, status: int, message: str
+) -> None:
     create(http, "t", echo_upstream)
     assert_error(http.post("/proxies/t/toxics", content=body), status, message)
     assert http.get("/proxies/t/toxics").json() == []
@@ -281,25 +374,44 @@ def test_toxic_create_errors(http: httpx.Client, echo_upstream: str, body: str, 
 def test_toxic_names_are_unique_across_streams(http: httpx.Client, echo_upstream: str) -> None:
     create(http, "t", echo_upstream)
     http.post("/proxies/t/toxics", json={"type": "latency", "name": "slow", "stream": "upstream"})
-    again = http.post("/proxies/t/toxics", json={"type": "bandwidth", "name": "slow", "stream": "downstream",
-                                                 "attributes": {"rate": "not checked before the name"}})
+    again = http.post(
+        "/proxies/t/toxics",
+        json={
+            "type": "bandwidth",
+            "name": "slow",
+            "stream": "downstream",
+            "attributes": {"rate": "not checked before the name"},
+        },
+    )
     assert_error(again, 409, "toxic already exists")
 
 
 def test_toxic_update_merges_attributes_and_ignores_identity(http: httpx.Client, echo_upstream: str) -> None:
     create(http, "t", echo_upstream)
-    http.post("/proxies/t/toxics", json={"type": "latency", "toxicity": 0.5, "attributes": {"latency": 100,
-                                                                                             "jitter": 10}})
-    updated = http.patch("/proxies/t/toxics/latency_downstream",
-                         json={"attributes": {"latency": 200}, "name": "x", "type": "noop", "stream": "upstream"})
+    http.post(
+        "/proxies/t/toxics",
+        json={"type": "latency", "toxicity": 0.5, "attributes": {"latency": 100, "jitter": 10}},
+    )
+    updated = http.patch(
+        "/proxies/t/toxics/latency_downstream",
+        json={"attributes": {"latency": 200}, "name": "x", "type": "noop", "stream": "upstream"},
+    )
     assert updated.status_code == 200
-    assert updated.json() == {"attributes": {"latency": 200, "jitter": 10}, "name": "latency_downstream",
-                              "type": "latency", "stream": "downstream", "toxicity": 0.5}
+    assert updated.json() == {
+        "attributes": {"latency": 200, "jitter": 10},
+        "name": "latency_downstream",
+        "type": "latency",
+        "stream": "downstream",
+        "toxicity": 0.5,
+    }
     by_post = http.post("/proxies/t/toxics/latency_downstream", json={"toxicity": 1})
     assert by_post.json()["toxicity"] == 1 and by_post.json()["attributes"]["latency"] == 200
     assert http.get("/proxies/t/toxics/latency_downstream").json() == by_post.json()
-    assert_error(http.patch("/proxies/t/toxics/latency_downstream", content=b"nope"), 400,
-                 "bad request body: invalid character 'o' in literal null (expecting 'u')")
+    assert_error(
+        http.patch("/proxies/t/toxics/latency_downstream", content=b"nope"),
+        400,
+        "bad request body: invalid character 'o' in literal null (expecting 'u')",
+    )
     assert_error(http.patch("/proxies/t/toxics/missing", content=b"nope"), 404, "toxic not found")
     assert_error(http.get("/proxies/t/toxics/missing"), 404, "toxic not found")
 
@@ -312,8 +424,9 @@ def test_toxic_delete(http: httpx.Client, echo_upstream: str) -> None:
     assert_error(http.delete("/proxies/t/toxics/noop_downstream"), 404, "toxic not found")
 
 
-def test_reset_enables_every_proxy_and_removes_toxics_but_keeps_proxies(http: httpx.Client,
-                                                                      echo_upstream: str) -> None:
+def test_reset_enables_every_proxy_and_removes_toxics_but_keeps_proxies(
+    http: httpx.Client, echo_upstream: str
+) -> None:
     listen = create(http, "r1", echo_upstream).json()["listen"]
     create(http, "r2", echo_upstream)
     http.post("/proxies/r1/toxics", json={"type": "latency"})
@@ -328,11 +441,15 @@ def test_reset_enables_every_proxy_and_removes_toxics_but_keeps_proxies(http: ht
 
 def test_http_error_is_listed_like_any_toxic(http: httpx.Client, echo_upstream: str) -> None:
     create(http, "h", echo_upstream)
-    toxic = http.post("/proxies/h/toxics", json={"type": "http_error", "attributes": {"retry_after": 3}}).json()
+    toxic = http.post(
+        "/proxies/h/toxics", json={"type": "http_error", "attributes": {"retry_after": 3}}
+    ).json()
     assert toxic["attributes"] == {"status": 503, "retry_after": 3, "probability": 1.0, "body": ""}
     listed = http.get("/proxies/h/toxics").text
     assert '"attributes":{"status":503,"retry_after":3,"probability":1,"body":""}' in listed
-    bad = http.post("/proxies/h/toxics", json={"type": "http_error", "name": "x", "attributes": {"status": 42}})
+    bad = http.post(
+        "/proxies/h/toxics", json={"type": "http_error", "name": "x", "attributes": {"status": 42}}
+    )
     assert_error(bad, 400, "bad request body: http_error status must be 100-599, not 42")
 
 
@@ -346,7 +463,9 @@ def test_an_empty_listen_binds_every_interface_like_go(http: httpx.Client, echo_
         assert sock.recv(1) == b"x"
 
 
-def test_a_failed_enable_or_reset_is_500_and_the_proxy_stays_disabled(http: httpx.Client, echo_upstream: str) -> None:
+def test_a_failed_enable_or_reset_is_500_and_the_proxy_stays_disabled(
+    http: httpx.Client, echo_upstream: str
+) -> None:
     listen = create(http, "busy", echo_upstream).json()["listen"]
     http.patch("/proxies/busy", json={"enabled": False})
     holder = socket.socket()

@@ -41,9 +41,14 @@ def test_observes_requests_over_keep_alive(api: ProxyClient, http_upstream: str)
         assert client.head("/h").status_code == 200
         assert client.get("/after-head").status_code == 200
     records = wait_complete(api, "h", 4)
-    assert [(r["method"], r["path"], r["idempotency_key"], r["status"], r["reached_provider"]) for r in records] == [
-        ("GET", "/a?x=1", None, 200, True), ("POST", "/payments", "k-1", 201, True),
-        ("HEAD", "/h", None, 200, True), ("GET", "/after-head", None, 200, True)]
+    assert [
+        (r["method"], r["path"], r["idempotency_key"], r["status"], r["reached_provider"]) for r in records
+    ] == [
+        ("GET", "/a?x=1", None, 200, True),
+        ("POST", "/payments", "k-1", 201, True),
+        ("HEAD", "/h", None, 200, True),
+        ("GET", "/after-head", None, 200, True),
+    ]
     assert len({r["connection"] for r in records}) == 1  # one keep-alive connection
     assert [r["seq"] for r in records] == [1, 2, 3, 4] or records[0]["seq"] < records[-1]["seq"]
     assert all(r["started"] <= r["finished"] for r in records)
@@ -71,8 +76,10 @@ def test_observes_new_connections_and_pages_with_since(api: ProxyClient, http_up
 def test_pipelined_requests_pair_with_their_responses(api: ProxyClient, http_upstream: str) -> None:
     listen = make_listen(api, http_upstream)
     with connect(listen) as sock:
-        sock.sendall(b"GET /one HTTP/1.1\r\nHost: x\r\n\r\nDELETE /two HTTP/1.1\r\nHost: x\r\n\r\n"
-                     b"PUT /three HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
+        sock.sendall(
+            b"GET /one HTTP/1.1\r\nHost: x\r\n\r\nDELETE /two HTTP/1.1\r\nHost: x\r\n\r\n"
+            b"PUT /three HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+        )
         received = b""
         while received.count(b"HTTP/1.1 200") < 3:
             received += sock.recv(65536)
@@ -107,7 +114,11 @@ def test_http_error_answers_instead_of_the_provider(api: ProxyClient, http_upstr
         api.remove_toxic("h", "http_error_downstream")
         assert client.post("/payments", json={"n": 1}).status_code == 201
     records = wait_complete(api, "h", 3)
-    assert [(r["status"], r["reached_provider"]) for r in records] == [(503, False), (503, False), (201, True)]
+    assert [(r["status"], r["reached_provider"]) for r in records] == [
+        (503, False),
+        (503, False),
+        (201, True),
+    ]
     assert records[0]["idempotency_key"] == "k"
 
 
@@ -196,6 +207,7 @@ def test_in_flight_requests_hold_the_cursor(api: ProxyClient, http_upstream: str
 
 def test_observations_of_a_missing_proxy_is_404(api: ProxyClient) -> None:
     from interlock.proxy.client import ProxyNotFound
+
     with pytest.raises(ProxyNotFound, match="proxy not found"):
         api.observations("nope")
 
@@ -220,7 +232,10 @@ def test_http_error_toggled_live_on_a_keep_alive_connection(api: ProxyClient, ht
     assert [first[:12], second[:12], third[:12]] == [b"HTTP/1.1 200", b"HTTP/1.1 503", b"HTTP/1.1 200"]
     records = wait_complete(api, "h", 3)
     assert [(r["path"], r["status"], r["reached_provider"]) for r in records] == [
-        ("/1", 200, True), ("/2", 503, False), ("/3", 200, True)]
+        ("/1", 200, True),
+        ("/2", 503, False),
+        ("/3", 200, True),
+    ]
 
 
 def _statuses_with_seed(seed: int, upstream: str, tmp_path) -> list[int]:
@@ -242,10 +257,13 @@ def test_a_seed_makes_fault_decisions_repeatable(http_upstream: str, tmp_path) -
     assert _statuses_with_seed(12, http_upstream, tmp_path) != first
 
 
-@pytest.mark.parametrize("request_bytes", [b"GET /bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                                           b"GET /old HTTP/1.0\r\n\r\n"])
-def test_a_canned_answer_to_a_closing_request_closes_like_a_server(api: ProxyClient, http_upstream: str,
-                                                                  request_bytes: bytes) -> None:
+@pytest.mark.parametrize(
+    "request_bytes",
+    [b"GET /bye HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", b"GET /old HTTP/1.0\r\n\r\n"],
+)
+def test_a_canned_answer_to_a_closing_request_closes_like_a_server(
+    api: ProxyClient, http_upstream: str, request_bytes: bytes
+) -> None:
     listen = make_listen(api, http_upstream)
     api.add_toxic("h", "http_error", attributes={"status": 503, "retry_after": 1})
     with connect(listen) as sock:
@@ -260,10 +278,14 @@ def test_a_canned_answer_to_a_closing_request_closes_like_a_server(api: ProxyCli
 
 def test_requests_sliced_into_tiny_pieces_are_still_observed(api: ProxyClient, http_upstream: str) -> None:
     base = make(api, http_upstream)
-    api.add_toxic("h", "slicer", stream="upstream", attributes={"average_size": 7, "size_variation": 3, "delay": 100})
+    api.add_toxic(
+        "h", "slicer", stream="upstream", attributes={"average_size": 7, "size_variation": 3, "delay": 100}
+    )
     with httpx.Client(base_url=base, timeout=5) as client:
         assert client.post("/sliced", json={"n": 1}, headers={"Idempotency-Key": "k-9"}).status_code == 201
         assert client.get("/again").status_code == 200
     records = wait_complete(api, "h", 2)
     assert [(r["method"], r["path"], r["idempotency_key"], r["status"]) for r in records] == [
-        ("POST", "/sliced", "k-9", 201), ("GET", "/again", None, 200)]
+        ("POST", "/sliced", "k-9", 201),
+        ("GET", "/again", None, 200),
+    ]

@@ -43,15 +43,19 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
     config.write_text('{"name": "not a list"}')
     result = interlock("proxy", "serve", "--port", "0", "--config", str(config), timeout=30)
     assert result.returncode == 2
-    assert result.stderr.strip() == f"interlock: {config}: expected a JSON list of proxies " \
-                                    "({name, listen, upstream, enabled})"
+    assert (
+        result.stderr.strip() == f"interlock: {config}: expected a JSON list of proxies "
+        "({name, listen, upstream, enabled})"
+    )
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_config_populates_and_a_signal_exits_0(tmp_path: Path, echo_upstream: str, signum: int) -> None:
     config = tmp_path / "proxies.json"
-    config.write_text(json.dumps([{"name": "from-config", "listen": "127.0.0.1:0", "upstream": echo_upstream}]))
+    config.write_text(
+        json.dumps([{"name": "from-config", "listen": "127.0.0.1:0", "upstream": echo_upstream}])
+    )
     proxy = EmbeddedProxy(tmp_path / "proxy.log", config=config, seed=1).start()
     try:
         with proxy.client() as client:
@@ -88,14 +92,18 @@ def test_client_raises_typed_errors_with_the_servers_message(api: ProxyClient, e
     assert api.populate([]) == []
     assert api.version().startswith("2.12.0")
     toxic = api.add_toxic("c", "latency", attributes={"latency": 5, "jitter": 1}, toxicity=0.5, name="slow")
-    assert api.update_toxic("c", "slow", attributes={"latency": 9})["attributes"] == {"latency": 9, "jitter": 1}
+    assert api.update_toxic("c", "slow", attributes={"latency": 9})["attributes"] == {
+        "latency": 9,
+        "jitter": 1,
+    }
     assert api.toxics("c") == [{**toxic, "attributes": {"latency": 9, "jitter": 1}}]
     api.reset()
     assert api.toxics("c") == []
 
 
 def test_module_entry_point_runs() -> None:
-    result = subprocess.run([sys.executable, "-m", "interlock", "proxy", "--help"], capture_output=True,
-                            text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "interlock", "proxy", "--help"], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 0 and "serve" in result.stdout
     assert httpx  # used by fixtures through the client

@@ -101,7 +101,9 @@ def test_timeout_drops_data_and_closes_after_the_timeout(api: ProxyClient, echo_
     assert 0.25 <= elapsed < 1.0, elapsed
 
 
-def test_timeout_zero_holds_the_connection_until_the_toxic_is_removed(api: ProxyClient, echo_upstream: str) -> None:
+def test_timeout_zero_holds_the_connection_until_the_toxic_is_removed(
+    api: ProxyClient, echo_upstream: str
+) -> None:
     listen = make(api, echo_upstream)
     api.add_toxic("t", "timeout", attributes={"timeout": 0})
     with connect(listen) as sock:
@@ -226,7 +228,9 @@ def test_down_refuses_new_connections_and_closes_open_ones(api: ProxyClient, ech
         assert round_trip(sock) < 0.1
 
 
-def test_unreachable_upstream_closes_the_client_and_the_proxy_stays_up(api: ProxyClient, echo_upstream: str) -> None:
+def test_unreachable_upstream_closes_the_client_and_the_proxy_stays_up(
+    api: ProxyClient, echo_upstream: str
+) -> None:
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))
     dead = f"127.0.0.1:{holder.getsockname()[1]}"

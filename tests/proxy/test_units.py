@@ -13,25 +13,46 @@ from interlock.proxy.observe import ConnectionObserver, ObservationLog
 from interlock.proxy.toxics.slicer import boundaries
 
 
-@pytest.mark.parametrize(("value", "text"), [(1.0, "1"), (0.5, "0.5"), (0.2, "0.2"), (0.1, "0.1"), (0, "0"),
-                                             (1e-7, "1e-07"), (123456.789, "123456.79"), (3e21, "3e+21")])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1.0, "1"),
+        (0.5, "0.5"),
+        (0.2, "0.2"),
+        (0.1, "0.1"),
+        (0, "0"),
+        (1e-7, "1e-07"),
+        (123456.789, "123456.79"),
+        (3e21, "3e+21"),
+    ],
+)
 def test_float32_prints_like_go(value: float, text: str) -> None:
     assert gojson.encode(gojson.Float32(value)).decode() == text
 
 
 def test_go_json_encoding_escapes_html() -> None:
-    assert gojson.encode({"a": "<&>", "b": [1, True, None]}) == b'{"a":"\\u003c\\u0026\\u003e","b":[1,true,null]}'
+    assert (
+        gojson.encode({"a": "<&>", "b": [1, True, None]})
+        == b'{"a":"\\u003c\\u0026\\u003e","b":[1,true,null]}'
+    )
 
 
-@pytest.mark.parametrize(("body", "message"), [
-    (b"", "EOF"), (b"   ", "EOF"), (b"{", "unexpected EOF"), (b"nul", "unexpected EOF"),
-    (b"nope", "invalid character 'o' in literal null (expecting 'u')"),
-    (b"tru", "unexpected EOF"), (b"x", "invalid character 'x' looking for beginning of value"),
-    (b'{"a" 1}', "invalid character '1' after object key"),
-    (b'{"a":1 "b"}', "invalid character '\"' after object key:value pair"),
-    (b"{x}", "invalid character 'x' looking for beginning of object key string"),
-    (b"[1 2]", "invalid character '2' after array element"),
-])
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "EOF"),
+        (b"   ", "EOF"),
+        (b"{", "unexpected EOF"),
+        (b"nul", "unexpected EOF"),
+        (b"nope", "invalid character 'o' in literal null (expecting 'u')"),
+        (b"tru", "unexpected EOF"),
+        (b"x", "invalid character 'x' looking for beginning of value"),
+        (b'{"a" 1}', "invalid character '1' after object key"),
+        (b'{"a":1 "b"}', "invalid character '\"' after object key:value pair"),
+        (b"{x}", "invalid character 'x' looking for beginning of object key string"),
+        (b"[1 2]", "invalid character '2' after array element"),
+    ],
+)
 def test_go_json_syntax_errors(body: bytes, message: str) -> None:
     with pytest.raises(gojson.GoJSONError) as error:
         gojson.decode(body)
@@ -47,15 +68,28 @@ def test_go_json_reads_one_value_and_keeps_number_literals() -> None:
     assert gojson.fields({"Name": 1, "NAME": 2}) == {"name": 2}
 
 
-@pytest.mark.parametrize(("address", "resolved"), [("127.0.0.1:80", "127.0.0.1:80"), ("localhost:3310", "127.0.0.1:3310"),
-                                                   (":0", ":0"), ("", ":0"), ("[::1]:5", "[::1]:5")])
+@pytest.mark.parametrize(
+    ("address", "resolved"),
+    [
+        ("127.0.0.1:80", "127.0.0.1:80"),
+        ("localhost:3310", "127.0.0.1:3310"),
+        (":0", ":0"),
+        ("", ":0"),
+        ("[::1]:5", "[::1]:5"),
+    ],
+)
 def test_addresses_resolve_like_go(address: str, resolved: str) -> None:
     assert str(addresses.resolve(address)) == resolved
 
 
-@pytest.mark.parametrize(("address", "message"), [("bogus", "address bogus: missing port in address"),
-                                                  ("1:2:3", "address 1:2:3: too many colons in address"),
-                                                  ("127.0.0.1:99999", "address 127.0.0.1:99999: invalid port")])
+@pytest.mark.parametrize(
+    ("address", "message"),
+    [
+        ("bogus", "address bogus: missing port in address"),
+        ("1:2:3", "address 1:2:3: too many colons in address"),
+        ("127.0.0.1:99999", "address 127.0.0.1:99999: invalid port"),
+    ],
+)
 def test_bad_addresses_fail_like_go(address: str, message: str) -> None:
     with pytest.raises(addresses.AddressError, match=message):
         addresses.resolve(address)
@@ -71,6 +105,7 @@ def test_slicer_halves_like_toxiproxy() -> None:
 
 
 # ---- HTTP framing -----------------------------------------------------------------------------
+
 
 class FakeLink:
     def __init__(self) -> None:
@@ -94,8 +129,15 @@ class FakeConnection:
         return self.errors
 
     def fail_requests(self, status: int | None) -> None:
-        self.errors = [] if status is None else [SimpleNamespace(attrs={
-            "status": status, "retry_after": None, "probability": 1.0, "body": "no"})]
+        self.errors = (
+            []
+            if status is None
+            else [
+                SimpleNamespace(
+                    attrs={"status": status, "retry_after": None, "probability": 1.0, "body": "no"}
+                )
+            ]
+        )
         self.upstream.chain = tuple(self.errors)
 
 
@@ -106,18 +148,25 @@ def observer() -> tuple[ConnectionObserver, FakeConnection, ObservationLog]:
 
 def test_chunked_bodies_split_heads_head_requests_and_interim_responses() -> None:
     obs, _, log = observer()
-    stream = (b"POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\nIdempotency-Key: k1\r\n\r\n"
-              b"5\r\nhello\r\n0\r\n\r\nHEAD /h HTTP/1.1\r\nHost: x\r\n\r\nGET /g HTTP/1.1\r\n\r\n")
+    stream = (
+        b"POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\nIdempotency-Key: k1\r\n\r\n"
+        b"5\r\nhello\r\n0\r\n\r\nHEAD /h HTTP/1.1\r\nHost: x\r\n\r\nGET /g HTTP/1.1\r\n\r\n"
+    )
     for i in range(0, len(stream), 7):  # any split into reads gives the same result
-        assert obs.on_request_bytes(stream[i:i + 7]) == stream[i:i + 7]
-    responses = (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
-                 b"3\r\nabc\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n"  # HEAD: no body
-                 b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno")
+        assert obs.on_request_bytes(stream[i : i + 7]) == stream[i : i + 7]
+    responses = (
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"3\r\nabc\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n"  # HEAD: no body
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\nno"
+    )
     for i in range(0, len(responses), 5):
-        assert obs.on_response_bytes(responses[i:i + 5]) is None
+        assert obs.on_response_bytes(responses[i : i + 5]) is None
     records, cursor = log.since(0)
     assert [(r.method, r.path, r.idempotency_key, r.status) for r in records] == [
-        ("POST", "/c", "k1", 201), ("HEAD", "/h", None, 200), ("GET", "/g", None, 404)]
+        ("POST", "/c", "k1", 201),
+        ("HEAD", "/h", None, 200),
+        ("GET", "/g", None, 404),
+    ]
     assert cursor == 4 and all(r.complete for r in records)
 
 
@@ -138,12 +187,18 @@ def test_canned_answers_are_spliced_between_provider_responses() -> None:
     assert obs.on_request_bytes(b"POST /2 HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi") == b""
     connection.fail_requests(None)
     assert obs.on_request_bytes(b"GET /3 HTTP/1.1\r\n\r\n") == b"GET /3 HTTP/1.1\r\n\r\n"
-    r1, r3 = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1", b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n3"
+    r1, r3 = (
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n1",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\n3",
+    )
     pieces = obs.on_response_bytes(r1 + r3)
     assert pieces is not None and pieces[0] == r1 and pieces[2] == r3
     assert pieces[1].startswith(b"HTTP/1.1 503 Service Unavailable\r\n") and pieces[1].endswith(b"\r\n\r\nno")
     assert [(r.path, r.status, r.reached_provider) for r in log.since(0)[0]] == [
-        ("/1", 200, True), ("/2", 503, False), ("/3", 200, True)]
+        ("/1", 200, True),
+        ("/2", 503, False),
+        ("/3", 200, True),
+    ]
 
 
 def test_a_failed_request_in_the_middle_of_a_read_is_cut_out() -> None:

@@ -40,8 +40,10 @@ def on_payment_captured(body: str | bytes | dict[str, object], orders: OrderBook
         raise UnusableEvent(f"not a usable payment.captured event: {exc}") from exc
     order = orders.get(event.order_id)
     if order.amount != event.amount or order.currency != event.currency:
-        raise UnusableEvent(f"payment {event.payment_id} is for {event.amount} {event.currency},"
-                            f" order {order.id} is for {order.amount} {order.currency}")
+        raise UnusableEvent(
+            f"payment {event.payment_id} is for {event.amount} {event.currency},"
+            f" order {order.id} is for {order.amount} {order.currency}"
+        )
     if order.status == "confirmed":
         return order
     settled = order.model_copy(update={"status": "confirmed", "payment_id": event.payment_id})

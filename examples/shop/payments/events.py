@@ -42,8 +42,13 @@ class PaymentCaptured(BaseModel):
 
 def payment_captured(payment: Payment) -> OutboxMessage:
     """The event for a captured ``payment``, as published (a JSON-ready body on :data:`TOPIC`)."""
-    event = PaymentCaptured(payment_id=payment.id, order_id=payment.order_id, amount=payment.amount,
-                            currency=payment.currency, captured_at=payment.created_at)
+    event = PaymentCaptured(
+        payment_id=payment.id,
+        order_id=payment.order_id,
+        amount=payment.amount,
+        currency=payment.currency,
+        captured_at=payment.created_at,
+    )
     return OutboxMessage(TOPIC, event.model_dump(mode="json"))
 
 
@@ -52,10 +57,16 @@ def captured_message_for_verification() -> dict[str, Any]:
 
     It goes through the real ledger and producer: capture a payment, take the event from the outbox.
     """
-    from examples.shop.payments.ledger import PaymentLedger  # noqa: PLC0415 - the ledger imports this module
-    from examples.shop.payments.models import PaymentCreate  # noqa: PLC0415
+    from examples.shop.payments.ledger import PaymentLedger
+    from examples.shop.payments.models import PaymentCreate
 
     ledger = PaymentLedger()
-    ledger.capture(PaymentCreate(order_id="6f1c1a52-2b1e-4f7b-9a55-0d8d3a1f6c11", amount=3_998, currency="EUR"))
+    ledger.capture(
+        PaymentCreate(order_id="6f1c1a52-2b1e-4f7b-9a55-0d8d3a1f6c11", amount=3_998, currency="EUR")
+    )
     message = ledger.outbox[-1]
-    return {"contents": message.body, "metadata": {"topic": message.topic}, "content_type": "application/json"}
+    return {
+        "contents": message.body,
+        "metadata": {"topic": message.topic},
+        "content_type": "application/json",
+    }

@@ -31,8 +31,13 @@ class Output:
     def __init__(self, stream: IO[str] | None = None, *, plain: bool | None = None) -> None:
         stream = stream or sys.stdout
         self.plain = want_plain(stream) if plain is None else plain
-        self.console = Console(file=stream, highlight=False, soft_wrap=True,
-                               no_color=self.plain or None, force_terminal=False if self.plain else None)
+        self.console = Console(
+            file=stream,
+            highlight=False,
+            soft_wrap=True,
+            no_color=self.plain or None,
+            force_terminal=False if self.plain else None,
+        )
         self._started = time.monotonic()
 
     def _line(self, text: str, style: str | None = None) -> None:
@@ -49,10 +54,15 @@ class Output:
 
     def stage_finished(self, result: StageResult) -> None:
         passed = sum(c.status == Status.PASSED for c in result.checks)
-        counts = f"{passed}/{len(result.checks)} checks passed" if result.checks else (result.skipped_reason or "")
+        counts = (
+            f"{passed}/{len(result.checks)} checks passed" if result.checks else (result.skipped_reason or "")
+        )
         status = result.status
-        self._line(f"{_MARK[status]} {result.stage} {result.integration}: {status.value}"
-                   f" ({counts}, {result.duration_s:.1f}s)", _STYLE[status])
+        self._line(
+            f"{_MARK[status]} {result.stage} {result.integration}: {status.value}"
+            f" ({counts}, {result.duration_s:.1f}s)",
+            _STYLE[status],
+        )
         for check in result.checks:
             if check.status in (Status.FAILED, Status.ERROR):
                 for finding in check.findings or []:

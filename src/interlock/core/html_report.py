@@ -57,12 +57,12 @@ def render_html(verdict: RunVerdict, run_dir: Path) -> str:
     """The page for ``verdict`` (already redacted by the caller), with ``run_dir``'s artefacts."""
     artefacts = {
         (integration.integration, stage.stage): [load_artefact(run_dir, a) for a in stage.artefacts]
-        for integration in verdict.integrations for stage in integration.stages
+        for integration in verdict.integrations
+        for stage in integration.stages
     }
-    counts = {status: 0 for status in Status}
+    counts = dict.fromkeys(Status, 0)
     for integration in verdict.integrations:
         for stage in integration.stages:
             for check in stage.checks:
                 counts[check.status] += 1
-    return _templates.get_template("report.html.j2").render(
-        v=verdict, artefacts=artefacts, counts=counts)
+    return _templates.get_template("report.html.j2").render(v=verdict, artefacts=artefacts, counts=counts)

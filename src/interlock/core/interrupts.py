@@ -11,7 +11,7 @@ import signal
 import threading
 from types import FrameType, TracebackType
 
-from interlock.errors import Interrupted
+from interlock.core.errors import Interrupted
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -3,7 +3,7 @@
 Validation happens in two passes. Pydantic checks the shape (unknown keys, types, ranges); then
 :func:`_check_references` checks what a schema cannot: that names refer to declared services
 and integrations, that placeholders resolve, and that referenced files exist. Both passes
-raise :class:`~interlock.errors.ConfigError` pointing at ``file:line``.
+raise :class:`~interlock.core.errors.ConfigError` pointing at ``file:line``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from interlock.core import templating
+from interlock.core.errors import ConfigError
 from interlock.core.yamlfile import PathKey, YamlDocument, load_yaml
-from interlock.errors import ConfigError
 
 DEFAULT_MANIFEST = "interlock.yaml"
 _NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -28,7 +28,7 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ServiceSpec(_Strict):
+class Service(_Strict):
     """A service interlock starts (``run``) or one that is already running (``base_url``)."""
 
     run: str | None = None
@@ -63,7 +63,7 @@ class ServiceSpec(_Strict):
         return value.rstrip("/") if value else value
 
     @model_validator(mode="after")
-    def _run_or_base_url(self) -> ServiceSpec:
+    def _run_or_base_url(self) -> Service:
         if (self.run is None) == (self.base_url is None):
             raise ValueError("give either 'run' (interlock starts it) or 'base_url' (already running)")
         if self.base_url is not None and self.port is not None:
@@ -77,7 +77,7 @@ def _env_string(value: Any) -> Any:
     return str(value) if isinstance(value, int | float) else value
 
 
-class IntegrationSpec(_Strict):
+class Integration(_Strict):
     """One consumer calling one provider, and the files that describe how to verify it."""
 
     name: str = Field(pattern=_NAME_PATTERN)
@@ -101,8 +101,9 @@ class IntegrationSpec(_Strict):
     def _handlers(cls, value: dict[str, str]) -> dict[str, str]:
         for description, handler in value.items():
             if not re.match(_HANDLER_PATTERN, handler):
-                raise ValueError(f"message '{description}': handler must be 'module.path:function'"
-                                 f" (got {handler!r})")
+                raise ValueError(
+                    f"message '{description}': handler must be 'module.path:function' (got {handler!r})"
+                )
         return value
 
 
@@ -111,8 +112,8 @@ class Manifest(_Strict):
 
     version: Literal[1]
     allow_remote: bool = False
-    services: dict[str, ServiceSpec] = Field(min_length=1)
-    integrations: list[IntegrationSpec] = Field(min_length=1)
+    services: dict[str, Service] = Field(min_length=1)
+    integrations: list[Integration] = Field(min_length=1)
     path: Path = Field(default=Path(DEFAULT_MANIFEST), exclude=True)
 
     @property
@@ -123,10 +124,10 @@ class Manifest(_Strict):
         """A path from the manifest, resolved against the manifest's directory."""
         return (self.base_dir / relative).resolve()
 
-    def integration(self, name: str) -> IntegrationSpec:
+    def integration(self, name: str) -> Integration:
         return next(i for i in self.integrations if i.name == name)
 
-    def pact_files(self, integration: IntegrationSpec) -> list[Path]:
+    def pact_files(self, integration: Integration) -> list[Path]:
         """The pact files of ``integration``; a directory entry stands for its ``*.json``."""
         files: list[Path] = []
         for entry in integration.pacts:
@@ -140,7 +141,9 @@ def load_manifest(path: Path | str = DEFAULT_MANIFEST) -> Manifest:
     path = Path(path)
     doc = load_yaml(path)
     if not isinstance(doc.data, dict):
-        raise ConfigError("the manifest must be a mapping with 'version', 'services' and 'integrations'", path, 1)
+        raise ConfigError(
+            "the manifest must be a mapping with 'version', 'services' and 'integrations'", path, 1
+        )
     try:
         manifest = Manifest.model_validate({**doc.data, "path": path.resolve()})
     except ValidationError as exc:
@@ -162,7 +165,9 @@ def _config_error(exc: ValidationError, doc: YamlDocument) -> ConfigError:
         if len(loc) > 1:
             message += f" in {'.'.join(str(p) for p in loc[:-1])}"
     elif first["type"] == "missing":
-        message = f"missing required key '{loc[-1]}'" + (f" in {'.'.join(str(p) for p in loc[:-1])}" if len(loc) > 1 else "")
+        message = f"missing required key '{loc[-1]}'" + (
+            f" in {'.'.join(str(p) for p in loc[:-1])}" if len(loc) > 1 else ""
+        )
     else:
         msg = first["msg"].removeprefix("Value error, ")
         message = f"{where}: {msg}" if where else msg
@@ -177,9 +182,9 @@ def _allowed_keys(parent: PathKey) -> list[str]:
     if not parent:
         return [n for n in Manifest.model_fields if n != "path"]
     if parent[0] == "services" and len(parent) == 2:
-        return list(ServiceSpec.model_fields)
+        return list(Service.model_fields)
     if parent[0] == "integrations" and len(parent) == 2:
-        return list(IntegrationSpec.model_fields)
+        return list(Integration.model_fields)
     return []
 
 
@@ -199,8 +204,11 @@ def _check_references(manifest: Manifest, doc: YamlDocument) -> None:
         for role in ("consumer", "provider"):
             service = getattr(integration, role)
             if service not in services:
-                raise doc.error((*loc, role), f"{role} '{service}' is not a service in this manifest"
-                                + _suggestion(service, list(services)))
+                raise doc.error(
+                    (*loc, role),
+                    f"{role} '{service}' is not a service in this manifest"
+                    + _suggestion(service, list(services)),
+                )
         for i, entry in enumerate(integration.pacts):
             if not manifest.resolve(entry).exists():
                 raise doc.error((*loc, "pacts", i), f"pact file not found: {entry}")
@@ -233,12 +241,16 @@ def _check_references(manifest: Manifest, doc: YamlDocument) -> None:
         raise doc.error(("services",), str(exc)) from None
 
 
-def _placeholder_problem(p: templating.Placeholder, owner: str, spec: ServiceSpec, manifest: Manifest) -> str | None:
+def _placeholder_problem(
+    p: templating.Placeholder, owner: str, spec: Service, manifest: Manifest
+) -> str | None:
     if p.kind == "port" and spec.run is None:
         return "{port} is only available to services started with 'run'"
     if p.kind == "url":
         if p.arg not in manifest.services:
-            return f"{{url:{p.arg}}}: no service named '{p.arg}'" + _suggestion(p.arg or "", list(manifest.services))
+            return f"{{url:{p.arg}}}: no service named '{p.arg}'" + _suggestion(
+                p.arg or "", list(manifest.services)
+            )
         if p.arg == owner:
             return f"{{url:{p.arg}}} refers to the service itself; use {{port}}"
     if p.kind == "proxy":
@@ -271,7 +283,7 @@ def start_order(manifest: Manifest, wanted: list[str]) -> list[str]:
         if name in order:
             return
         if name in visiting:
-            cycle = " -> ".join([*visiting[visiting.index(name):], name])
+            cycle = " -> ".join([*visiting[visiting.index(name) :], name])
             raise ValueError(f"services depend on each other in a cycle: {cycle}")
         visiting.append(name)
         for dep in sorted(dependencies(manifest, name)):

@@ -9,8 +9,10 @@ import re
 from typing import Any
 
 MASK = "[REDACTED]"
-_SECRET_NAME = r"(?:authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|apikey|" \
-               r"access[-_]?token|refresh[-_]?token|id[-_]?token|token|secret|client[-_]?secret|password|passwd)"
+_SECRET_NAME = (
+    r"(?:authorization|proxy-authorization|cookie|set-cookie|x-api-key|api[-_]?key|apikey|"
+    r"access[-_]?token|refresh[-_]?token|id[-_]?token|token|secret|client[-_]?secret|password|passwd)"
+)
 
 _PATTERNS = [
     # Header lines and curl -H arguments: "Authorization: Bearer abc"

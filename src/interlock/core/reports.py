@@ -86,7 +86,9 @@ def render_junit(verdict: RunVerdict) -> str:
         cases = [(stage, check) for stage in integration.stages for check in stage.checks]
         errored_stages = [s for s in integration.stages if s.error is not None]
         suite = ET.SubElement(
-            root, "testsuite", name=integration.integration,
+            root,
+            "testsuite",
+            name=integration.integration,
             tests=str(len(cases) + len(errored_stages)),
             failures=str(sum(c.status == Status.FAILED for _, c in cases)),
             errors=str(sum(c.status == Status.ERROR for _, c in cases) + len(errored_stages)),
@@ -94,22 +96,41 @@ def render_junit(verdict: RunVerdict) -> str:
             time=f"{sum(s.duration_s for s in integration.stages):.3f}",
         )
         for stage, check in cases:
-            case = ET.SubElement(suite, "testcase", classname=f"{integration.integration}.{stage.stage}",
-                                 name=check.name, time=f"{check.duration_s:.3f}")
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"{integration.integration}.{stage.stage}",
+                name=check.name,
+                time=f"{check.duration_s:.3f}",
+            )
             if check.status in (Status.FAILED, Status.ERROR):
                 tag = "failure" if check.status == Status.FAILED else "error"
                 titles = [f.title for f in check.findings] or [check.message]
                 element = ET.SubElement(case, tag, message="; ".join(titles), type=stage.stage)
-                element.text = "\n\n".join(
-                    "\n".join(filter(None, [f.title, f.detail, f"reproduce: {f.reproduce}" if f.reproduce else ""]))
-                    for f in check.findings) or check.message
+                element.text = (
+                    "\n\n".join(
+                        "\n".join(
+                            filter(
+                                None, [f.title, f.detail, f"reproduce: {f.reproduce}" if f.reproduce else ""]
+                            )
+                        )
+                        for f in check.findings
+                    )
+                    or check.message
+                )
             elif check.status == Status.SKIPPED:
                 ET.SubElement(case, "skipped", message=check.message)
         for stage in errored_stages:
-            case = ET.SubElement(suite, "testcase", classname=f"{integration.integration}.{stage.stage}",
-                                 name=f"{stage.stage} stage", time=f"{stage.duration_s:.3f}")
-            ET.SubElement(case, "error", message=stage.error.splitlines()[0] if stage.error else "",
-                          type=stage.stage).text = stage.error
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                classname=f"{integration.integration}.{stage.stage}",
+                name=f"{stage.stage} stage",
+                time=f"{stage.duration_s:.3f}",
+            )
+            ET.SubElement(
+                case, "error", message=stage.error.splitlines()[0] if stage.error else "", type=stage.stage
+            ).text = stage.error
     if verdict.error is not None or verdict.interrupted:
         suite = ET.SubElement(root, "testsuite", name="interlock", tests="1", failures="0", errors="1")
         case = ET.SubElement(suite, "testcase", classname="interlock.run", name="run completed")

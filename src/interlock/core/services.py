@@ -21,8 +21,8 @@ from types import TracebackType
 import httpx
 
 from interlock.core import processes, templating
+from interlock.core.errors import ConfigError, RunIncomplete
 from interlock.core.manifest import Manifest, dependencies, start_order
-from interlock.errors import ConfigError, RunIncomplete
 
 LOG_TAIL_LINES = 20
 RUN_ID_ENV = "INTERLOCK_RUN_ID"
@@ -54,7 +54,9 @@ class ServiceGroup:
         self.log_dir = log_dir
         self.run_id = run_id
         # Until a fault proxy is running for an integration, {proxy:I} means the provider itself.
-        self._proxy_url = proxy_url or (lambda integration: self.url(manifest.integration(integration).provider))
+        self._proxy_url = proxy_url or (
+            lambda integration: self.url(manifest.integration(integration).provider)
+        )
         self._on_event = on_event
         self.running: dict[str, RunningService] = {}
 
@@ -98,8 +100,12 @@ class ServiceGroup:
         port = spec.port if spec.port is not None else free_port()
         resolver = self._resolver(port)
         argv = _python_as_this_interpreter(shlex.split(templating.render(spec.run, resolver)))
-        env = {**os.environ, **{k: templating.render(v, resolver) for k, v in spec.env.items()},
-               RUN_ID_ENV: self.run_id, "PYTHONUNBUFFERED": "1"}
+        env = {
+            **os.environ,
+            **{k: templating.render(v, resolver) for k, v in spec.env.items()},
+            RUN_ID_ENV: self.run_id,
+            "PYTHONUNBUFFERED": "1",
+        }
         log_path = self.log_dir / f"{name}.log"
         self._on_event(f"starting {name} on 127.0.0.1:{port}")
         try:
@@ -126,8 +132,11 @@ class ServiceGroup:
         with httpx.Client(timeout=2.0) as client:
             while True:
                 if service.process is not None and service.process.poll() is not None:
-                    raise RunIncomplete(self._failure(service, f"exited with code {service.process.returncode}"
-                                                      " before it became healthy"))
+                    raise RunIncomplete(
+                        self._failure(
+                            service, f"exited with code {service.process.returncode} before it became healthy"
+                        )
+                    )
                 try:
                     response = client.get(service.url + health)
                     if response.is_success:
@@ -137,8 +146,11 @@ class ServiceGroup:
                 except httpx.HTTPError as exc:
                     last_problem = f"GET {health}: {type(exc).__name__}"
                 if time.monotonic() >= deadline:
-                    raise RunIncomplete(self._failure(
-                        service, f"did not become healthy within {timeout_s:g}s ({last_problem})"))
+                    raise RunIncomplete(
+                        self._failure(
+                            service, f"did not become healthy within {timeout_s:g}s ({last_problem})"
+                        )
+                    )
                 time.sleep(delay)
                 delay = min(delay * 1.5, 0.25)
 

@@ -298,9 +298,7 @@ def _canonical_decimal(text: str) -> str:
     return f"{whole}.{fraction}" if fraction else whole
 
 
-def _check_known(
-    s: _Scanner, metric: str, column: int, is_percentile: bool, known: Collection[str]
-) -> None:
+def _check_known(s: _Scanner, metric: str, column: int, is_percentile: bool, known: Collection[str]) -> None:
     """Reject names outside ``known``; ``"p"`` in ``known`` admits every percentile."""
     if metric in known or (is_percentile and "p" in known):
         return
@@ -338,9 +336,7 @@ def parse_threshold(
         s.fail(f"expected a comparison operator ({_OP_LIST}), got {s.next_token()}")
     op = op_match.group()
     if op not in _COMPARE:
-        hint = (
-            f", did you mean {_OP_HINTS[op]!r}?" if op in _OP_HINTS else f" (expected {_OP_LIST})"
-        )
+        hint = f", did you mean {_OP_HINTS[op]!r}?" if op in _OP_HINTS else f" (expected {_OP_LIST})"
         s.fail(f"unknown operator {op!r}{hint}", op_column)
 
     number_column = s.skip_ws()
@@ -358,7 +354,7 @@ def parse_threshold(
         s.fail(f"unknown unit {unit!r}{hint}", unit_column)
 
     if s.skip_ws() < len(text):
-        s.fail(f"unexpected trailing text {_clip(text[s.pos:])!r}")
+        s.fail(f"unexpected trailing text {_clip(text[s.pos :])!r}")
 
     kind = MetricKind.DURATION if is_percentile else kinds.get(metric, MetricKind.NUMBER)
     exponents = _UNIT_EXPONENTS[kind]

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, computed_field
 
-from interlock.errors import ExitCode
+from interlock.core.errors import ExitCode
 
 
 class Severity(StrEnum):

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from interlock.errors import ConfigError
+from interlock.core.errors import ConfigError
 
 PathKey = tuple[str | int, ...]
 

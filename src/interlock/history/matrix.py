@@ -58,8 +58,11 @@ class Decision:
             return self.problem
         bad = [row for row in self.rows if not row.ok]
         if not bad:
-            return (f"all required verification results are published and successful ({len(self.rows)})"
-                    if self.rows else "there are no integrations to check")
+            return (
+                f"all required verification results are published and successful ({len(self.rows)})"
+                if self.rows
+                else "there are no integrations to check"
+            )
         return "; ".join(_why(row) for row in bad)
 
 
@@ -72,8 +75,9 @@ def _why(row: MatrixRow) -> str:
     return row.note
 
 
-def can_i_deploy(store: Store, pacticipant: str, version: str, *, environment: str | None,
-                 main_branch: str) -> Decision:
+def can_i_deploy(
+    store: Store, pacticipant: str, version: str, *, environment: str | None, main_branch: str
+) -> Decision:
     target = f"environment {environment}" if environment else f"the latest {main_branch} versions"
     decision = Decision(pacticipant, version, target)
     if not store.knows(pacticipant):
@@ -85,12 +89,22 @@ def can_i_deploy(store: Store, pacticipant: str, version: str, *, environment: s
 
     for pact in store.pacts_of_consumer(pacticipant, version):
         provider = pact["provider"]
-        targets = store.deployed(provider, environment) if environment else _latest(store, provider, main_branch)
+        targets = (
+            store.deployed(provider, environment) if environment else _latest(store, provider, main_branch)
+        )
         if not targets:
             where = f"deployed to {environment}" if environment else f"on branch {main_branch}"
-            decision.rows.append(MatrixRow(pacticipant, version, provider, "?", RowStatus.MISSING,
-                                           note=f"no version of {provider} is recorded as {where}, so nothing"
-                                                f" proves the pact of {pacticipant} {version} holds"))
+            decision.rows.append(
+                MatrixRow(
+                    pacticipant,
+                    version,
+                    provider,
+                    "?",
+                    RowStatus.MISSING,
+                    note=f"no version of {provider} is recorded as {where}, so nothing"
+                    f" proves the pact of {pacticipant} {version} holds",
+                )
+            )
         for provider_version in targets:
             decision.rows.append(_row(store, pacticipant, version, provider, provider_version))
 
@@ -111,7 +125,9 @@ def _latest(store: Store, pacticipant: str, branch: str) -> list[str]:
     return [latest] if latest else []
 
 
-def _row(store: Store, consumer: str, consumer_version: str, provider: str, provider_version: str) -> MatrixRow:
+def _row(
+    store: Store, consumer: str, consumer_version: str, provider: str, provider_version: str
+) -> MatrixRow:
     verification = store.latest_verification(consumer, consumer_version, provider, provider_version)
     if verification is None:
         return MatrixRow(consumer, consumer_version, provider, provider_version, RowStatus.UNVERIFIED)

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from interlock.contracts.pactfile import PactFile, PactInteraction
 from interlock.core.verdict import CheckResult, Status
 from interlock.history import versions
 from interlock.history.store import InteractionOutcome, Store, Verification, home_dir, pact_sha
+from interlock.pacts.pactfile import PactFile, PactInteraction
 
 PENDING_ENV = "INTERLOCK_PENDING"
 
@@ -66,8 +66,11 @@ class History:
         """
         sha = pact_sha(pact.path.read_bytes())
         provider = versions.detect("provider", self.base_dir)
-        published = None if os.environ.get("INTERLOCK_CONSUMER_VERSION") else \
-            self.store.version_for_pact(pact.consumer, pact.provider, sha)
+        published = (
+            None
+            if os.environ.get("INTERLOCK_CONSUMER_VERSION")
+            else self.store.version_for_pact(pact.consumer, pact.provider, sha)
+        )
         if published is not None:
             consumer = versions.VersionInfo(published, self.store.version_branch(pact.consumer, published))
         else:
@@ -84,16 +87,30 @@ class History:
         passed = self.store.passed_on_branch(pact.consumer, pact.provider, self.main_branch, keys)
         return set(keys) - passed
 
-    def record(self, pact: PactFile, found: PactVersions, checks: list[CheckResult], pending: set[str]) -> None:
+    def record(
+        self, pact: PactFile, found: PactVersions, checks: list[CheckResult], pending: set[str]
+    ) -> None:
         """One verification row for the pact and one result row per interaction."""
         outcomes = []
         for interaction, check in zip(pact.interactions, checks, strict=True):
             key = interaction_key(pact.consumer, pact.provider, interaction)
-            outcomes.append(InteractionOutcome(key, interaction.description,
-                                               check.status == Status.PASSED and not check.findings,
-                                               key in pending))
+            outcomes.append(
+                InteractionOutcome(
+                    key,
+                    interaction.description,
+                    check.status == Status.PASSED and not check.findings,
+                    key in pending,
+                )
+            )
         verification = Verification(
-            pact.consumer, found.consumer.number, found.consumer.branch, pact.provider, found.provider.number,
-            found.provider.branch, found.sha, all(o.success for o in outcomes),
-            datetime.now(UTC).isoformat(timespec="microseconds"))
+            pact.consumer,
+            found.consumer.number,
+            found.consumer.branch,
+            pact.provider,
+            found.provider.number,
+            found.provider.branch,
+            found.sha,
+            all(o.success for o in outcomes),
+            datetime.now(UTC).isoformat(timespec="microseconds"),
+        )
         self.store.record_verification(verification, outcomes, self.run_id)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from interlock.errors import ConfigError
+from interlock.core.errors import ConfigError
 
 HOME_ENV = "INTERLOCK_HOME"
 HOME_DIR = ".interlock"
@@ -96,8 +96,10 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(f"cannot open the verification store: {exc} (set {HOME_ENV} to a writable"
-                              " directory)", home / DB_FILE) from None
+            raise ConfigError(
+                f"cannot open the verification store: {exc} (set {HOME_ENV} to a writable directory)",
+                home / DB_FILE,
+            ) from None
 
     def close(self) -> None:
         self._db.close()
@@ -126,47 +128,76 @@ class Store:
 
     @staticmethod
     def _add_version(db: sqlite3.Connection, pacticipant: str, number: str, branch: str | None) -> None:
-        db.execute("INSERT INTO versions VALUES (?, ?, ?, ?) ON CONFLICT (pacticipant, number) DO UPDATE"
-                   " SET branch = coalesce(excluded.branch, versions.branch)",
-                   (pacticipant, number, branch, _now()))
+        db.execute(
+            "INSERT INTO versions VALUES (?, ?, ?, ?) ON CONFLICT (pacticipant, number) DO UPDATE"
+            " SET branch = coalesce(excluded.branch, versions.branch)",
+            (pacticipant, number, branch, _now()),
+        )
 
     def publish_pact(self, consumer: str, version: str, branch: str | None, provider: str, sha: str) -> None:
         """Record that ``consumer`` at ``version`` has this pact with ``provider`` (replacing any other)."""
         with self._transaction() as db:
             self._add_version(db, consumer, version, branch)
-            db.execute("INSERT INTO pacts VALUES (?, ?, ?, ?, ?) ON CONFLICT (consumer, consumer_version, provider)"
-                       " DO UPDATE SET sha = excluded.sha, published_at = excluded.published_at",
-                       (consumer, version, provider, sha, _now()))
+            db.execute(
+                "INSERT INTO pacts VALUES (?, ?, ?, ?, ?) ON CONFLICT (consumer, consumer_version, provider)"
+                " DO UPDATE SET sha = excluded.sha, published_at = excluded.published_at",
+                (consumer, version, provider, sha, _now()),
+            )
 
-    def record_verification(self, v: Verification, interactions: Sequence[InteractionOutcome],
-                            run_id: str | None = None) -> int:
+    def record_verification(
+        self, v: Verification, interactions: Sequence[InteractionOutcome], run_id: str | None = None
+    ) -> int:
         with self._transaction() as db:
             self._add_version(db, v.consumer, v.consumer_version, v.consumer_branch)
             self._add_version(db, v.provider, v.provider_version, v.provider_branch)
-            known = db.execute("SELECT 1 FROM pacts WHERE consumer=? AND consumer_version=? AND provider=?",
-                               (v.consumer, v.consumer_version, v.provider)).fetchone()
+            known = db.execute(
+                "SELECT 1 FROM pacts WHERE consumer=? AND consumer_version=? AND provider=?",
+                (v.consumer, v.consumer_version, v.provider),
+            ).fetchone()
             if not known:
-                db.execute("INSERT INTO pacts VALUES (?, ?, ?, ?, ?)",
-                           (v.consumer, v.consumer_version, v.provider, v.pact_sha, _now()))
+                db.execute(
+                    "INSERT INTO pacts VALUES (?, ?, ?, ?, ?)",
+                    (v.consumer, v.consumer_version, v.provider, v.pact_sha, _now()),
+                )
             cursor = db.execute(
                 "INSERT INTO verifications (consumer, consumer_version, consumer_branch, provider, provider_version,"
                 " provider_branch, pact_sha, success, verified_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (v.consumer, v.consumer_version, v.consumer_branch, v.provider, v.provider_version,
-                 v.provider_branch, v.pact_sha, int(v.success), v.verified_at or _now(), run_id))
+                (
+                    v.consumer,
+                    v.consumer_version,
+                    v.consumer_branch,
+                    v.provider,
+                    v.provider_version,
+                    v.provider_branch,
+                    v.pact_sha,
+                    int(v.success),
+                    v.verified_at or _now(),
+                    run_id,
+                ),
+            )
             verification_id = int(cursor.lastrowid or 0)
-            db.executemany("INSERT INTO interaction_results VALUES (?, ?, ?, ?, ?)",
-                           [(verification_id, i.key, i.description, int(i.success), int(i.pending))
-                            for i in interactions])
+            db.executemany(
+                "INSERT INTO interaction_results VALUES (?, ?, ?, ?, ?)",
+                [
+                    (verification_id, i.key, i.description, int(i.success), int(i.pending))
+                    for i in interactions
+                ],
+            )
         return verification_id
 
     def record_deployment(self, pacticipant: str, version: str, environment: str) -> None:
         """``version`` now runs in ``environment`` and replaces whatever version ran there before."""
         with self._transaction() as db:
             self._add_version(db, pacticipant, version, None)
-            db.execute("UPDATE deployments SET undeployed_at=? WHERE pacticipant=? AND environment=?"
-                       " AND undeployed_at IS NULL", (_now(), pacticipant, environment))
-            db.execute("INSERT INTO deployments VALUES (?, ?, ?, ?, NULL)", (pacticipant, version, environment,
-                                                                            _now()))
+            db.execute(
+                "UPDATE deployments SET undeployed_at=? WHERE pacticipant=? AND environment=?"
+                " AND undeployed_at IS NULL",
+                (_now(), pacticipant, environment),
+            )
+            db.execute(
+                "INSERT INTO deployments VALUES (?, ?, ?, ?, NULL)",
+                (pacticipant, version, environment, _now()),
+            )
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -178,68 +209,106 @@ class Store:
         rows = self._db.execute(
             f"SELECT DISTINCT ir.interaction_key FROM interaction_results ir JOIN verifications v"
             f" ON v.id = ir.verification_id WHERE v.consumer=? AND v.provider=? AND v.provider_branch=?"
-            f" AND ir.success=1 AND ir.interaction_key IN ({marks})", (consumer, provider, branch, *keys))
+            f" AND ir.success=1 AND ir.interaction_key IN ({marks})",
+            (consumer, provider, branch, *keys),
+        )
         return {row[0] for row in rows}
 
     def has_verified_on_branch(self, consumer: str, provider: str, branch: str) -> bool:
         """Whether ``provider`` built from ``branch`` was ever verified against ``consumer``'s pacts."""
-        return self._db.execute("SELECT 1 FROM verifications WHERE consumer=? AND provider=? AND provider_branch=?"
-                                " LIMIT 1", (consumer, provider, branch)).fetchone() is not None
+        return (
+            self._db.execute(
+                "SELECT 1 FROM verifications WHERE consumer=? AND provider=? AND provider_branch=? LIMIT 1",
+                (consumer, provider, branch),
+            ).fetchone()
+            is not None
+        )
 
     def has_version(self, pacticipant: str, number: str) -> bool:
-        return self._db.execute("SELECT 1 FROM versions WHERE pacticipant=? AND number=?",
-                                (pacticipant, number)).fetchone() is not None
+        return (
+            self._db.execute(
+                "SELECT 1 FROM versions WHERE pacticipant=? AND number=?", (pacticipant, number)
+            ).fetchone()
+            is not None
+        )
 
     def pacticipants(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT DISTINCT pacticipant FROM versions ORDER BY 1")]
 
     def knows(self, pacticipant: str) -> bool:
-        return self._db.execute("SELECT 1 FROM versions WHERE pacticipant=?", (pacticipant,)).fetchone() is not None
+        return (
+            self._db.execute("SELECT 1 FROM versions WHERE pacticipant=?", (pacticipant,)).fetchone()
+            is not None
+        )
 
     def version_branch(self, pacticipant: str, number: str) -> str | None:
-        row = self._db.execute("SELECT branch FROM versions WHERE pacticipant=? AND number=?",
-                               (pacticipant, number)).fetchone()
+        row = self._db.execute(
+            "SELECT branch FROM versions WHERE pacticipant=? AND number=?", (pacticipant, number)
+        ).fetchone()
         return row[0] if row else None
 
     def pacts_of_consumer(self, consumer: str, version: str) -> list[sqlite3.Row]:
-        return list(self._db.execute("SELECT * FROM pacts WHERE consumer=? AND consumer_version=? ORDER BY provider",
-                                     (consumer, version)))
+        return list(
+            self._db.execute(
+                "SELECT * FROM pacts WHERE consumer=? AND consumer_version=? ORDER BY provider",
+                (consumer, version),
+            )
+        )
 
     def pact(self, consumer: str, version: str, provider: str) -> sqlite3.Row | None:
-        return self._db.execute("SELECT * FROM pacts WHERE consumer=? AND consumer_version=? AND provider=?",
-                                (consumer, version, provider)).fetchone()
+        return self._db.execute(
+            "SELECT * FROM pacts WHERE consumer=? AND consumer_version=? AND provider=?",
+            (consumer, version, provider),
+        ).fetchone()
 
     def consumers_of(self, provider: str) -> list[str]:
-        return [r[0] for r in self._db.execute("SELECT DISTINCT consumer FROM pacts WHERE provider=? ORDER BY 1",
-                                               (provider,))]
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT DISTINCT consumer FROM pacts WHERE provider=? ORDER BY 1", (provider,)
+            )
+        ]
 
     def version_for_pact(self, consumer: str, provider: str, sha: str) -> str | None:
         """The latest consumer version published with exactly this pact content."""
-        row = self._db.execute("SELECT consumer_version FROM pacts WHERE consumer=? AND provider=? AND sha=?"
-                               " ORDER BY published_at DESC, rowid DESC LIMIT 1", (consumer, provider, sha)).fetchone()
+        row = self._db.execute(
+            "SELECT consumer_version FROM pacts WHERE consumer=? AND provider=? AND sha=?"
+            " ORDER BY published_at DESC, rowid DESC LIMIT 1",
+            (consumer, provider, sha),
+        ).fetchone()
         return row[0] if row else None
 
     def deployed(self, pacticipant: str, environment: str) -> list[str]:
-        return [r[0] for r in self._db.execute(
-            "SELECT version FROM deployments WHERE pacticipant=? AND environment=? AND undeployed_at IS NULL"
-            " ORDER BY deployed_at", (pacticipant, environment))]
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT version FROM deployments WHERE pacticipant=? AND environment=? AND undeployed_at IS NULL"
+                " ORDER BY deployed_at",
+                (pacticipant, environment),
+            )
+        ]
 
     def environments(self) -> list[str]:
         return [r[0] for r in self._db.execute("SELECT DISTINCT environment FROM deployments ORDER BY 1")]
 
-    def latest_on_branch(self, pacticipant: str, branch: str, *, with_pact_for: str | None = None) -> str | None:
+    def latest_on_branch(
+        self, pacticipant: str, branch: str, *, with_pact_for: str | None = None
+    ) -> str | None:
         """The newest version of ``pacticipant`` built from ``branch`` (that has a pact with ``with_pact_for``)."""
         query = "SELECT v.number FROM versions v WHERE v.pacticipant=? AND v.branch=?"
         args: list[str] = [pacticipant, branch]
         if with_pact_for is not None:
-            query += (" AND EXISTS (SELECT 1 FROM pacts p WHERE p.consumer=v.pacticipant"
-                      " AND p.consumer_version=v.number AND p.provider=?)")
+            query += (
+                " AND EXISTS (SELECT 1 FROM pacts p WHERE p.consumer=v.pacticipant"
+                " AND p.consumer_version=v.number AND p.provider=?)"
+            )
             args.append(with_pact_for)
         row = self._db.execute(query + " ORDER BY v.created_at DESC, v.rowid DESC LIMIT 1", args).fetchone()
         return row[0] if row else None
 
-    def latest_verification(self, consumer: str, consumer_version: str, provider: str,
-                            provider_version: str) -> Verification | None:
+    def latest_verification(
+        self, consumer: str, consumer_version: str, provider: str, provider_version: str
+    ) -> Verification | None:
         """The newest verification by ``provider_version`` of the pact ``consumer_version`` has.
 
         A verification of the same pact content for another consumer version counts too, as in
@@ -249,12 +318,21 @@ class Store:
         row = self._db.execute(
             "SELECT * FROM verifications WHERE consumer=? AND provider=? AND provider_version=?"
             " AND (consumer_version=? OR pact_sha=?) ORDER BY id DESC LIMIT 1",
-            (consumer, provider, provider_version, consumer_version, pact["sha"] if pact else "")).fetchone()
+            (consumer, provider, provider_version, consumer_version, pact["sha"] if pact else ""),
+        ).fetchone()
         if row is None:
             return None
-        return Verification(row["consumer"], row["consumer_version"], row["consumer_branch"], row["provider"],
-                            row["provider_version"], row["provider_branch"], row["pact_sha"], bool(row["success"]),
-                            row["verified_at"])
+        return Verification(
+            row["consumer"],
+            row["consumer_version"],
+            row["consumer_branch"],
+            row["provider"],
+            row["provider_version"],
+            row["provider_branch"],
+            row["pact_sha"],
+            bool(row["success"]),
+            row["verified_at"],
+        )
 
 
 def _now() -> str:

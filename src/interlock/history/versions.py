@@ -39,21 +39,35 @@ def detect(role: str, where: Path, *, version: str | None = None, branch: str | 
     ``INTERLOCK_<ROLE>_BRANCH``; then CI variables; then git; else ``unknown`` and no branch.
     """
     prefix = f"INTERLOCK_{role.upper()}_"
-    number = version or os.environ.get(prefix + "VERSION") or _ci_sha() or _git(where, "rev-parse", "--short",
-                                                                                 "HEAD")
-    name = branch or os.environ.get(prefix + "BRANCH") or _ci_branch() or _git(where, "branch", "--show-current")
+    number = (
+        version
+        or os.environ.get(prefix + "VERSION")
+        or _ci_sha()
+        or _git(where, "rev-parse", "--short", "HEAD")
+    )
+    name = (
+        branch or os.environ.get(prefix + "BRANCH") or _ci_branch() or _git(where, "branch", "--show-current")
+    )
     return VersionInfo(number or UNKNOWN_VERSION, name or None)
 
 
 def _ci_sha() -> str | None:
-    sha = os.environ.get("GITHUB_SHA") or os.environ.get("CI_COMMIT_SHORT_SHA") or os.environ.get("CI_COMMIT_SHA")
+    sha = (
+        os.environ.get("GITHUB_SHA")
+        or os.environ.get("CI_COMMIT_SHORT_SHA")
+        or os.environ.get("CI_COMMIT_SHA")
+    )
     return sha[:7] if sha else None
 
 
 def _ci_branch() -> str | None:
     # On a GitHub pull request GITHUB_REF_NAME is "123/merge"; the source branch is GITHUB_HEAD_REF.
-    return (os.environ.get("GITHUB_HEAD_REF") or os.environ.get("GITHUB_REF_NAME")
-            or os.environ.get("CI_COMMIT_REF_NAME") or None)
+    return (
+        os.environ.get("GITHUB_HEAD_REF")
+        or os.environ.get("GITHUB_REF_NAME")
+        or os.environ.get("CI_COMMIT_REF_NAME")
+        or None
+    )
 
 
 def _git(where: Path, *args: str) -> str | None:
@@ -64,7 +78,9 @@ def _git(where: Path, *args: str) -> str | None:
 def _git_in(directory: Path, args: tuple[str, ...]) -> str | None:
     """One git query per directory and process: a run asks for every pact, and HEAD does not move."""
     try:
-        proc = subprocess.run(["git", "-C", str(directory), *args], capture_output=True, text=True, timeout=10)
+        proc = subprocess.run(
+            ["git", "-C", str(directory), *args], capture_output=True, text=True, timeout=10
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return proc.stdout.strip() or None if proc.returncode == 0 else None

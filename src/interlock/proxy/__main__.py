@@ -3,7 +3,7 @@
 The chaos and load stages start the proxy this way; ``interlock proxy serve`` is the same command.
 """
 
-from interlock.entry import run_command
+from interlock.core.entry import run_command
 from interlock.proxy.cli import proxy
 
 if __name__ == "__main__":

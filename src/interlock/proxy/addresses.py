@@ -37,7 +37,7 @@ def split_host_port(address: str) -> tuple[str, str]:
         end = address.find("]")
         if end < 0:
             raise AddressError(f"address {address}: missing ']' in address")
-        host, rest = address[1:end], address[end + 1:]
+        host, rest = address[1:end], address[end + 1 :]
         if not rest.startswith(":"):
             raise AddressError(f"address {address}: missing port in address")
         return host, rest[1:]

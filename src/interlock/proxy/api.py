@@ -50,13 +50,20 @@ class Api:
             return web.Response(status=405, body=b"")
         request_id = {_REQUEST_ID: self._ids.next()}
         if request.headers.get("User-Agent", "").startswith("Mozilla/"):
-            return web.Response(status=403, body=b"User agent not allowed\n",
-                                headers={**_ERROR_HEADERS, **request_id})
+            return web.Response(
+                status=403, body=b"User agent not allowed\n", headers={**_ERROR_HEADERS, **request_id}
+            )
         try:
             response = await handler(self, request, params)
         except PopulateError as exc:
-            response = _json({"error": exc.message, "status": exc.status,
-                              "proxies": [p.as_json() for p in exc.done] or None}, exc.status)
+            response = _json(
+                {
+                    "error": exc.message,
+                    "status": exc.status,
+                    "proxies": [p.as_json() for p in exc.done] or None,
+                },
+                exc.status,
+            )
         except ApiError as exc:
             if request.path == "/populate":
                 response = _json({"error": exc.message, "status": exc.status, "proxies": None}, exc.status)
@@ -68,8 +75,11 @@ class Api:
     # ---- Toxiproxy endpoints ------------------------------------------------------------------
 
     async def version(self, request: web.BaseRequest, params: dict[str, str]) -> web.StreamResponse:
-        return web.Response(status=200, body=f'{{"version": "{VERSION}"}}\n'.encode(),
-                            headers={"Content-Type": "application/json;charset=utf-8"})
+        return web.Response(
+            status=200,
+            body=f'{{"version": "{VERSION}"}}\n'.encode(),
+            headers={"Content-Type": "application/json;charset=utf-8"},
+        )
 
     async def list_proxies(self, request: web.BaseRequest, params: dict[str, str]) -> web.StreamResponse:
         proxies = self.registry.proxies
@@ -138,11 +148,14 @@ class Api:
         limit = _int_query(request, "limit", 0) or None
         records, cursor = self.registry.log(params["proxy"]).since(since, limit)
         # The C encoder: a full log is 100 000 records, and this is interlock's own endpoint.
-        body = json.dumps({"observations": [r.as_json() for r in records], "next": cursor},
-                          separators=(",", ":")).encode()
+        body = json.dumps(
+            {"observations": [r.as_json() for r in records], "next": cursor}, separators=(",", ":")
+        ).encode()
         return web.Response(status=200, body=body, headers=dict(_JSON))
 
-    async def clear_observations(self, request: web.BaseRequest, params: dict[str, str]) -> web.StreamResponse:
+    async def clear_observations(
+        self, request: web.BaseRequest, params: dict[str, str]
+    ) -> web.StreamResponse:
         self.registry.get(params["proxy"])
         self.registry.log(params["proxy"]).clear()
         return web.Response(status=204)
@@ -169,19 +182,38 @@ def _error(status: int, message: str) -> web.Response:
 
 _NAME = "([^/]+)"
 _ROUTES: list[tuple[re.Pattern[str], tuple[str, ...], dict[str, Handler]]] = [
-    (re.compile(pattern), names, methods) for pattern, names, methods in [
+    (re.compile(pattern), names, methods)
+    for pattern, names, methods in [
         ("/version", (), {"GET": Api.version}),
         ("/proxies", (), {"GET": Api.list_proxies, "POST": Api.create_proxy}),
         ("/populate", (), {"POST": Api.populate}),
         ("/reset", (), {"POST": Api.reset}),
-        (f"/proxies/{_NAME}", ("proxy",), {"GET": Api.show_proxy, "POST": Api.update_proxy,
-                                           "PATCH": Api.update_proxy, "DELETE": Api.delete_proxy}),
+        (
+            f"/proxies/{_NAME}",
+            ("proxy",),
+            {
+                "GET": Api.show_proxy,
+                "POST": Api.update_proxy,
+                "PATCH": Api.update_proxy,
+                "DELETE": Api.delete_proxy,
+            },
+        ),
         (f"/proxies/{_NAME}/toxics", ("proxy",), {"GET": Api.list_toxics, "POST": Api.create_toxic}),
-        (f"/proxies/{_NAME}/toxics/{_NAME}", ("proxy", "toxic"),
-         {"GET": Api.show_toxic, "POST": Api.update_toxic, "PATCH": Api.update_toxic,
-          "DELETE": Api.delete_toxic}),
-        (f"/interlock/observations/{_NAME}", ("proxy",),
-         {"GET": Api.observations, "DELETE": Api.clear_observations}),
+        (
+            f"/proxies/{_NAME}/toxics/{_NAME}",
+            ("proxy", "toxic"),
+            {
+                "GET": Api.show_toxic,
+                "POST": Api.update_toxic,
+                "PATCH": Api.update_toxic,
+                "DELETE": Api.delete_toxic,
+            },
+        ),
+        (
+            f"/interlock/observations/{_NAME}",
+            ("proxy",),
+            {"GET": Api.observations, "DELETE": Api.clear_observations},
+        ),
     ]
 ]
 
@@ -206,8 +238,12 @@ class _RequestIds:
 
     def next(self) -> str:
         self._counter = (self._counter + 1) & 0xFFFFFF
-        raw = (int(time.time()).to_bytes(4, "big") + self._machine + self._pid.to_bytes(2, "big")
-               + self._counter.to_bytes(3, "big"))
+        raw = (
+            int(time.time()).to_bytes(4, "big")
+            + self._machine
+            + self._pid.to_bytes(2, "big")
+            + self._counter.to_bytes(3, "big")
+        )
         number = int.from_bytes(raw, "big") << 4  # 96 bits -> 100 bits = 20 base32 digits
         return "".join(self._ALPHABET[(number >> (5 * i)) & 31] for i in reversed(range(20)))
 

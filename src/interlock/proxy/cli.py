@@ -14,15 +14,32 @@ def proxy() -> None:
 
 @proxy.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address the API listens on.")
-@click.option("--port", default=8474, show_default=True, type=click.IntRange(0, 65535),
-              help="Port the API listens on (Toxiproxy's default; 0 picks a free one).")
-@click.option("--seed", type=int, default=None,
-              help="Seed for toxicity rolls, latency jitter, slicer sizes and http_error probability "
-                   "(random when omitted), so a fault run can be repeated.")
-@click.option("--config", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="JSON list of proxies to create at start-up, as for POST /populate "
-                   "(like toxiproxy-server -config).")
-@click.option("--no-uvloop", is_flag=True, envvar="INTERLOCK_PROXY_NO_UVLOOP", help="Use the standard asyncio event loop even if uvloop is installed.")
+@click.option(
+    "--port",
+    default=8474,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port the API listens on (Toxiproxy's default; 0 picks a free one).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed for toxicity rolls, latency jitter, slicer sizes and http_error probability "
+    "(random when omitted), so a fault run can be repeated.",
+)
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="JSON list of proxies to create at start-up, as for POST /populate (like toxiproxy-server -config).",
+)
+@click.option(
+    "--no-uvloop",
+    is_flag=True,
+    envvar="INTERLOCK_PROXY_NO_UVLOOP",
+    help="Use the standard asyncio event loop even if uvloop is installed.",
+)
 def serve(host: str, port: int, seed: int | None, config: Path | None, no_uvloop: bool) -> int:
     """Run the fault proxy server in the foreground until Ctrl-C or SIGTERM.
 

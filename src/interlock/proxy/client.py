@@ -47,8 +47,12 @@ class ProxyClient:
     def __init__(self, base_url: str, timeout: float = 10.0) -> None:
         self.base_url = base_url.rstrip("/")
         # verify=False for plain http skips loading the CA bundle (~0.1 s per client).
-        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, headers={"User-Agent": USER_AGENT},
-                                  verify=self.base_url.startswith("https:"))
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=timeout,
+            headers={"User-Agent": USER_AGENT},
+            verify=self.base_url.startswith("https:"),
+        )
 
     def __enter__(self) -> ProxyClient:
         return self
@@ -91,8 +95,11 @@ class ProxyClient:
         return self._call("GET", "/proxies")  # type: ignore[no-any-return]
 
     def create_proxy(self, name: str, listen: str, upstream: str, enabled: bool = True) -> dict[str, Any]:
-        return self._call("POST", "/proxies",  # type: ignore[no-any-return]
-                          {"name": name, "listen": listen, "upstream": upstream, "enabled": enabled})
+        return self._call(
+            "POST",
+            "/proxies",  # type: ignore[no-any-return]
+            {"name": name, "listen": listen, "upstream": upstream, "enabled": enabled},
+        )
 
     def get_proxy(self, name: str) -> dict[str, Any]:
         return self._call("GET", f"/proxies/{_seg(name)}")  # type: ignore[no-any-return]
@@ -116,10 +123,21 @@ class ProxyClient:
     def toxics(self, proxy: str) -> list[dict[str, Any]]:
         return self._call("GET", f"/proxies/{_seg(proxy)}/toxics")  # type: ignore[no-any-return]
 
-    def add_toxic(self, proxy: str, type: str, stream: str = "downstream", toxicity: float = 1.0,
-                  name: str | None = None, attributes: dict[str, Any] | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"type": type, "stream": stream, "toxicity": toxicity,
-                                "attributes": dict(attributes or {})}
+    def add_toxic(
+        self,
+        proxy: str,
+        type: str,
+        stream: str = "downstream",
+        toxicity: float = 1.0,
+        name: str | None = None,
+        attributes: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": type,
+            "stream": stream,
+            "toxicity": toxicity,
+            "attributes": dict(attributes or {}),
+        }
         if name is not None:
             body["name"] = name
         return self._call("POST", f"/proxies/{_seg(proxy)}/toxics", body)  # type: ignore[no-any-return]
@@ -127,8 +145,9 @@ class ProxyClient:
     def get_toxic(self, proxy: str, name: str) -> dict[str, Any]:
         return self._call("GET", f"/proxies/{_seg(proxy)}/toxics/{_seg(name)}")  # type: ignore[no-any-return]
 
-    def update_toxic(self, proxy: str, name: str, attributes: dict[str, Any] | None = None,
-                     toxicity: float | None = None) -> dict[str, Any]:
+    def update_toxic(
+        self, proxy: str, name: str, attributes: dict[str, Any] | None = None, toxicity: float | None = None
+    ) -> dict[str, Any]:
         """Merge ``attributes`` over the toxic's current ones; applied live to open connections."""
         body: dict[str, Any] = {}
         if attributes is not None:

@@ -53,8 +53,11 @@ def _keep_literal(cls: type[RawFloat] | type[RawInt], convert: Callable[[str], A
     return parse
 
 
-_DECODER = json.JSONDecoder(parse_float=_keep_literal(RawFloat, float), parse_int=_keep_literal(RawInt, int),
-                            parse_constant=lambda name: _raise_constant(name))
+_DECODER = json.JSONDecoder(
+    parse_float=_keep_literal(RawFloat, float),
+    parse_int=_keep_literal(RawInt, int),
+    parse_constant=lambda name: _raise_constant(name),
+)
 _WHITESPACE = b" \t\r\n"
 
 
@@ -254,5 +257,10 @@ def _encode(value: Any) -> str:
 
 def _string(text: str) -> str:
     encoded = json.dumps(text, ensure_ascii=False)
-    return (encoded.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    return (
+        encoded.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )

@@ -131,7 +131,9 @@ class Link:
 
     # ---- the chain ---------------------------------------------------------------------------
 
-    def set_chain(self, chain: Sequence[Stub], restarted: Sequence[Stub] = (), removed: Sequence[Stub] = ()) -> None:
+    def set_chain(
+        self, chain: Sequence[Stub], restarted: Sequence[Stub] = (), removed: Sequence[Stub] = ()
+    ) -> None:
         """Install a new chain; ``restarted`` stubs re-roll toxicity, ``removed`` ones are torn down."""
         for stub in removed:
             stub.toxic.kind.stop(stub)
@@ -201,7 +203,7 @@ class Link:
                 if self._inbox_bytes <= _INBOX_HIGH // 2:
                     self.resume_source("inbox")
                 await self._run(self.chain, 0, data, ts)
-        except Exception:  # noqa: BLE001 - a broken link must never take the server down
+        except Exception:
             self.connection.close()
         finally:
             self._pump = None
@@ -376,8 +378,11 @@ class Connection:
         """The ``http_error`` toxics active on this connection (either stream: they act on requests)."""
         if not self.upstream.chain and not self.downstream.chain:
             return []
-        return [s for s in (*self.upstream.chain, *self.downstream.chain)
-                if s.active and s.toxic.type == "http_error"]
+        return [
+            s
+            for s in (*self.upstream.chain, *self.downstream.chain)
+            if s.active and s.toxic.type == "http_error"
+        ]
 
     def link(self, direction: str) -> Link:
         return self.upstream if direction == UPSTREAM else self.downstream

@@ -57,10 +57,17 @@ class Observation:
     complete: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        return {"seq": self.seq, "connection": self.connection, "started": self.started,
-                "finished": self.finished, "method": self.method, "path": self.path,
-                "idempotency_key": self.idempotency_key, "status": self.status,
-                "reached_provider": self.reached_provider}
+        return {
+            "seq": self.seq,
+            "connection": self.connection,
+            "started": self.started,
+            "finished": self.finished,
+            "method": self.method,
+            "path": self.path,
+            "idempotency_key": self.idempotency_key,
+            "status": self.status,
+            "reached_provider": self.reached_provider,
+        }
 
 
 class ObservationLog:
@@ -104,7 +111,7 @@ class ObservationLog:
 class _Framer:
     """Incremental HTTP/1.1 message framing over one direction of a connection."""
 
-    __slots__ = ("state", "remaining", "buffer")
+    __slots__ = ("buffer", "remaining", "state")
 
     def __init__(self) -> None:
         self.state = _HEAD
@@ -188,7 +195,7 @@ class _Framer:
 def _value(head: bytes, start: int) -> bytes:
     """The header value that starts at ``start`` (just after its colon)."""
     end = head.find(b"\r\n", start)
-    return head[start:end if end >= 0 else len(head)].strip()
+    return head[start : end if end >= 0 else len(head)].strip()
 
 
 def _keeps_alive(version: bytes, lower: bytes) -> bool:
@@ -280,7 +287,9 @@ class ConnectionObserver:
         run = 0 if self._swallowing is None and not self._held else None
         return self._frame_requests(data, 0, run, run == 0, [])
 
-    def _frame_requests(self, data: bytes, pos: int, run: int | None, plain: bool, pieces: list[bytes]) -> bytes:
+    def _frame_requests(
+        self, data: bytes, pos: int, run: int | None, plain: bool, pieces: list[bytes]
+    ) -> bytes:
         """The general case: any number of (partial) requests in ``data`` from ``pos``.
 
         ``run`` is where the bytes being forwarded started (None while dropping or holding);

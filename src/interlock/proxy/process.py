@@ -19,8 +19,8 @@ from types import TracebackType
 import httpx
 
 from interlock.core import processes
+from interlock.core.errors import RunIncomplete
 from interlock.core.services import free_port, log_tail
-from interlock.errors import RunIncomplete
 from interlock.proxy.client import ProxyClient
 
 START_TIMEOUT_S = 15.0
@@ -30,8 +30,15 @@ _BIND_RETRIES = 3
 class EmbeddedProxy:
     """A running ``interlock proxy serve`` child; use as a context manager."""
 
-    def __init__(self, log_path: Path | None = None, *, seed: int | None = None, config: Path | None = None,
-                 host: str = "127.0.0.1", env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        log_path: Path | None = None,
+        *,
+        seed: int | None = None,
+        config: Path | None = None,
+        host: str = "127.0.0.1",
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.log_path = log_path or Path(tempfile.mkdtemp(prefix="interlock-proxy-")) / "proxy.log"
         self.seed = seed
         self.config = config
@@ -51,8 +58,16 @@ class EmbeddedProxy:
         """Spawn and wait until the API answers. A port taken in the bind race is retried."""
         for _attempt in range(_BIND_RETRIES):
             self.port = free_port()
-            argv = [sys.executable, "-m", "interlock.proxy", "serve", "--host", self.host,
-                    "--port", str(self.port)]
+            argv = [
+                sys.executable,
+                "-m",
+                "interlock.proxy",
+                "serve",
+                "--host",
+                self.host,
+                "--port",
+                str(self.port),
+            ]
             if self.seed is not None:
                 argv += ["--seed", str(self.seed)]
             if self.config is not None:
@@ -65,8 +80,10 @@ class EmbeddedProxy:
             self.stop()
             if code != 2:  # 2 is "port in use": try another port
                 break
-        raise RunIncomplete(f"the embedded fault proxy did not start\n--- last lines of {self.log_path} ---\n"
-                            + log_tail(self.log_path))
+        raise RunIncomplete(
+            f"the embedded fault proxy did not start\n--- last lines of {self.log_path} ---\n"
+            + log_tail(self.log_path)
+        )
 
     def _wait_ready(self) -> bool:
         assert self.process is not None

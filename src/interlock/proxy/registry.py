@@ -46,15 +46,20 @@ class Toxic:
 
     name: str
     type: str
-    stream: str                 # as sent (echoed verbatim: "UPSTREAM" stays "UPSTREAM")
-    direction: str              # upstream | downstream
+    stream: str  # as sent (echoed verbatim: "UPSTREAM" stays "UPSTREAM")
+    direction: str  # upstream | downstream
     toxicity: float
     attributes: dict[str, Any]
     kind: Kind
 
     def as_json(self) -> dict[str, Any]:
-        return {"attributes": dict(self.attributes), "name": self.name, "type": self.type,
-                "stream": self.stream, "toxicity": gojson.Float32(self.toxicity)}
+        return {
+            "attributes": dict(self.attributes),
+            "name": self.name,
+            "type": self.type,
+            "stream": self.stream,
+            "toxicity": gojson.Float32(self.toxicity),
+        }
 
 
 @dataclass
@@ -71,8 +76,14 @@ class Proxy:
     connections: set[Connection] = field(default_factory=set)
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "listen": self.listen, "upstream": self.upstream, "enabled": self.enabled,
-                "Logger": {}, "toxics": [t.as_json() for t in self.ordered_toxics()]}
+        return {
+            "name": self.name,
+            "listen": self.listen,
+            "upstream": self.upstream,
+            "enabled": self.enabled,
+            "Logger": {},
+            "toxics": [t.as_json() for t in self.ordered_toxics()],
+        }
 
     def ordered_toxics(self) -> list[Toxic]:
         """Upstream toxics first, then downstream, each in insertion order (the chain order)."""
@@ -125,8 +136,10 @@ class Proxy:
         if observer is not None:
             connection.upstream.on_deliver = observer.on_request_bytes
             connection.downstream.on_read = observer.on_response_bytes
-        connection.install([Stub(t, connection.upstream) for t in self.chain(UPSTREAM)],
-                           [Stub(t, connection.downstream) for t in self.chain(DOWNSTREAM)])
+        connection.install(
+            [Stub(t, connection.upstream) for t in self.chain(UPSTREAM)],
+            [Stub(t, connection.downstream) for t in self.chain(DOWNSTREAM)],
+        )
 
     def connection_closed(self, connection: Connection) -> None:
         self.connections.discard(connection)
@@ -155,7 +168,7 @@ class Proxy:
             chain = list(link.chain)
             for index, stub in enumerate(chain):
                 if stub.toxic is toxic:
-                    previous = chain[index - 1:index]
+                    previous = chain[index - 1 : index]
                     del chain[index]
                     link.set_chain(chain, restarted=previous, removed=[stub])
                     break
@@ -217,7 +230,9 @@ class Registry:
         if enabled:
             await proxy.start()
         self.proxies[name] = proxy
-        self._on_change(f"created proxy {name} listen={proxy.listen} upstream={upstream} enabled={proxy.enabled}")
+        self._on_change(
+            f"created proxy {name} listen={proxy.listen} upstream={upstream} enabled={proxy.enabled}"
+        )
         return proxy
 
     async def update(self, name: str, body: bytes) -> Proxy:
@@ -238,8 +253,9 @@ class Registry:
                 await proxy.start()
             else:
                 proxy.stop()
-        self._on_change(f"updated proxy {name} listen={proxy.listen} upstream={proxy.upstream} "
-                        f"enabled={proxy.enabled}")
+        self._on_change(
+            f"updated proxy {name} listen={proxy.listen} upstream={proxy.upstream} enabled={proxy.enabled}"
+        )
         return proxy
 
     def delete(self, name: str) -> None:
@@ -253,15 +269,20 @@ class Registry:
         """Validate every entry, then add or replace in order; ApiError carries the done ones."""
         body = decode_body(raw)
         if not isinstance(body, list):
-            raise bad_body(f"json: cannot unmarshal {gojson.json_kind(body)} into Go value of type {_POPULATE_TYPE}")
+            raise bad_body(
+                f"json: cannot unmarshal {gojson.json_kind(body)} into Go value of type {_POPULATE_TYPE}"
+            )
         entries = []
         for index, item in enumerate(body, start=1):
             if item is None:
                 item = {}
             fields = _object(item, "Proxy", where_value=f"[]struct {{ {_POPULATE_FIELDS} }}")
-            entry = {"name": _str_field(fields, "name", ".name"), "listen": _str_field(fields, "listen", ".listen"),
-                     "upstream": _str_field(fields, "upstream", ".upstream"),
-                     "enabled": _bool_field(fields, "enabled", ".enabled", True)}
+            entry = {
+                "name": _str_field(fields, "name", ".name"),
+                "listen": _str_field(fields, "listen", ".listen"),
+                "upstream": _str_field(fields, "upstream", ".upstream"),
+                "enabled": _bool_field(fields, "enabled", ".enabled", True),
+            }
             entries.append(entry)
         for index, entry in enumerate(entries, start=1):
             if not entry["name"]:
@@ -291,8 +312,9 @@ class Registry:
         if entry["enabled"]:
             await proxy.start()
         self.proxies[name] = proxy
-        self._on_change(f"populated proxy {name} listen={proxy.listen} upstream={proxy.upstream} "
-                        f"enabled={proxy.enabled}")
+        self._on_change(
+            f"populated proxy {name} listen={proxy.listen} upstream={proxy.upstream} enabled={proxy.enabled}"
+        )
         return proxy
 
     async def reset(self) -> None:
@@ -330,8 +352,10 @@ class Registry:
         toxic = Toxic(name, type_name, stream, stream.lower(), toxicity, attributes, kind)
         proxy.toxics.append(toxic)
         proxy.toxic_added(toxic)
-        self._on_change(f"added toxic {name} ({type_name}, {toxic.direction}) to {proxy_name}: "
-                        f"{gojson.encode(toxic.as_json()).decode()}")
+        self._on_change(
+            f"added toxic {name} ({type_name}, {toxic.direction}) to {proxy_name}: "
+            f"{gojson.encode(toxic.as_json()).decode()}"
+        )
         return toxic
 
     def get_toxic(self, proxy_name: str, toxic_name: str) -> Toxic:
@@ -344,13 +368,18 @@ class Registry:
         proxy = self.get(proxy_name)
         toxic = self.get_toxic(proxy_name, toxic_name)
         body = decode_body(body_bytes)
-        fields = _object(body, "struct { Attributes interface {} \"json:\\\"attributes\\\"\"; "
-                               "Toxicity float32 \"json:\\\"toxicity\\\"\" }")
+        fields = _object(
+            body,
+            'struct { Attributes interface {} "json:\\"attributes\\""; '
+            'Toxicity float32 "json:\\"toxicity\\"" }',
+        )
         attributes = decode_attributes(toxic.kind, fields.get("attributes"), dict(toxic.attributes))
         toxicity = _float32_field(fields, "toxicity", "Toxicity", toxic.toxicity)
         toxic.attributes, toxic.toxicity = attributes, toxicity
         proxy.toxic_updated(toxic)
-        self._on_change(f"updated toxic {toxic_name} on {proxy_name}: {gojson.encode(toxic.as_json()).decode()}")
+        self._on_change(
+            f"updated toxic {toxic_name} on {proxy_name}: {gojson.encode(toxic.as_json()).decode()}"
+        )
         return toxic
 
     def remove_toxic(self, proxy_name: str, toxic_name: str) -> None:
@@ -369,8 +398,10 @@ class PopulateError(ApiError):
         self.done = done
 
 
-_POPULATE_FIELDS = ('Name string "json:\\"name\\""; Listen string "json:\\"listen\\""; '
-                    'Upstream string "json:\\"upstream\\""; Enabled *bool "json:\\"enabled\\""')
+_POPULATE_FIELDS = (
+    'Name string "json:\\"name\\""; Listen string "json:\\"listen\\""; '
+    'Upstream string "json:\\"upstream\\""; Enabled *bool "json:\\"enabled\\""'
+)
 _POPULATE_TYPE = f"[]struct {{ {_POPULATE_FIELDS} }}"
 
 
@@ -390,8 +421,9 @@ def _object(value: Any, struct: str, where_value: str | None = None) -> dict[str
     return gojson.fields(value)
 
 
-def _field(fields: dict[str, Any], key: str, where: str, default: Any,
-           convert: Callable[[Any, str], Any]) -> Any:
+def _field(
+    fields: dict[str, Any], key: str, where: str, default: Any, convert: Callable[[Any, str], Any]
+) -> Any:
     """``fields[key]`` converted like Go decodes it; null or absent keeps ``default``."""
     value = fields.get(key)
     if value is None:
@@ -418,8 +450,10 @@ def _defaults(kind: Kind) -> dict[str, Any]:
     """Omitted attributes are Go zero values; interlock's own toxic has friendlier defaults."""
     if kind.name == "http_error":
         return {a.name: a.default for a in kind.attributes}
-    return {a.name: (None if a.go_type.startswith("*") else "" if a.go_type == "string" else 0)
-            for a in kind.attributes}
+    return {
+        a.name: (None if a.go_type.startswith("*") else "" if a.go_type == "string" else 0)
+        for a in kind.attributes
+    }
 
 
 def decode_attributes(kind: Kind, raw: Any, current: dict[str, Any]) -> dict[str, Any]:
@@ -427,8 +461,10 @@ def decode_attributes(kind: Kind, raw: Any, current: dict[str, Any]) -> dict[str
     if raw is None:
         return current
     if not isinstance(raw, dict):
-        raise bad_body(f"json: cannot unmarshal {gojson.json_kind(raw)} into Go struct field "
-                       f"ToxicWrapper.attributes of type toxics.Toxic")
+        raise bad_body(
+            f"json: cannot unmarshal {gojson.json_kind(raw)} into Go struct field "
+            f"ToxicWrapper.attributes of type toxics.Toxic"
+        )
     values = gojson.fields(raw)
     merged = dict(current)
     for attribute in kind.attributes:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from interlock.errors import ConfigError, UsageError
+from interlock.core.errors import ConfigError, UsageError
 from interlock.proxy.api import VERSION, Api, make_server
 from interlock.proxy.registry import ApiError, Registry
 
@@ -50,8 +50,14 @@ def log_line(message: str) -> None:
     print(f"{stamp} interlock-proxy: {message}", flush=True)
 
 
-def serve(host: str, port: int, seed: int | None = None, config: Path | None = None,
-          log: Callable[[str], None] = log_line, use_uvloop: bool = True) -> int:
+def serve(
+    host: str,
+    port: int,
+    seed: int | None = None,
+    config: Path | None = None,
+    log: Callable[[str], None] = log_line,
+    use_uvloop: bool = True,
+) -> int:
     """Serve until a signal arrives; returns the exit code."""
     config_body = read_config(config) if config is not None else None
     loop = new_event_loop(use_uvloop)
@@ -61,8 +67,14 @@ def serve(host: str, port: int, seed: int | None = None, config: Path | None = N
         loop.close()
 
 
-async def _serve(host: str, port: int, seed: int | None, config_body: bytes | None, config: Path | None,
-                 log: Callable[[str], None]) -> int:
+async def _serve(
+    host: str,
+    port: int,
+    seed: int | None,
+    config_body: bytes | None,
+    config: Path | None,
+    log: Callable[[str], None],
+) -> int:
     loop = asyncio.get_running_loop()
     registry = Registry(seed, on_change=log)
     api = Api(registry)
@@ -74,7 +86,9 @@ async def _serve(host: str, port: int, seed: int | None, config_body: bytes | No
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     bound = server.sockets[0].getsockname()
-    log(f"API listening on {bound[0]}:{bound[1]} (toxiproxy {VERSION}, seed={seed if seed is not None else 'random'})")
+    log(
+        f"API listening on {bound[0]}:{bound[1]} (toxiproxy {VERSION}, seed={seed if seed is not None else 'random'})"
+    )
     try:
         if config_body is not None:
             try:

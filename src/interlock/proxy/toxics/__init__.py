@@ -17,8 +17,19 @@ from interlock.proxy.toxics.slicer import Slicer
 from interlock.proxy.toxics.slow_close import SlowClose
 from interlock.proxy.toxics.timeout import Timeout
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (
-    Latency(), Bandwidth(), SlowClose(), Timeout(), ResetPeer(), Slicer(), LimitData(), Noop(), HttpError(),
-)}
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Latency(),
+        Bandwidth(),
+        SlowClose(),
+        Timeout(),
+        ResetPeer(),
+        Slicer(),
+        LimitData(),
+        Noop(),
+        HttpError(),
+    )
+}
 
 __all__ = ["KINDS", "Attribute", "Kind", "Out", "Stub"]

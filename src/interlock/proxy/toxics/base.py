@@ -24,14 +24,14 @@ class Attribute:
     """One attribute: its JSON name and its Go type (which decides what the API accepts)."""
 
     name: str
-    go_type: str = "int64"          # "int64", "int", "string", "*int64" (nullable), "float64"
+    go_type: str = "int64"  # "int64", "int", "string", "*int64" (nullable), "float64"
     default: Any = 0
 
 
 class Stub:
     """A toxic on one link: the toxicity roll, timers and sleeps that belong to that link."""
 
-    __slots__ = ("toxic", "link", "active", "sleepers", "timer", "state")
+    __slots__ = ("active", "link", "sleepers", "state", "timer", "toxic")
 
     def __init__(self, toxic: Any, link: Link) -> None:
         self.toxic = toxic
@@ -54,7 +54,7 @@ class Kind:
     """The behaviour of one toxic type. Subclasses override the hooks they need."""
 
     name: ClassVar[str]
-    struct: ClassVar[str]                       # Go struct name, used in decode error texts
+    struct: ClassVar[str]  # Go struct name, used in decode error texts
     attributes: ClassVar[tuple[Attribute, ...]] = ()
     #: A passive kind needs no pump: the link keeps its fast path while only these are present.
     passive: ClassVar[bool] = False

@@ -19,8 +19,12 @@ from interlock.proxy.toxics.base import Attribute, Kind
 class HttpError(Kind):
     name = "http_error"
     struct = "HttpErrorToxic"
-    attributes = (Attribute("status", "int", 503), Attribute("retry_after", "*int64", None),
-                  Attribute("probability", "float64", 1.0), Attribute("body", "string", ""))
+    attributes = (
+        Attribute("status", "int", 503),
+        Attribute("retry_after", "*int64", None),
+        Attribute("probability", "float64", 1.0),
+        Attribute("body", "string", ""),
+    )
     passive = True
 
 
@@ -32,8 +36,12 @@ def response_bytes(attrs: dict[str, Any], keep_alive: bool) -> bytes:
     except ValueError:
         reason = "Error"
     body = (attrs.get("body") or f"{status} {reason} (interlock fault proxy)\n").encode()
-    headers = [f"HTTP/1.1 {status} {reason}", "Content-Type: text/plain; charset=utf-8",
-               f"Content-Length: {len(body)}", "X-Interlock-Fault: http_error"]
+    headers = [
+        f"HTTP/1.1 {status} {reason}",
+        "Content-Type: text/plain; charset=utf-8",
+        f"Content-Length: {len(body)}",
+        "X-Interlock-Fault: http_error",
+    ]
     if attrs.get("retry_after") is not None:
         headers.append(f"Retry-After: {int(attrs['retry_after'])}")
     if not keep_alive:

@@ -35,7 +35,11 @@ def boundaries(size: int, average: int, variation: int, rng: random.Random) -> l
 class Slicer(Kind):
     name = "slicer"
     struct = "SlicerToxic"
-    attributes = (Attribute("average_size", "int"), Attribute("size_variation", "int"), Attribute("delay", "int"))
+    attributes = (
+        Attribute("average_size", "int"),
+        Attribute("size_variation", "int"),
+        Attribute("delay", "int"),
+    )
 
     async def pipe(self, stub: Stub, data: bytes, ts: float, out: Out) -> None:
         link = stub.link

@@ -1,0 +1,181 @@
+"""The ``interlock`` command line.
+
+Errors never show a traceback: bad input is one line on stderr and exit 2, a run that could not
+complete is exit 3 with the reason, and a gate failure is exit 1 with the report's path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from interlock import __version__
+from interlock.app import pipeline
+from interlock.app.commands import contracts as spec_cli
+from interlock.app.commands import history as history_cli
+from interlock.app.commands.chaos import chaos_command
+from interlock.app.commands.fuzz import fuzz_command
+from interlock.app.commands.load import load_command
+from interlock.core.console import Output
+from interlock.core.entry import run_command
+from interlock.core.reports import SUMMARY_FILE
+
+EPILOG = """\b
+Exit codes:
+  0  every gate passed
+  1  a gate failed (see reports/latest/summary.md)
+  2  bad input: manifest, pact or other file, or command line
+  3  the run could not complete (a service did not start, a tool crashed)
+  130/143  interrupted by Ctrl-C / SIGTERM (the report is still written)
+"""
+
+
+def _common_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option(
+            "--manifest",
+            "-m",
+            type=click.Path(path_type=Path, dir_okay=False),
+            default=Path("interlock.yaml"),
+            show_default=True,
+            help="The manifest: services to start and integrations to verify.",
+        ),
+        click.option(
+            "--only",
+            multiple=True,
+            metavar="INTEGRATION",
+            help="Verify only this integration (repeat or comma-separate for several).",
+        ),
+        click.option(
+            "--report-dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            default=Path("reports"),
+            show_default=True,
+            help="Where reports/<run-id>/ and reports/latest are written.",
+        ),
+        click.option(
+            "--plain/--rich",
+            "plain",
+            default=None,
+            help="Plain log lines or rich terminal output (default: rich on a terminal, plain in CI).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}, epilog=EPILOG
+)
+@click.version_option(__version__, "--version", prog_name="interlock", message="%(prog)s %(version)s")
+def cli() -> None:
+    """interlock verifies every service integration before release: consumer-driven contracts
+    (Pact), OpenAPI fuzzing, fault injection and load, folded into one verdict per integration.
+
+    Start with `interlock verify` in a directory with an interlock.yaml.
+    """
+
+
+@cli.command(epilog=EPILOG)
+@_common_options
+@history_cli.version_options
+@click.option(
+    "--stages",
+    default="all",
+    show_default=True,
+    metavar="LIST",
+    help=f"Comma-separated stages to run: {', '.join(pipeline.STAGES)}"
+    + (f" ({', '.join(pipeline.PLANNED_STAGES)}: planned)." if pipeline.PLANNED_STAGES else "."),
+)
+@click.option(
+    "--profile",
+    type=click.Choice(pipeline.PROFILES),
+    default="ci",
+    show_default=True,
+    help="ci: budgets sized for a pipeline gate; full: pre-release depth (longer fuzz, load and soak).",
+)
+def verify(
+    manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None, stages: str, profile: str
+) -> int:
+    """Run the gate: start the services, run every stage for every integration, write reports.
+
+    Reports go to REPORT_DIR/<run-id>/ (verdict.json, junit.xml, summary.md, report.html,
+    service logs and each stage's raw artefacts), and REPORT_DIR/latest points at the newest run.
+    """
+    return _run(pipeline.RunOptions(manifest, [stages], only, profile, report_dir), plain)
+
+
+@cli.group(epilog=EPILOG, invoke_without_command=True)
+@_common_options
+@history_cli.version_options
+@click.pass_context
+def contracts(
+    ctx: click.Context, manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None
+) -> int | None:
+    """Verify every pact against its running provider (the contracts stage of `verify`).
+
+    Each interaction is first checked against the provider's OpenAPI spec (when it declares one),
+    then replayed by the Pact core against the provider that interlock starts, with provider states
+    set through the provider's `states:` endpoint. Each failed interaction is a finding naming the
+    pact, the interaction, the provider state and the mismatch.
+
+    The subcommands work offline: `check-spec` checks the pacts against the specs only, `diff`
+    judges the changes between two versions of a spec against the pacts.
+    """
+    if ctx.invoked_subcommand is not None:
+        given = [
+            name
+            for name in ("manifest", "only", "report_dir", "plain")
+            if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+        ]
+        if given:  # they would be silently ignored: the subcommand has its own
+            raise click.UsageError(
+                f"put --{given[0].replace('_', '-')} after the subcommand:"
+                f" interlock contracts {ctx.invoked_subcommand} --{given[0].replace('_', '-')} ..."
+            )
+        return None
+    return _run(pipeline.RunOptions(manifest, ["contracts"], only, "ci", report_dir), plain)
+
+
+contracts.add_command(spec_cli.check_spec)
+contracts.add_command(spec_cli.diff)
+cli.add_command(fuzz_command(_common_options, lambda options, plain: _run(options, plain), EPILOG))
+for _command in history_cli.COMMANDS:
+    cli.add_command(_command)
+
+from interlock.proxy.cli import proxy as _proxy_commands  # noqa: E402 - the proxy's own command group
+
+cli.add_command(_proxy_commands)
+
+
+def _run(options: pipeline.RunOptions, plain: bool | None) -> int:
+    output = Output(plain=plain)
+    outcome = pipeline.run(options, output)
+    verdict = outcome.verdict
+    if verdict.error:
+        click.echo(f"interlock: the run could not complete: {verdict.error}", err=True)
+    output.verdict(verdict, str(outcome.run_dir / SUMMARY_FILE))
+    _append_step_summary(outcome.run_dir / SUMMARY_FILE)
+    return verdict.exit_code
+
+
+def _append_step_summary(summary: Path) -> None:
+    """On GitHub Actions, show the summary on the run page too."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target and summary.is_file():
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(summary.read_text(encoding="utf-8"))
+
+
+cli.add_command(chaos_command(_common_options, _run, EPILOG))
+cli.add_command(load_command(_common_options, _run, EPILOG))
+
+
+def main(argv: Sequence[str] | None = None) -> NoReturn:
+    """Entry point: every failure mode ends in one line on stderr and a documented exit code."""
+    run_command(cli, argv, "interlock")

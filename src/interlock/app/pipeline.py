@@ -1,0 +1,227 @@
+"""One run of interlock: validate, start services, run stages per integration, report.
+
+The order matters for the user: every input is validated (exit 2) before any process starts;
+services start once for the whole run; a stage that crashes becomes an ``error`` result, not a
+traceback; and whatever happens (a failed start, Ctrl-C, SIGTERM) the services are stopped and
+the reports are written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from interlock import __version__
+from interlock.core.console import Output
+from interlock.core.errors import ConfigError, Interrupted, RunIncomplete, UsageError
+from interlock.core.interrupts import InterruptGuard
+from interlock.core.manifest import Integration, Manifest, load_manifest, start_order
+from interlock.core.reports import new_run_id, point_latest, write_reports
+from interlock.core.services import ServiceGroup, check_fixed_port
+from interlock.core.verdict import IntegrationVerdict, RunVerdict, StageResult
+from interlock.faults.fabric import FaultFabric
+from interlock.stages.base import Stage, StageContext
+from interlock.stages.chaos.stage import ChaosStage
+from interlock.stages.contracts.stage import ContractsStage
+from interlock.stages.fuzz.stage import FuzzStage
+from interlock.stages.load.stage import LoadStage
+
+#: The stages this version can run, in the order they run.
+STAGES: dict[str, Stage] = {
+    "contracts": ContractsStage(),
+    "fuzz": FuzzStage(),
+    "chaos": ChaosStage(),
+    "load": LoadStage(),
+}
+#: Stages DESIGN.md describes that are not built yet: named in errors so users know why.
+PLANNED_STAGES: tuple[str, ...] = ()
+PROFILES = ("ci", "full")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    manifest: Path = Path("interlock.yaml")
+    stages: Sequence[str] = field(default_factory=lambda: list(STAGES))
+    only: Sequence[str] = ()
+    profile: str = "ci"
+    report_dir: Path = Path("reports")
+    #: Stages configured by a command's options (e.g. ``interlock chaos --catalogue``), by name.
+    stage_overrides: Mapping[str, Stage] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    verdict: RunVerdict
+    run_dir: Path
+
+
+def select_stages(names: Sequence[str]) -> list[str]:
+    wanted = [n.strip() for name in names for n in name.split(",") if n.strip()]
+    if not wanted or wanted == ["all"]:
+        return list(STAGES)
+    for name in wanted:
+        if name in PLANNED_STAGES:
+            raise UsageError(
+                f"stage '{name}' is not available in interlock {__version__} yet"
+                f" (available: {', '.join(STAGES)})"
+            )
+        if name not in STAGES:
+            raise UsageError(
+                f"unknown stage '{name}'{_did_you_mean(name, [*STAGES, *PLANNED_STAGES])}"
+                f" (available: {', '.join(STAGES)})"
+            )
+    return [name for name in STAGES if name in wanted]
+
+
+def select_integrations(manifest: Manifest, only: Sequence[str]) -> list[Integration]:
+    wanted = [n.strip() for name in only for n in name.split(",") if n.strip()]
+    known = [i.name for i in manifest.integrations]
+    for name in wanted:
+        if name not in known:
+            raise UsageError(
+                f"--only {name}: no integration of that name in {manifest.path.name}"
+                f"{_did_you_mean(name, known)} (known: {', '.join(known)})"
+            )
+    return [i for i in manifest.integrations if not wanted or i.name in wanted]
+
+
+def run(options: RunOptions, output: Output) -> RunOutcome:
+    """Run the gate; raises ConfigError/UsageError (exit 2) only before anything has started."""
+    if options.profile not in PROFILES:
+        raise UsageError(f"unknown profile '{options.profile}' (use {' or '.join(PROFILES)})")
+    manifest = load_manifest(options.manifest)
+    stage_names = select_stages(options.stages)
+    integrations = select_integrations(manifest, options.only)
+    stages = [options.stage_overrides.get(name) or STAGES[name] for name in stage_names]
+    for integration in integrations:
+        for stage in stages:
+            stage.preflight(manifest, integration)
+    needed = start_order(
+        manifest, sorted({s for i in integrations for st in stages for s in st.services_needed(manifest, i)})
+    )
+    for name in needed:
+        check_fixed_port(manifest, name)
+
+    run_id = new_run_id()
+    run_dir = options.report_dir / run_id
+    fabric = _fault_fabric(manifest, stages, integrations, run_dir, run_id, output)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    verdict = RunVerdict(
+        run_id=run_id,
+        tool_version=__version__,
+        manifest=str(options.manifest),
+        profile=options.profile,
+        stages=stage_names,
+        started_at=datetime.now(UTC),
+    )
+    output.info(
+        f"interlock {__version__}: run {run_id}, {len(integrations)} integration(s),"
+        f" stages {', '.join(stage_names)}"
+    )
+    services = ServiceGroup(
+        manifest,
+        run_dir / "services",
+        run_id=run_id,
+        on_event=output.info,
+        proxy_url=_through(fabric, manifest, lambda name: services.url(name)),
+    )
+    with InterruptGuard() as guard:
+        try:
+            if fabric is not None:
+                fabric.start_in_background()  # boots while the providers do; the consumer waits for it
+            services.start(needed)
+            ctx = StageContext(
+                manifest, services, run_dir, run_id, options.profile, output, fault_proxy=fabric
+            )
+            for integration in integrations:
+                iv = IntegrationVerdict(
+                    integration=integration.name, consumer=integration.consumer, provider=integration.provider
+                )
+                verdict.integrations.append(iv)
+                for stage in stages:
+                    iv.stages.append(_run_stage(stage, ctx, integration))
+                    output.stage_finished(iv.stages[-1])
+        except Interrupted as exc:
+            verdict.interrupted_by = exc.signum
+            output.warn(f"interrupted by signal {exc.signum}: stopping services and writing the report")
+        except RunIncomplete as exc:
+            verdict.error = str(exc)
+        except ConfigError as exc:  # e.g. a fixed port taken since preflight: exit 2, report says why
+            verdict.error = str(exc)
+            raise
+        finally:
+            guard.cleaning_up()
+            services.stop_all()
+            _close_fabric(fabric, output)
+            if guard.received is not None and verdict.interrupted_by is None:
+                verdict.interrupted_by = guard.received
+            verdict.finished_at = datetime.now(UTC)
+            write_reports(verdict, run_dir)
+            point_latest(run_dir)
+    return RunOutcome(verdict, run_dir)
+
+
+def _fault_fabric(
+    manifest: Manifest,
+    stages: Sequence[Stage],
+    integrations: Sequence[Integration],
+    run_dir: Path,
+    run_id: str,
+    output: Output,
+) -> FaultFabric | None:
+    """The run's fault proxy, when a selected stage with work to do injects faults (chaos, load)."""
+    if not any(
+        stage.needs_fault_proxy(manifest, integration) for stage in stages for integration in integrations
+    ):
+        return None
+    return FaultFabric.from_environment(
+        run_dir / "proxy", run_id=run_id, allow_remote=manifest.allow_remote, on_event=output.info
+    )
+
+
+def _through(
+    fabric: FaultFabric | None, manifest: Manifest, provider_url: Callable[[str], str]
+) -> Callable[[str], str] | None:
+    """How {proxy:INTEGRATION} resolves: through the fault proxy, or (None) straight to the provider."""
+    if fabric is None:
+        return None
+    return lambda integration: fabric.url_for(
+        integration, provider_url(manifest.integration(integration).provider)
+    )
+
+
+def _close_fabric(fabric: FaultFabric | None, output: Output) -> None:
+    """Remove every proxy and toxic the run made; a failure here must not stop the report."""
+    if fabric is None:
+        return
+    try:
+        fabric.close()
+    except Exception as exc:
+        output.warn(f"could not clean up the fault proxy: {type(exc).__name__}: {exc}")
+
+
+def _run_stage(stage: Stage, ctx: StageContext, integration: Integration) -> StageResult:
+    """Run one stage; an exception inside it becomes an ``error`` result with its traceback saved."""
+    started = time.monotonic()
+    try:
+        return stage.run(ctx, integration)
+    except Exception as exc:
+        crash = ctx.artefact_dir(stage.name, integration.name) / "crash.txt"
+        crash.write_text(traceback.format_exc(), encoding="utf-8")
+        return StageResult(
+            stage=stage.name,
+            integration=integration.name,
+            duration_s=round(time.monotonic() - started, 3),
+            error=f"{type(exc).__name__}: {exc} (traceback: {crash.relative_to(ctx.run_dir)})",
+            artefacts=[str(crash.relative_to(ctx.run_dir))],
+        )
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -1,0 +1,60 @@
+"""A fault as experiment files write it: toxics, an HTTP error answered by the proxy, or the provider down.
+
+The chaos stage runs faults one by one; the load stage applies one for a window
+(``under_fault``). Both read the same model, so a fault means the same thing in both.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from interlock.core.config import Strict
+
+TOXIC_TYPES = ("latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data", "noop")
+#: The most probe calls one phase may make: every loop is bounded.
+MAX_CALLS = 1000
+
+
+class Toxic(Strict):
+    """One Toxiproxy toxic, as the Toxiproxy API takes it."""
+
+    type: Literal[
+        "latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data", "noop"
+    ]
+    name: str | None = None
+    stream: Literal["upstream", "downstream"] = "downstream"
+    toxicity: float = Field(default=1.0, ge=0, le=1)
+    attributes: dict[str, int] = Field(default_factory=dict)
+
+
+class HttpErrorToxic(Strict):
+    """An HTTP answer the proxy gives instead of forwarding (interlock's extra toxic)."""
+
+    status: int = Field(default=503, ge=400, le=599)
+    retry_after: int | None = Field(default=None, ge=0)  #: whole seconds, as the header carries
+    probability: float = Field(default=1.0, ge=0, le=1)
+    body: str | None = None
+
+
+class Fault(Strict):
+    """One fault: toxics, an HTTP error answered by the proxy, and/or the proxy disabled (down)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    toxics: list[Toxic] = Field(default_factory=list)
+    http_error: HttpErrorToxic | None = None
+    down: bool = False
+    #: Probe calls while the fault is applied; the experiment's ``calls`` when omitted.
+    calls: int | None = Field(default=None, ge=1, le=MAX_CALLS)
+    expect: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _something_to_apply(self) -> Fault:
+        if not (self.toxics or self.http_error or self.down):
+            raise ValueError("a fault needs 'toxics', 'http_error' or 'down: true'")
+        if self.down and (self.toxics or self.http_error):
+            raise ValueError(
+                "'down: true' refuses every connection, so toxics or http_error would never apply"
+            )
+        return self

@@ -1,0 +1,26 @@
+"""What the fault proxy saw of one request on its way to the provider.
+
+The embedded proxy records these per request (``GET /interlock/observations/NAME``); the chaos
+and load stages read them to measure the provider's side of an integration: amplification,
+retries, duplicate writes, what reached the provider at all.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Observation(BaseModel):
+    """One request the consumer sent towards the provider, as the proxy saw it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    seq: int
+    connection: int | str | None = None
+    started: float
+    finished: float | None = None
+    method: str = ""
+    path: str = ""
+    idempotency_key: str | None = None
+    status: int | None = None
+    reached_provider: bool = True

@@ -1,0 +1,56 @@
+"""What every stage (contracts, fuzz, chaos, load) provides to the pipeline, and what it gets.
+
+A stage validates its inputs before any service starts (so bad files exit 2 at once), names
+the services it needs, says whether it needs the run's fault proxy, and turns one integration
+into one :class:`StageResult`. Problems in the system under test are findings, never exceptions.
+
+The protocol lives here, beside the stages, rather than in core: the context carries the run's
+fault proxy (:class:`~interlock.faults.fabric.FaultFabric`), and core sits below faults.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from interlock.core.console import Output
+from interlock.core.manifest import Integration, Manifest
+from interlock.core.services import ServiceGroup
+from interlock.core.verdict import StageResult
+from interlock.faults.fabric import FaultFabric
+
+
+@dataclass(frozen=True)
+class StageContext:
+    """Everything a stage may use while it runs."""
+
+    manifest: Manifest
+    services: ServiceGroup
+    run_dir: Path
+    run_id: str
+    profile: str
+    output: Output
+    #: The run's fault proxy, when a selected stage said it needs one (see Stage.needs_fault_proxy).
+    fault_proxy: FaultFabric | None = None
+
+    def artefact_dir(self, stage: str, integration: str) -> Path:
+        path = self.run_dir / stage / integration
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+class Stage(Protocol):
+    name: str
+
+    def preflight(self, manifest: Manifest, integration: Integration) -> None:
+        """Validate the stage's input files; raise ConfigError (exit 2) for bad ones."""
+
+    def services_needed(self, manifest: Manifest, integration: Integration) -> list[str]:
+        """Services that must be up before :meth:`run` (their dependencies are added for you)."""
+
+    def needs_fault_proxy(self, manifest: Manifest, integration: Integration) -> bool:
+        """Whether ``{proxy:INTEGRATION}`` must route through the run's fault proxy for :meth:`run`."""
+
+    def run(self, ctx: StageContext, integration: Integration) -> StageResult:
+        """Verify ``integration``; problems become findings, not exceptions."""

@@ -1,0 +1,133 @@
+"""The chaos stage: run an integration's experiment file and/or the fault catalogue through the fault proxy.
+
+What runs for an integration:
+
+* its experiment file (``chaos:`` in the manifest), if it has one;
+* the built-in catalogue, derived from its ``resilience:`` policy, when asked for
+  (``interlock chaos --catalogue``), or when the integration has a policy but no experiment file,
+  so a declared policy is tested before anyone writes an experiment.
+
+The pipeline starts the fault proxy (see :mod:`interlock.faults.fabric`) before the consumer, because
+the consumer's ``{proxy:INTEGRATION}`` must resolve to the proxy's address.
+"""
+
+from __future__ import annotations
+
+import time
+
+from interlock.core import templating
+from interlock.core.errors import ConfigError, RunIncomplete
+from interlock.core.manifest import Integration, Manifest
+from interlock.core.reproduction import rerun_command
+from interlock.core.verdict import StageResult
+from interlock.stages.base import StageContext
+from interlock.stages.chaos.catalogue import catalogue_experiment
+from interlock.stages.chaos.experiment import Experiment, load_experiment
+from interlock.stages.chaos.policy import load_policy, require_probe
+from interlock.stages.chaos.runner import STAGE, ExperimentRunner
+
+
+class ChaosStage:
+    name = STAGE
+
+    def __init__(self, *, catalogue: bool = False) -> None:
+        self.catalogue = catalogue
+
+    def experiments(self, manifest: Manifest, integration: Integration) -> list[tuple[str, Experiment]]:
+        """``(label, experiment)`` pairs to run for ``integration``; validates every input file."""
+        found: list[tuple[str, Experiment]] = []
+        experiment = None
+        if integration.chaos:
+            path = manifest.resolve(integration.chaos)
+            experiment = load_experiment(path)
+            if experiment.integration != integration.name:
+                raise ConfigError(
+                    f"this experiment is for integration '{experiment.integration}', but the"
+                    f" manifest uses it for '{integration.name}'",
+                    path,
+                    1,
+                )
+            found.append((path.stem, experiment))
+        policy = load_policy(manifest, integration)
+        if policy is not None and (self.catalogue or experiment is None):
+            probe = require_probe(
+                policy, experiment.probe if experiment else None, manifest, integration.name
+            )
+            found.append(("catalogue", catalogue_experiment(integration.name, policy, probe)))
+        return found
+
+    def preflight(self, manifest: Manifest, integration: Integration) -> None:
+        if self.experiments(manifest, integration):
+            _require_proxy_placeholder(manifest, integration)
+
+    def services_needed(self, manifest: Manifest, integration: Integration) -> list[str]:
+        return [integration.consumer] if self.experiments(manifest, integration) else []
+
+    def needs_fault_proxy(self, manifest: Manifest, integration: Integration) -> bool:
+        """Every experiment runs through the fault proxy, so any work at all needs it."""
+        return bool(self.experiments(manifest, integration))
+
+    def run(self, ctx: StageContext, integration: Integration) -> StageResult:
+        started = time.monotonic()
+        result = StageResult(stage=STAGE, integration=integration.name)
+        experiments = self.experiments(ctx.manifest, integration)
+        if not experiments:
+            result.skipped_reason = (
+                "no chaos experiment and no resilience policy declared"
+                if not self.catalogue
+                else "no resilience policy declared for the catalogue"
+            )
+            return result
+        fabric = ctx.fault_proxy
+        if fabric is None or not fabric.has_route(integration.name):
+            raise RunIncomplete(
+                f"no fault proxy runs for {integration.name}: the consumer was not started"
+                f" with {{proxy:{integration.name}}}"
+            )
+        out_dir = ctx.artefact_dir(STAGE, integration.name)
+        for label, experiment in experiments:
+            journal_path = out_dir / f"journal-{label}.json"
+            runner = ExperimentRunner(
+                fabric,
+                integration.name,
+                ctx.services.url(integration.consumer),
+                journal_path=journal_path,
+                say=ctx.output.info,
+                journal_label=str(journal_path.relative_to(ctx.run_dir)),
+                reproduce=_rerun_command(ctx.manifest, integration.name, label),
+            )
+            try:
+                outcome = runner.run(experiment, label)
+            finally:
+                if journal_path.is_file():
+                    result.artefacts.append(str(journal_path.relative_to(ctx.run_dir)))
+            result.checks += outcome.checks
+        result.duration_s = round(time.monotonic() - started, 3)
+        return result
+
+
+def _require_proxy_placeholder(manifest: Manifest, integration: Integration) -> None:
+    """Chaos is meaningless unless the consumer reaches the provider through the fault proxy."""
+    spec = manifest.services[integration.consumer]
+    texts = [t for t in (spec.run, spec.base_url, *spec.env.values()) if t]
+    if any(
+        p.kind == "proxy" and p.arg == integration.name for t in texts for p in templating.placeholders(t)
+    ):
+        return
+    if spec.run is None:
+        raise ConfigError(
+            f"chaos for '{integration.name}' needs interlock to start the consumer"
+            f" '{integration.consumer}' (it has only a base_url), so it can route it through"
+            " the fault proxy",
+            manifest.path,
+        )
+    raise ConfigError(
+        f"chaos for '{integration.name}': the consumer '{integration.consumer}' must reach"
+        f" '{integration.provider}' through the fault proxy: use \"{{proxy:{integration.name}}}\""
+        f" in services.{integration.consumer}.env (e.g. as its {integration.provider.upper()}_URL)",
+        manifest.path,
+    )
+
+
+def _rerun_command(manifest: Manifest, integration: str, label: str) -> str:
+    return rerun_command(manifest, "chaos", integration, *(["--catalogue"] if label == "catalogue" else []))

@@ -1,0 +1,506 @@
+"""The ONE module that touches schemathesis (4.32): config, schema loading, hooks, checks, events.
+
+Everything interlock relies on from schemathesis passes through here, so an upgrade that moves
+something breaks this module and its pinning tests (``tests/stages/fuzz/test_engine.py``), nothing else:
+
+* configuration through ``schemathesis.Config.from_dict`` (the CLI's own config keys);
+* loading with ``schemathesis.openapi.from_url`` / ``from_path``, filtering with ``include`` /
+  ``exclude``;
+* the engine's event stream (``schemathesis.engine.from_schema(schema).execute()``), which is
+  undocumented but is what ``st run`` itself consumes: ``ScenarioFinished`` carries a recorder
+  whose check nodes hold the failure, its curl (``code_sample``) and, for stateful chains, one
+  curl per step; ``NonFatalError`` / ``FatalError`` carry problems;
+* ``schemathesis.check`` to register interlock's checks, and a schema-level ``before_call`` hook.
+
+Why the engine and not the ``st`` CLI: the CLI's JSON report has codes and counts only (curls are
+in JUnit text), its reports cannot carry interlock's causes, and its hypothesis settings ignore
+profiles. The engine gives every failure as an object.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from interlock.stages.fuzz.checks import INTERLOCK_CHECKS, CheckFailed, Exchange
+from interlock.stages.fuzz.checks.budgets import BudgetBook, parse_budget
+from interlock.stages.fuzz.checks.idempotency import IdempotencyState
+from interlock.stages.fuzz.job import FuzzJob, FuzzOutcome, OperationStats, RawFailure
+
+#: Interlock's checks' failure codes, next to schemathesis' STxxx.
+CHECK_CODES = {
+    "no_leakage": "IL101",
+    "retry_after": "IL102",
+    "idempotency": "IL103",
+    "response_time_budget": "IL104",
+}
+_OPERATION = re.compile(r"^\s*([A-Za-z]+)\s+(/\S*)\s*$")
+
+
+@dataclass
+class RunState:
+    """What interlock's checks share during one run (one run per worker process)."""
+
+    idempotency: IdempotencyState = field(default_factory=IdempotencyState)
+    budgets: BudgetBook = field(default_factory=BudgetBook)
+    extra_checks: dict[str, Callable[..., None]] = field(default_factory=dict)
+    timeout_s: float = 10.0
+    #: Reproductions that differ from the failing case's own curl, by case id.
+    reproductions: dict[str, list[str]] = field(default_factory=dict)
+    #: Verdicts already given per request fingerprint, so shrinking sees the same answer again.
+    verdicts: dict[tuple[str, str], CheckFailed | None] = field(default_factory=dict)
+
+
+_STATE = RunState()
+_REGISTERED: set[str] = set()
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+
+def schemathesis_config(job: FuzzJob) -> dict[str, Any]:
+    """The run's settings in schemathesis' own config language (as in schemathesis.toml)."""
+    checks: dict[str, Any] = {name: {"enabled": False} for name in job.disabled_checks}
+    config: dict[str, Any] = {
+        "seed": job.seed,
+        "workers": 1,  # -w 2 once hit a CPython thread-safety SystemError here (LIBRARY-NOTES)
+        "request-timeout": job.request_timeout_s,
+        "base-url": job.base_url,
+        "headers": dict(job.headers),
+        # Reproductions must work as printed; interlock redacts secrets itself, in every report.
+        "output": {"sanitization": {"enabled": False}},
+        "generation": {
+            "max-examples": job.max_examples,
+            "database": job.database or "none",
+            "deterministic": job.deterministic,
+        },
+        "phases": {
+            name: {"enabled": name in job.phases} for name in ("examples", "coverage", "fuzzing", "stateful")
+        },
+        "checks": checks,
+        "warnings": False,
+    }
+    return config
+
+
+def split_operation(text: str) -> tuple[str, str]:
+    """``"POST /payments"`` -> ("POST", "/payments"); ValueError otherwise."""
+    match = _OPERATION.match(text)
+    if not match:
+        raise ValueError(f"an operation is 'METHOD /path', e.g. 'POST /payments', not {text!r}")
+    return match.group(1).upper(), match.group(2)
+
+
+def builtin_check_names() -> list[str]:
+    """schemathesis' built-in checks (all of them run unless a suite disables some)."""
+    from schemathesis.config._checks import _BUILTIN_CHECK_NAMES
+
+    return sorted(_BUILTIN_CHECK_NAMES)
+
+
+def load_schema(job: FuzzJob) -> Any:
+    import schemathesis
+
+    config = schemathesis.Config.from_dict(schemathesis_config(job))
+    if job.spec.startswith(("http://", "https://")):
+        schema = schemathesis.openapi.from_url(job.spec, config=config, timeout=job.request_timeout_s)
+    else:
+        schema = schemathesis.openapi.from_path(job.spec, config=config)
+    schema.config.base_url = job.base_url
+    for text in job.include:
+        method, path = split_operation(text) if " " in text.strip() else (None, text)
+        schema = schema.include(method=method, path=path) if method else schema.include(path=path)
+    for text in job.exclude:
+        method, path = split_operation(text) if " " in text.strip() else (None, text)
+        schema = schema.exclude(method=method, path=path) if method else schema.exclude(path=path)
+    return schema
+
+
+def _operations(schema: Any) -> Iterator[Any]:
+    """The operations the (filtered) schema will test; ones schemathesis cannot parse are skipped."""
+    for result in schema.get_all_operations():
+        operation = result.ok() if hasattr(result, "ok") else result
+        if operation is not None:
+            yield operation
+
+
+def operation_labels(schema: Any) -> list[str]:
+    """Labels ("POST /payments") of the operations the schema will test."""
+    return [operation.label for operation in _operations(schema)]
+
+
+def keyed_operations(schema: Any, header: str) -> list[str]:
+    """Operations whose spec declares the idempotency header as a header parameter."""
+    return [
+        operation.label
+        for operation in _operations(schema)
+        if header.lower() in (p.name.lower() for p in operation.headers)
+    ]
+
+
+# --- hooks ---------------------------------------------------------------------------------------
+
+
+def _unique_idempotency_keys(header: str) -> Callable[..., None]:
+    """A ``before_call`` hook: give each generated request its own idempotency key.
+
+    Hypothesis draws short strings ("0", "00") again and again, so two different generated
+    writes share a key and a correct provider answers the second with 422 "key reused for a
+    different request", which positive_data_acceptance reports as a rejected valid request.
+    Real clients use one key per logical request; reuse is tested on purpose by the
+    idempotency check. Only keys that are valid by length are replaced, and by a key of a
+    valid length, so negative tests still send their invalid keys.
+    """
+    lowered = header.lower()
+
+    def before_call(context: Any, case: Any, kwargs: Any) -> None:
+        headers = case.headers
+        if not headers:
+            return
+        name = next((k for k in headers if k.lower() == lowered), None)
+        value = headers.get(name) if name else None
+        if not isinstance(value, str) or not 1 <= len(value) <= 255:
+            return
+        token = uuid.uuid4().hex  # 32 unique characters; 16 are plenty
+        headers[name] = (token * 8)[: len(value)] if len(value) >= 16 else token[:16]
+
+    return before_call
+
+
+def _accept_statuses(accepted: Mapping[str, list[int]]) -> Callable[..., bool]:
+    """A ``filter_failure`` hook: a suite's accepted statuses are valid answers to valid data.
+
+    (schemathesis' per-operation check settings would do this too, but an ``operations`` entry in
+    its config also acts as an operation filter and overrides the suite's include/exclude.)
+    """
+
+    def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
+        statuses = accepted.get(case.operation.label)
+        if not statuses or type(failure).__name__ != "RejectedPositiveData":
+            return True
+        return response.status_code not in statuses
+
+    return filter_failure
+
+
+# --- interlock's checks as schemathesis checks ---------------------------------------------------
+
+
+def _register_checks(names: list[str]) -> None:
+    """Register each interlock check with schemathesis once per process (the registry is global)."""
+    import schemathesis
+
+    for name in names:
+        if name in _REGISTERED:
+            continue
+
+        def check(ctx: Any, response: Any, case: Any, _name: str = name) -> bool | None:
+            return _run_interlock_check(_name, response, case)
+
+        check.__name__ = name
+        check.__qualname__ = name
+        schemathesis.check(check)
+        _REGISTERED.add(name)
+
+
+def _settings_for(name: str) -> Any:
+    return {"idempotency": _STATE.idempotency, "response_time_budget": _STATE.budgets}.get(name)
+
+
+def _run_interlock_check(name: str, response: Any, case: Any) -> None:
+    function = INTERLOCK_CHECKS.get(name) or _STATE.extra_checks[name]
+    exchange = exchange_from(response, case)
+    fingerprint = (name, _request_fingerprint(exchange)) if name == "idempotency" else None
+    if fingerprint is not None and fingerprint in _STATE.verdicts:
+        cached = _STATE.verdicts[fingerprint]
+        if cached is not None:
+            _STATE.reproductions[case.id] = cached.curls or []
+            raise AssertionError(str(cached))
+        return None
+    try:
+        function(exchange, _settings_for(name))
+    except CheckFailed as failed:
+        if fingerprint is not None:
+            _STATE.verdicts[fingerprint] = failed
+        if failed.curls:
+            _STATE.reproductions[case.id] = failed.curls
+        # The first line is the failure's title; the cause goes last, where _raw_failure finds it.
+        raise AssertionError(f"{failed.title}\n{failed.message}\ncause: {failed.cause}") from None
+    if fingerprint is not None:
+        _STATE.verdicts[fingerprint] = None
+    return None
+
+
+def _request_fingerprint(exchange: Exchange) -> str:
+    return f"{exchange.method} {exchange.url}\n{(exchange.request_body or b'').decode('utf-8', 'replace')}"
+
+
+def exchange_from(response: Any, case: Any) -> Exchange:
+    """The schemathesis response (and the case behind it) as an interlock Exchange."""
+    prepared = response.request
+    body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
+    request_headers = {k: v for k, v in prepared.headers.items()}
+    response_headers = {
+        k: ", ".join(v) if isinstance(v, list) else str(v) for k, v in response.headers.items()
+    }
+    generated = dict(case.headers or {})
+
+    def resend(overrides: Mapping[str, str]) -> Exchange:
+        import requests
+
+        again = prepared.copy()
+        for key, value in overrides.items():
+            again.headers[key] = value
+        with requests.Session() as session:
+            started = time.perf_counter()
+            answer = session.send(again, timeout=_STATE.timeout_s, allow_redirects=False)
+            elapsed = (time.perf_counter() - started) * 1000
+        sent = dict(again.headers)
+        return Exchange(
+            operation=case.operation.label,
+            method=again.method or "",
+            url=again.url or "",
+            request_headers=sent,
+            request_body=body,
+            status=answer.status_code,
+            response_headers=dict(answer.headers),
+            body=answer.content,
+            elapsed_ms=elapsed,
+            sent_values=sent_values(case, body, sent),
+            resend=resend,
+            curl=lambda o: curl(again, o, generated),
+        )
+
+    return Exchange(
+        operation=case.operation.label,
+        method=prepared.method or "",
+        url=prepared.url or "",
+        request_headers=request_headers,
+        request_body=body,
+        status=response.status_code,
+        response_headers=response_headers,
+        body=response.content or b"",
+        elapsed_ms=response.elapsed * 1000,
+        sent_values=sent_values(case, body, request_headers),
+        positive=_is_positive(case),
+        resend=resend,
+        curl=lambda overrides: curl(prepared, overrides, generated),
+    )
+
+
+def _is_positive(case: Any) -> bool:
+    meta = getattr(case, "meta", None)
+    mode = getattr(getattr(meta, "generation", None), "mode", None)
+    return str(getattr(mode, "value", mode or "positive")) == "positive"
+
+
+def sent_values(case: Any, body: bytes | None, headers: Mapping[str, str]) -> list[str]:
+    """Every string the request carried, for the leak check's "you sent it yourself" rule."""
+    from interlock.stages.fuzz.checks.leakage import SECRET_HEADER
+
+    values: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                values.append(str(key))
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+        elif value is not None:
+            values.append(str(value))
+
+    for container in (case.path_parameters, case.query, case.cookies, case.body):
+        walk(container)
+    walk([v for k, v in headers.items() if not SECRET_HEADER.search(k)])
+    if body:
+        values.append(body.decode("utf-8", errors="replace"))
+    return values
+
+
+def curl(prepared: Any, overrides: Mapping[str, str], generated: Mapping[str, Any]) -> str:
+    """A curl command for a prepared request, with ``overrides`` applied to its headers."""
+    from schemathesis.core import curl as st_curl
+
+    headers = {**dict(prepared.headers), **overrides}
+    command = st_curl.generate(
+        method=prepared.method,
+        url=prepared.url,
+        body=prepared.body,
+        verify=True,
+        headers=headers,
+        known_generated_headers={**generated, **overrides},
+    )
+    return command.command
+
+
+def _load_extra_checks(specs: list[str]) -> dict[str, Callable[..., None]]:
+    """Suite-declared checks, ``module:function``; each is called like interlock's own."""
+    loaded = {}
+    for spec in specs:
+        module_name, _, attribute = spec.partition(":")
+        function = getattr(importlib.import_module(module_name), attribute)
+        loaded[attribute] = function
+    return loaded
+
+
+# --- running -------------------------------------------------------------------------------------
+
+
+def run(job: FuzzJob, on_progress: Callable[[str], None] = lambda _m: None) -> FuzzOutcome:
+    """Fuzz one provider; every failure and problem is in the returned outcome."""
+    import hypothesis
+    from schemathesis.core.errors import LoaderError
+    from schemathesis.engine import events, from_schema
+
+    global _STATE
+    # The `CI` variable makes hypothesis load its `ci` profile; interlock's profiles decide instead.
+    hypothesis.settings.load_profile("default")
+    started = time.monotonic()
+    outcome = FuzzOutcome(provider=job.provider, seed=job.seed)
+    try:
+        schema = load_schema(job)
+    except (LoaderError, OSError, ValueError) as exc:
+        outcome.fatal = f"cannot load the OpenAPI spec {job.spec}: {_one_line(exc)}"
+        return outcome
+    _STATE = RunState(
+        idempotency=IdempotencyState(
+            header=job.idempotency.header,
+            samples=job.idempotency.samples,
+            keyed_operations=set(keyed_operations(schema, job.idempotency.header)),
+        ),
+        budgets=BudgetBook(
+            {pattern: [parse_budget(t) for t in texts] for pattern, texts in job.budgets.items()}
+        ),
+        extra_checks=_load_extra_checks(job.extra_checks),
+        timeout_s=job.request_timeout_s,
+    )
+    _register_checks(
+        [*(c for c in INTERLOCK_CHECKS if c not in job.disabled_interlock_checks), *_STATE.extra_checks]
+    )
+    # before_call hooks are global-only in schemathesis; the worker runs one provider per process.
+    from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
+
+    GLOBAL_HOOK_DISPATCHER.register_hook_with_name(
+        _unique_idempotency_keys(job.idempotency.header), "before_call"
+    )
+    if job.accepted_statuses:
+        GLOBAL_HOOK_DISPATCHER.register_hook_with_name(
+            _accept_statuses(job.accepted_statuses), "filter_failure"
+        )
+    labels = operation_labels(schema)
+    if not labels:
+        outcome.fatal = "no operations to fuzz (the spec has none, or the suite excludes them all)"
+        return outcome
+    on_progress(f"{len(labels)} operations: {', '.join(labels)}")
+
+    seen: dict[tuple[str, str, str], RawFailure] = {}
+    stream = from_schema(schema).execute()
+    deadline = started + job.time_budget_s
+    stopped = False
+    for event in stream:
+        if not stopped and time.monotonic() > deadline:
+            stream.stop()
+            stopped = True
+            outcome.notes.append(
+                f"the time budget of {job.time_budget_s:g}s ended the run after the phase in progress"
+            )
+        if isinstance(event, events.ScenarioFinished):
+            for failure in failures_of(
+                event.recorder, str(event.phase.value if hasattr(event.phase, "value") else event.phase)
+            ):
+                seen.setdefault((failure.operation, failure.check, failure.signature), failure)
+        elif isinstance(event, events.PhaseFinished):
+            on_progress(f"phase {event.phase.name.value} {event.status.value}")
+        elif isinstance(event, events.NonFatalError):
+            outcome.errors.append(f"{event.label}: {_one_line(event.value)}")
+        elif isinstance(event, events.FatalError):
+            outcome.fatal = f"schemathesis failed: {_one_line(event.exception)}"
+        elif isinstance(event, events.EngineFinished):
+            outcome.stop_reason = str(event.stop_reason.value)
+    for operation, threshold, message, slowest in _STATE.budgets.evaluate():
+        failure = RawFailure(
+            operation=operation,
+            check="response_time_budget",
+            code=CHECK_CODES["response_time_budget"],
+            title=f"response time over budget: {message}",
+            message=f"budget {threshold}",
+            signature=f"budget {threshold}",
+            curls=[slowest] if slowest else [],
+        )
+        seen.setdefault((operation, failure.check, failure.signature), failure)
+    outcome.failures = list(seen.values())
+    outcome.operations = {
+        op: OperationStats(requests=len(samples), samples_ms=[round(s, 2) for s in samples[:2000]])
+        for op, samples in _STATE.budgets.samples.items()
+    }
+    outcome.duration_s = round(time.monotonic() - started, 3)
+    return outcome
+
+
+def failures_of(recorder: Any, phase: str) -> Iterator[RawFailure]:
+    """Each failed check node of a finished scenario, with its reproduction."""
+    for case_id, nodes in recorder.checks.items():
+        for node in nodes:
+            info = node.failure_info
+            if info is None:
+                continue
+            yield _raw_failure(node.name, info, case_id, phase, recorder)
+
+
+def _raw_failure(check: str, info: Any, case_id: str, phase: str, recorder: Any) -> RawFailure:
+    failure = info.failure
+    operation = failure.operation or recorder.label or ""
+    title, message = str(failure.title), str(failure.message or "")
+    code = str(getattr(failure, "code", "") or "")
+    signature = str(failure._unique_key)
+    if check in CHECK_CODES or check in _STATE.extra_checks:
+        # message = "title\ndetail...\ncause: X" (see _run_interlock_check)
+        lines = message.splitlines()
+        cause = (
+            lines[-1].removeprefix("cause: ")
+            if lines and lines[-1].startswith("cause: ")
+            else lines[0]
+            if lines
+            else ""
+        )
+        title = lines[0] if lines else title
+        message = "\n".join(lines[1:-1]) if len(lines) > 2 else ""
+        signature, code = cause, CHECK_CODES.get(check, "IL900")
+    curls = _STATE.reproductions.get(failure.case_id or case_id)
+    if not curls:
+        steps = [step.curl for step in getattr(info, "steps", None) or []]
+        curls = steps if len(steps) > 1 else [_first_command(info.code_sample)]
+    response = _response_status(recorder, failure.case_id or case_id)
+    return RawFailure(
+        operation=operation,
+        check=check,
+        code=code,
+        title=title,
+        message=message,
+        signature=signature,
+        curls=[c for c in curls if c],
+        phase=phase,
+        status_code=response,
+    )
+
+
+def _response_status(recorder: Any, case_id: str) -> int | None:
+    interaction = recorder.interactions.get(case_id)
+    response = getattr(interaction, "response", None)
+    return getattr(response, "status_code", None)
+
+
+def _first_command(code_sample: str) -> str:
+    """The curl command alone: schemathesis may append warnings after a blank line."""
+    return (code_sample or "").split("\n\n", 1)[0].strip()
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:500]

@@ -1,0 +1,235 @@
+"""The fuzz stage: fuzz each provider from its OpenAPI spec, once per run, and fold the findings
+into every integration whose provider it is.
+
+The stage runs per integration but fuzzing is per provider: the first integration of a provider
+starts its fuzz run (a worker child process, see :mod:`interlock.stages.fuzz.worker`) and the result is
+cached for the run, so ``checkout-payments`` and ``billing-payments`` share one run of payments.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from interlock.core import processes
+from interlock.core.errors import ConfigError
+from interlock.core.manifest import Integration, Manifest
+from interlock.core.redact import redact_data
+from interlock.core.reproduction import rerun_command
+from interlock.core.services import RUN_ID_ENV
+from interlock.core.verdict import StageResult
+from interlock.core.yamlfile import load_yaml
+from interlock.stages.base import StageContext
+from interlock.stages.fuzz.baseline import Baseline, baseline_path, load_baseline, write_baseline
+from interlock.stages.fuzz.findings import STAGE, checks_for_outcome
+from interlock.stages.fuzz.job import FuzzJob, FuzzOutcome, IdempotencySettings
+from interlock.stages.fuzz.profiles import Profile, resolve_profile
+from interlock.stages.fuzz.suite import Suite, load_suite, suite_path
+
+#: Beyond its time budget, a worker gets this long to load the spec and finish its last scenario.
+GRACE_S = 60.0
+
+
+@dataclass(frozen=True)
+class FuzzOptions:
+    """What `interlock fuzz` can change beyond the profile."""
+
+    suites_dir: Path | None = None
+    update_baseline: bool = False
+    seed: int | None = None
+    max_examples: int | None = None
+    time_budget_s: float | None = None
+
+
+@dataclass
+class _ProviderRun:
+    outcome: FuzzOutcome
+    baseline: Baseline
+    artefacts: list[str] = field(default_factory=list)
+    operations: list[str] = field(default_factory=list)
+
+
+class FuzzStage:
+    name = STAGE
+
+    def __init__(self, options: FuzzOptions | None = None) -> None:
+        self.options = options or FuzzOptions()
+        self._runs: dict[tuple[str, str], _ProviderRun] = {}
+
+    def configure(self, options: FuzzOptions) -> None:
+        """Set the command line's options for the next run (the stage is a registered singleton)."""
+        self.options = options
+        self._runs.clear()
+
+    def suites_dir(self, manifest: Manifest) -> Path:
+        return self.options.suites_dir or manifest.base_dir / "suites"
+
+    def preflight(self, manifest: Manifest, integration: Integration) -> None:
+        spec = manifest.services[integration.provider].openapi
+        if not spec:
+            return
+        if not spec.startswith(("/", "http://", "https://")):
+            _check_spec_file(manifest.resolve(spec))
+        suites = self.suites_dir(manifest)
+        load_suite(suite_path(suites, integration.provider))
+        load_baseline(baseline_path(suites, integration.provider))
+
+    def services_needed(self, manifest: Manifest, integration: Integration) -> list[str]:
+        return [integration.provider] if manifest.services[integration.provider].openapi else []
+
+    def needs_fault_proxy(self, manifest: Manifest, integration: Integration) -> bool:
+        """Talks to the provider directly: faults would only blur what it verifies."""
+        return False
+
+    def run(self, ctx: StageContext, integration: Integration) -> StageResult:
+        started = time.monotonic()
+        result = StageResult(stage=STAGE, integration=integration.name)
+        if not ctx.manifest.services[integration.provider].openapi:
+            result.skipped_reason = f"{integration.provider} has no OpenAPI spec ('openapi:' in the manifest)"
+            return result
+        key = (ctx.run_id, integration.provider)
+        if key not in self._runs:
+            self._runs[key] = self._fuzz_provider(ctx, integration.provider)
+        run = self._runs[key]
+        result.artefacts = list(run.artefacts)
+        if run.outcome.fatal:
+            result.error = f"fuzzing {integration.provider} failed: {run.outcome.fatal}"
+        else:
+            result.checks = checks_for_outcome(
+                run.outcome,
+                integration=integration.name,
+                baseline=run.baseline,
+                rerun=_rerun_command(ctx, integration.name),
+                operations=run.operations,
+            )
+        result.duration_s = round(time.monotonic() - started, 3)
+        return result
+
+    def _fuzz_provider(self, ctx: StageContext, provider: str) -> _ProviderRun:
+        manifest = ctx.manifest
+        suites = self.suites_dir(manifest)
+        suite = load_suite(suite_path(suites, provider))
+        baseline = load_baseline(baseline_path(suites, provider))
+        profile = resolve_profile(
+            ctx.profile,
+            suite,
+            provider=provider,
+            base_dir=manifest.base_dir,
+            seed=self.options.seed,
+            max_examples=self.options.max_examples,
+            time_budget_s=self.options.time_budget_s,
+        )
+        service = manifest.services[provider]
+        url = ctx.services.url(provider)
+        openapi = service.openapi or ""
+        spec = (
+            url + openapi
+            if openapi.startswith("/")
+            else openapi
+            if openapi.startswith("http")
+            else str(manifest.resolve(openapi))
+        )
+        out_dir = ctx.run_dir / STAGE / "providers" / provider
+        out_dir.mkdir(parents=True, exist_ok=True)
+        job = _job(provider, spec, url, suite, profile, service.states, out_dir / "result.json")
+        with ctx.output.waiting(
+            f"{STAGE} {provider}: fuzzing {openapi} (profile {profile.name}, seed {profile.seed},"
+            f" up to {profile.max_examples} examples per operation and phase,"
+            f" {profile.time_budget_s:g}s budget)"
+        ):
+            outcome = _fuzz_in_child(job, out_dir, ctx.run_id, manifest.base_dir)
+        files = [out_dir / "job.json", out_dir / "result.json", out_dir / "worker.log"]
+        for path in files[:2]:  # reproductions are printed unsanitized by design; never store secrets
+            if path.is_file():
+                path.write_text(
+                    json.dumps(redact_data(json.loads(path.read_text(encoding="utf-8"))), indent=1),
+                    encoding="utf-8",
+                )
+        if self.options.update_baseline and outcome.fatal is None:
+            path = baseline_path(suites, provider)
+            baseline = write_baseline(path, provider, outcome.failures, baseline)
+            ctx.output.info(f"{STAGE} {provider}: wrote {path} ({len(baseline.entries)} accepted failure(s))")
+        operations = sorted(outcome.operations)
+        return _ProviderRun(
+            outcome, baseline, [str(p.relative_to(ctx.run_dir)) for p in files if p.is_file()], operations
+        )
+
+
+def _job(
+    provider: str, spec: str, url: str, suite: Suite, profile: Profile, states: str | None, result: Path
+) -> FuzzJob:
+    exclude = list(suite.exclude)
+    if states:  # the provider-state hook is test-only: never fuzz it, whether or not the spec shows it
+        exclude.append(states)
+    interlock_off = [c for c in suite.checks.disable if c in _interlock_check_names()]
+    return FuzzJob(
+        provider=provider,
+        spec=spec,
+        base_url=url,
+        seed=profile.seed,
+        max_examples=profile.max_examples,
+        time_budget_s=profile.time_budget_s,
+        database=profile.database,
+        deterministic=profile.deterministic,
+        phases=suite.phases,
+        include=suite.include,
+        exclude=exclude,
+        headers=suite.all_headers(),
+        disabled_checks=[c for c in suite.checks.disable if c not in interlock_off],
+        disabled_interlock_checks=interlock_off,
+        accepted_statuses=suite.accepted_statuses,
+        budgets=suite.budgets,
+        idempotency=IdempotencySettings(header=suite.idempotency.header, samples=suite.idempotency.samples),
+        extra_checks=suite.extra_checks,
+        result=str(result),
+    )
+
+
+def _interlock_check_names() -> list[str]:
+    from interlock.stages.fuzz.checks import INTERLOCK_CHECKS
+
+    return list(INTERLOCK_CHECKS)
+
+
+def _fuzz_in_child(job: FuzzJob, out_dir: Path, run_id: str, base_dir: Path) -> FuzzOutcome:
+    job_path, result_path, log_path = out_dir / "job.json", Path(job.result), out_dir / "worker.log"
+    result_path.unlink(missing_ok=True)
+    job_path.write_text(job.model_dump_json(indent=1), encoding="utf-8")
+    pythonpath = os.pathsep.join(p for p in (str(base_dir), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "NO_COLOR": "1", RUN_ID_ENV: run_id, "PYTHONPATH": pythonpath}
+    child = processes.spawn(
+        [sys.executable, "-m", "interlock.stages.fuzz.worker", str(job_path)],
+        log_path=log_path,
+        env=env,
+        cwd=base_dir,
+    )
+    timeout = job.time_budget_s + GRACE_S
+    try:
+        code = processes.wait(child, timeout)
+    finally:
+        processes.stop([child], grace_s=1.0)
+    fatal = None
+    if code is None:
+        fatal = f"the fuzz worker did not finish within {timeout:g}s (log: {log_path})"
+    elif code != 0 or not result_path.is_file():
+        fatal = f"the fuzz worker crashed (exit {code}); log: {log_path}"
+    if fatal:
+        return FuzzOutcome(provider=job.provider, seed=job.seed, fatal=fatal)
+    return FuzzOutcome.model_validate_json(result_path.read_text(encoding="utf-8"))
+
+
+def _check_spec_file(path: Path) -> None:
+    """A spec file must at least be a YAML/JSON mapping that says it is OpenAPI."""
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict) or not ({"openapi", "swagger"} & set(doc.data)):
+        raise ConfigError("not an OpenAPI document (no 'openapi' key at the top)", path, 1)
+
+
+def _rerun_command(ctx: StageContext, integration: str) -> str:
+    return rerun_command(
+        ctx.manifest, "fuzz", integration, *([f"--profile {ctx.profile}"] if ctx.profile != "ci" else [])
+    )

@@ -1,0 +1,82 @@
+"""Real servers for fabric tests: a tiny provider on loopback and a separate fault-proxy process."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+
+from interlock.core import processes
+from interlock.core.services import free_port
+from tests.helpers import REPO
+
+
+class _Provider(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        self._answer(200, {"ok": True})
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        self._answer(201, {"created": self.path, "key": self.headers.get("Idempotency-Key")})
+
+    def _answer(self, status: int, body: dict[str, object]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def tiny_provider() -> Iterator[str]:
+    """An HTTP/1.1 provider on a free loopback port; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Provider)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def separate_proxy_server(log: Path) -> Iterator[str]:
+    """``interlock proxy serve`` in its own process: stands in for a real Toxiproxy server."""
+    port = free_port()
+    process = processes.spawn(
+        [sys.executable, "-m", "interlock", "proxy", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        log_path=log,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=REPO,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"{url}/version", timeout=1).is_success:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the proxy server did not start: {log.read_text()}")
+            time.sleep(0.05)
+        yield url
+    finally:
+        processes.stop([process], grace_s=2)

@@ -1,0 +1,148 @@
+"""Pin what interlock relies on in schemathesis (4.32), so an upgrade that moves it fails here.
+
+interlock.stages.fuzz.engine is the only module that touches schemathesis; these tests name each thing
+it uses: config keys, loaders and filters, the engine's events and their fields, the recorder's
+failure info, failure identity, hook names, the curl generator and the check registry. The last
+test runs the real worker against a real provider.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from interlock.stages.fuzz import engine
+from interlock.stages.fuzz.checks import INTERLOCK_CHECKS
+from interlock.stages.fuzz.job import FuzzJob, FuzzOutcome
+from tests.helpers import running
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def job(**changes: object) -> FuzzJob:
+    base = FuzzJob(
+        provider="payments",
+        spec="http://127.0.0.1:1/openapi.json",
+        base_url="http://127.0.0.1:1",
+        seed=3,
+        max_examples=5,
+        time_budget_s=10,
+        disabled_checks=["use_after_free"],
+        accepted_statuses={"POST /payments": [402]},
+        headers={"X-Tenant": "shop"},
+    )
+    return base.model_copy(update=changes)
+
+
+def test_config_keys_are_schemathesis_own() -> None:
+    import schemathesis
+
+    config = schemathesis.Config.from_dict(engine.schemathesis_config(job()))
+    project = config.projects.get_default()
+    assert config.seed == 3 and project.workers == 1
+    assert project.generation.max_examples == 5
+    assert project.output.sanitization.enabled is False
+    assert project.checks.use_after_free.enabled is False
+    assert project.phases.stateful.enabled and project.phases.coverage.enabled
+
+
+def test_builtin_checks_and_their_failure_types() -> None:
+    names = engine.builtin_check_names()
+    for name in (
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+        "response_headers_conformance",
+        "positive_data_acceptance",
+        "negative_data_rejection",
+        "use_after_free",
+        "ensure_resource_availability",
+        "unsupported_method",
+    ):
+        assert name in names
+    assert not set(INTERLOCK_CHECKS) & set(names)
+    from schemathesis.specs.openapi.checks import RejectedPositiveData  # the accepted-statuses hook names it
+
+    assert RejectedPositiveData.code == "ST202"
+
+
+def test_events_and_recorder_fields_the_engine_reads() -> None:
+    from schemathesis.core.failures import Failure
+    from schemathesis.engine import core, events, recorder
+
+    assert {"recorder", "phase", "label"} <= set(events.ScenarioFinished.__slots__)
+    assert {"value", "label"} <= set(events.NonFatalError.__slots__)
+    assert "exception" in events.FatalError.__slots__ and "stop_reason" in events.EngineFinished.__slots__
+    assert {"phase", "status"} <= set(events.PhaseFinished.__slots__)
+    assert callable(core.EventStream.stop)
+    assert {f.name for f in dataclasses.fields(recorder.CheckNode)} == {"name", "status", "failure_info"}
+    assert {"code_sample", "failure", "steps"} <= set(recorder.CheckFailureInfo.__slots__)
+    assert {"curl", "operation"} <= {f.name for f in dataclasses.fields(recorder.ReproductionStep)}
+    assert {"checks", "interactions", "label"} <= set(recorder.ScenarioRecorder.__slots__)
+    assert {"operation", "title", "message", "case_id"} <= set(inspect.signature(Failure.__init__).parameters)
+    assert isinstance(Failure._unique_key, property)
+
+
+def test_hooks_and_curl_generator() -> None:
+    from schemathesis import hook_specs
+    from schemathesis.core import curl
+    from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
+
+    assert callable(hook_specs.filter_failure)
+    assert callable(GLOBAL_HOOK_DISPATCHER.register_hook_with_name)
+    assert "before_call" in GLOBAL_HOOK_DISPATCHER.__class__.__dict__ or hasattr(
+        GLOBAL_HOOK_DISPATCHER, "applicable"
+    )
+    command = curl.generate(
+        method="POST",
+        url="http://127.0.0.1:1/x",
+        body='{"a": 1}',
+        verify=True,
+        headers={"Idempotency-Key": "k"},
+        known_generated_headers={"Idempotency-Key": "k"},
+    )
+    assert command.command == "curl -X POST -H 'Idempotency-Key: k' -d '{\"a\": 1}' http://127.0.0.1:1/x"
+
+
+def test_operation_text() -> None:
+    assert engine.split_operation("post /payments") == ("POST", "/payments")
+    with pytest.raises(ValueError):
+        engine.split_operation("payments")
+
+
+@pytest.mark.slow
+def test_the_worker_reports_failures_with_curls_seed_and_filters(tmp_path: Path) -> None:
+    with running("tests.fixtures.fuzz_providers:unicode_500") as url:
+        spec = job(
+            spec=url + "/openapi.json",
+            base_url=url,
+            max_examples=10,
+            include=["POST /payments"],
+            result=str(tmp_path / "result.json"),
+        )
+        (tmp_path / "job.json").write_text(spec.model_dump_json())
+        env = {**os.environ, "PYTHONPATH": str(REPO), "CI": "1"}
+        subprocess.run(
+            [sys.executable, "-m", "interlock.stages.fuzz.worker", str(tmp_path / "job.json")],
+            cwd=REPO,
+            env=env,
+            check=True,
+            timeout=120,
+            capture_output=True,
+        )
+    outcome = FuzzOutcome.model_validate_json((tmp_path / "result.json").read_text())
+    assert outcome.fatal is None and outcome.seed == 3
+    assert set(outcome.operations) == {"POST /payments"}
+    crash = next(f for f in outcome.failures if f.check == "not_a_server_error")
+    assert crash.code == "ST101" and crash.status_code == 500 and crash.phase
+    assert crash.curls and all(c.startswith("curl -X POST") and "X-Tenant: shop" in c for c in crash.curls)
+    assert not any(f.check == "positive_data_acceptance" and f.status_code == 402 for f in outcome.failures)
+    assert json.loads((tmp_path / "result.json").read_text())["provider"] == "payments"
