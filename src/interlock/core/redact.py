@@ -26,6 +26,9 @@ _PATTERNS = [
 ]
 
 
+_SECRET_KEY = re.compile(rf"(?i){_SECRET_NAME}")
+
+
 def redact(text: str) -> str:
     for pattern in _PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + MASK, text)
@@ -41,3 +44,21 @@ def redact_data(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [redact_data(item) for item in value]
     return value
+
+
+def redact_fields(value: Any) -> Any:
+    """:func:`redact_data`, and also the whole value of every member named like a secret.
+
+    For records such as a worker's job, where a secret is a plain value under its header's name
+    (``{"X-Api-Key": "abc"}``) that no text pattern would recognise.
+    """
+    if isinstance(value, dict):
+        return {
+            key: MASK
+            if isinstance(key, str) and isinstance(item, str) and _SECRET_KEY.fullmatch(key)
+            else redact_fields(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact_fields(item) for item in value]
+    return redact_data(value)

@@ -2,7 +2,8 @@
 
 Services run as :mod:`interlock.core.processes` children (own process group, die with interlock).
 Output goes straight to a log file in the report directory, which survives whatever happens to
-interlock, and its tail is shown when a service fails to start.
+interlock, and its tail is shown when a service fails to start. Readiness is
+:func:`interlock.core.health.wait_ready`, the same wait the embedded fault proxy uses.
 """
 
 from __future__ import annotations
@@ -12,19 +13,17 @@ import shlex
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-import httpx
-
 from interlock.core import processes, templating
 from interlock.core.errors import ConfigError, RunIncomplete
+from interlock.core.health import NotReady, wait_ready
 from interlock.core.manifest import Manifest, dependencies, start_order
+from interlock.core.processes import log_tail
 
-LOG_TAIL_LINES = 20
 RUN_ID_ENV = "INTERLOCK_RUN_ID"
 
 
@@ -126,33 +125,11 @@ class ServiceGroup:
 
     def _wait_healthy(self, service: RunningService, health: str, timeout_s: float) -> None:
         """Poll ``GET health`` until 2xx; fail fast when the process exits first."""
-        deadline = time.monotonic() + timeout_s
-        delay = 0.02
-        last_problem = "no answer yet"
-        with httpx.Client(timeout=2.0) as client:
-            while True:
-                if service.process is not None and service.process.poll() is not None:
-                    raise RunIncomplete(
-                        self._failure(
-                            service, f"exited with code {service.process.returncode} before it became healthy"
-                        )
-                    )
-                try:
-                    response = client.get(service.url + health)
-                    if response.is_success:
-                        self._on_event(f"{service.name} is healthy at {service.url}")
-                        return
-                    last_problem = f"GET {health} answered {response.status_code}"
-                except httpx.HTTPError as exc:
-                    last_problem = f"GET {health}: {type(exc).__name__}"
-                if time.monotonic() >= deadline:
-                    raise RunIncomplete(
-                        self._failure(
-                            service, f"did not become healthy within {timeout_s:g}s ({last_problem})"
-                        )
-                    )
-                time.sleep(delay)
-                delay = min(delay * 1.5, 0.25)
+        try:
+            wait_ready(service.url, health, timeout_s=timeout_s, process=service.process)
+        except NotReady as exc:
+            raise RunIncomplete(self._failure(service, str(exc))) from None
+        self._on_event(f"{service.name} is healthy at {service.url}")
 
     def _failure(self, service: RunningService, what: str) -> str:
         message = f"service '{service.name}' {what}"
@@ -187,14 +164,6 @@ def port_is_free(port: int) -> bool:
         except OSError:
             return False
     return True
-
-
-def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return "(no log)"
-    return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
 
 
 def _python_as_this_interpreter(argv: list[str]) -> list[str]:

@@ -1,30 +1,32 @@
 """The embedded proxy server as a child process, for stages and tests.
 
-``with EmbeddedProxy(log_path) as proxy:`` spawns ``python -m interlock.proxy serve`` on a free
-port through :mod:`interlock.core.processes` (own process group, dies with interlock), waits for
-``GET /version`` and stops it on exit. ``proxy.url`` is what ``TOXIPROXY_URL`` would hold and
-``proxy.client()`` a :class:`ProxyClient` for it.
+``with EmbeddedProxy(log_path) as proxy:`` starts ``python -m interlock.proxy serve`` on a free
+port through :func:`interlock.core.worker.start` (own process group, dies with interlock, log
+kept), waits for ``GET /version`` with :func:`interlock.core.health.wait_ready` (the wait the
+manifest's services use) and stops it on exit. ``proxy.url`` is what ``TOXIPROXY_URL`` would hold
+and ``proxy.client()`` a :class:`ProxyClient` for it.
+
+Unlike the stages' workers it takes no job file: it is a server configured by the same command
+line as ``interlock proxy serve``, and it has no outcome, only a readiness.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from types import TracebackType
 
-import httpx
-
-from interlock.core import processes
-from interlock.core.errors import RunIncomplete
-from interlock.core.services import free_port, log_tail
+from interlock.core import worker
+from interlock.core.health import NotReady, wait_ready
+from interlock.core.services import free_port
 from interlock.proxy.client import ProxyClient
 
 START_TIMEOUT_S = 15.0
 _BIND_RETRIES = 3
+#: ``interlock proxy serve`` exits with this when its port is taken (another process won the race).
+_PORT_IN_USE = 2
 
 
 class EmbeddedProxy:
@@ -45,7 +47,11 @@ class EmbeddedProxy:
         self.host = host
         self.env = env
         self.port = 0
-        self.process: subprocess.Popen[bytes] | None = None
+        self._child: worker.Child | None = None
+
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        return self._child.process if self._child is not None else None
 
     @property
     def url(self) -> str:
@@ -72,39 +78,29 @@ class EmbeddedProxy:
                 argv += ["--seed", str(self.seed)]
             if self.config is not None:
                 argv += ["--config", str(self.config)]
-            env = {**os.environ, "PYTHONUNBUFFERED": "1", **(self.env or {})}
-            self.process = processes.spawn(argv, log_path=self.log_path, env=env)
-            if self._wait_ready():
+            self._child = worker.start(argv, log=self.log_path, what="the embedded fault proxy", env=self.env)
+            try:
+                wait_ready(
+                    self.url,
+                    "/version",
+                    timeout_s=START_TIMEOUT_S,
+                    process=self._child.process,
+                    max_interval_s=0.05,
+                    request_timeout_s=1.0,
+                )
                 return self
-            code = self.process.poll()
-            self.stop()
-            if code != 2:  # 2 is "port in use": try another port
-                break
-        raise RunIncomplete(
-            f"the embedded fault proxy did not start\n--- last lines of {self.log_path} ---\n"
-            + log_tail(self.log_path)
-        )
-
-    def _wait_ready(self) -> bool:
-        assert self.process is not None
-        deadline = time.monotonic() + START_TIMEOUT_S
-        with httpx.Client(timeout=1.0) as http:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    return False
-                try:
-                    if http.get(self.url + "/version").status_code == 200:
-                        return True
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.05)
-        return False
+            except NotReady as exc:
+                failure = self._child.failed(str(exc))
+                self.stop()
+                if exc.exit_code != _PORT_IN_USE:
+                    break
+        raise failure
 
     def stop(self) -> None:
         """SIGTERM (the server closes every listener and connection), then SIGKILL after a grace period."""
-        if self.process is not None:
-            processes.stop([self.process], grace_s=5.0)
-            self.process = None
+        if self._child is not None:
+            self._child.stop(grace_s=5.0)
+            self._child = None
 
     def __enter__(self) -> EmbeddedProxy:
         return self.start()

@@ -16,17 +16,16 @@ decides what is pending, and the results are published to it.
 from __future__ import annotations
 
 import json
-import os
-import sys
 import time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-from interlock.core import processes
+from interlock.core import worker
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.reproduction import display_path, rerun_command
 from interlock.core.services import RUN_ID_ENV
 from interlock.core.verdict import CheckResult, StageResult, Status
+from interlock.core.worker import WorkerFailed, WorkerFiles
 from interlock.core.yamlfile import load_yaml
 from interlock.history import versions
 from interlock.history.broker import client as broker_client
@@ -36,6 +35,7 @@ from interlock.openapi import gate as spec_gate
 from interlock.pacts.pactfile import PactFile, load_pact
 from interlock.stages.base import StageContext
 from interlock.stages.contracts.findings import STAGE, checks_for_pact
+from interlock.stages.contracts.job import BrokerSelection, VerificationJob, VerificationOutcome
 from interlock.stages.contracts.messages import check_handlers
 
 #: A pact whose verification takes longer than this is stopped and the stage errors.
@@ -107,23 +107,24 @@ class _Verification:
         self.out_dir = ctx.artefact_dir(STAGE, integration.name)
         self.rerun = rerun_command(ctx.manifest, "contracts", integration.name)
 
-    def job(self, provider: str, **extra: Any) -> dict[str, Any]:
-        return {
-            "provider": provider,
-            "provider_url": self.provider_url,
-            "states_url": self.states_url,
-            "state_timeout_s": STATE_TIMEOUT_S,
-            "messages": self.integration.messages,
-            "search_path": [str(self.ctx.manifest.base_dir)],
-            **extra,
-        }
+    def job(self, provider: str, **where: Any) -> VerificationJob:
+        """The job for ``provider``; ``where`` is ``pact=`` or ``broker=``."""
+        return VerificationJob(
+            provider=provider,
+            provider_url=self.provider_url,
+            states_url=self.states_url,
+            state_timeout_s=STATE_TIMEOUT_S,
+            messages=self.integration.messages,
+            search_path=[str(self.ctx.manifest.base_dir)],
+            **where,
+        )
 
     def checks(
-        self, pact: PactFile, label: str, outcome: dict[str, Any], pending: set[str] | None = None
+        self, pact: PactFile, label: str, outcome: VerificationOutcome, pending: set[str] | None = None
     ) -> list[CheckResult]:
         checks = checks_for_pact(
             pact,
-            outcome,
+            outcome.model_dump(),
             integration=self.integration.name,
             pact_label=label,
             provider_url=self.provider_url,
@@ -148,13 +149,13 @@ class _Verification:
             with self.ctx.output.waiting(
                 f"{STAGE} {self.integration.name}: verifying {label} ({len(pact.interactions)} interactions)"
             ):
-                files = _PactFiles.for_pact(self.out_dir, path.stem)
+                files = _pact_files(self.out_dir, path.stem)
                 outcome = _verify_in_child(
                     self.job(pact.provider, pact=str(pact.path)), files, self.ctx.run_id
                 )
-            result.artefacts += [str(p.relative_to(self.ctx.run_dir)) for p in files]
-            if outcome.get("error"):
-                result.error = f"verifying {label} failed: {outcome['error']}"
+            result.artefacts += [str(p.relative_to(self.ctx.run_dir)) for p in files if p.is_file()]
+            if outcome.error:
+                result.error = f"verifying {label} failed: {outcome.error}"
                 break
             found = history.versions_for(pact)
             pending = history.pending(pact)
@@ -184,57 +185,45 @@ class _Verification:
             result.artefacts.append(str(path.relative_to(self.ctx.run_dir)))
         job = self.job(
             provider,
-            broker={
+            broker=BrokerSelection(
                 **broker.__dict__,
-                "selectors": chosen,
-                "provider_version": version.number,
-                "provider_branch": version.branch,
-            },
+                selectors=chosen,
+                provider_version=version.number,
+                provider_branch=version.branch,
+            ),
         )
         with self.ctx.output.waiting(
             f"{STAGE} {self.integration.name}: verifying {len(pacts)} pact(s) from"
             f" {broker.url} as {provider} {version.number}"
         ):
-            files = _PactFiles.for_pact(self.out_dir, "broker")
+            files = _pact_files(self.out_dir, "broker")
             outcome = _verify_in_child(job, files, self.ctx.run_id)
-        result.artefacts += [str(p.relative_to(self.ctx.run_dir)) for p in files]
-        if outcome.get("error"):
-            result.error = f"verifying the broker's pacts failed: {outcome['error']}"
+        result.artefacts += [str(p.relative_to(self.ctx.run_dir)) for p in files if p.is_file()]
+        if outcome.error:
+            result.error = f"verifying the broker's pacts failed: {outcome.error}"
             return
         for pact, label in pacts:
             result.checks += self.checks(pact, label, outcome)
 
 
-class _PactFiles(NamedTuple):
-    """What verifying one pact leaves in the report directory."""
-
-    job: Path
-    result: Path
-    log: Path
-
-    @classmethod
-    def for_pact(cls, out_dir: Path, stem: str) -> _PactFiles:
-        return cls(
-            out_dir / f"{stem}.job.json", out_dir / f"{stem}.result.json", out_dir / f"{stem}.verifier.log"
-        )
-
-
-def _verify_in_child(job: dict[str, Any], files: _PactFiles, run_id: str) -> dict[str, Any]:
-    job_path, result_path, log_path = files
-    result_path.unlink(missing_ok=True)
-    job = {**job, "result": str(result_path)}
-    job_path.write_text(json.dumps(job, indent=1), encoding="utf-8")
-    env = {**os.environ, "PACT_DO_NOT_TRACK": "true", "NO_COLOR": "1", RUN_ID_ENV: run_id}
-    child = processes.spawn(
-        [sys.executable, "-m", "interlock.stages.contracts.worker", str(job_path)], log_path=log_path, env=env
+def _pact_files(out_dir: Path, stem: str) -> WorkerFiles:
+    """What verifying one pact (or the broker's selection) leaves in the report directory."""
+    return WorkerFiles(
+        out_dir / f"{stem}.job.json", out_dir / f"{stem}.result.json", out_dir / f"{stem}.verifier.log"
     )
+
+
+def _verify_in_child(job: VerificationJob, files: WorkerFiles, run_id: str) -> VerificationOutcome:
+    """Verify in a child; a child that gives no outcome is an outcome with ``error`` set."""
     try:
-        code = processes.wait(child, VERIFY_TIMEOUT_S)
-    finally:
-        processes.stop([child], grace_s=1.0)
-    if code is None:
-        return {"error": f"the Pact verifier did not finish within {VERIFY_TIMEOUT_S:g}s (log: {log_path})"}
-    if code != 0 or not result_path.is_file():
-        return {"error": f"the Pact verifier crashed (exit {code}); log: {log_path}"}
-    result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
-    return result
+        return worker.run(
+            "interlock.stages.contracts.worker",
+            job,
+            VerificationOutcome,
+            files,
+            what="the Pact verifier",
+            timeout_s=VERIFY_TIMEOUT_S,
+            env={"PACT_DO_NOT_TRACK": "true", "NO_COLOR": "1", RUN_ID_ENV: run_id},
+        )
+    except WorkerFailed as exc:
+        return VerificationOutcome(error=str(exc))

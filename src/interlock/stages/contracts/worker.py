@@ -1,4 +1,7 @@
-"""Verify one pact file, or a broker's selection, in a child process: ``python -m interlock.stages.contracts.worker J``.
+"""Verify one pact file, or a broker's selection, in a child process.
+
+``python -m interlock.stages.contracts.worker JOB.json``: the job and the outcome are the models of
+:mod:`interlock.stages.contracts.job`, carried by :mod:`interlock.core.worker`.
 
 Why a child process: the Pact core writes its report straight to file descriptor 1, blocks
 signals while it runs, and can take down the interpreter if it crashes. In a child, its output
@@ -20,12 +23,13 @@ import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from interlock.core import worker
+from interlock.stages.contracts.job import BrokerSelection, VerificationJob, VerificationOutcome
 from interlock.stages.contracts.messages import MESSAGE_PATH, MessageProducers
 
 
@@ -139,67 +143,57 @@ class _StateRequest(BaseHTTPRequestHandler):
         pass
 
 
-def run(job: dict[str, Any]) -> dict[str, Any]:
+def verify(job: VerificationJob) -> VerificationOutcome:
     from pact import Verifier
 
-    forwarder = StateForwarder(job.get("states_url"), float(job["state_timeout_s"]))
-    messages = (
-        MessageProducers(job["messages"], job.get("search_path") or []) if job.get("messages") else None
-    )
-    host = urlsplit(job["provider_url"]).hostname or "127.0.0.1"
+    forwarder = StateForwarder(job.states_url, job.state_timeout_s)
+    messages = MessageProducers(job.messages, job.search_path) if job.messages else None
+    host = urlsplit(job.provider_url).hostname or "127.0.0.1"
     crashed = None
     with StateServer(forwarder, messages) as states:
         verifier = (
-            Verifier(job["provider"], host=host)
-            .add_transport(url=job["provider_url"])
+            Verifier(job.provider, host=host)
+            .add_transport(url=job.provider_url)
             .state_handler(states.url, teardown=True, body=True)
         )
         if messages is not None:
             verifier.add_transport(protocol="message", port=states.port, path=MESSAGE_PATH)
-        if job.get("broker"):
-            broker_source(verifier, job["broker"])
-        else:
-            verifier.add_source(job["pact"])
+        if job.broker is not None:
+            broker_source(verifier, job.broker)
+        elif job.pact is not None:
+            verifier.add_source(job.pact)
         try:
             verifier.verify()
         except RuntimeError:
             pass  # failures are in verifier.results
         except Exception as exc:
             crashed = f"{type(exc).__name__}: {exc}"
-    return {
-        "results": verifier.results if crashed is None else {},
-        "state_failures": forwarder.failures,
-        "message_failures": messages.failures if messages is not None else [],
-        "error": crashed,
-    }
+    return VerificationOutcome(
+        results=verifier.results if crashed is None else {},
+        state_failures=forwarder.failures,
+        message_failures=messages.failures if messages is not None else [],
+        error=crashed,
+    )
 
 
-def broker_source(verifier: Any, broker: dict[str, Any]) -> None:
+def broker_source(verifier: Any, broker: BrokerSelection) -> None:
     """Pacts from the broker by consumer version selectors; results are published back to it."""
     builder = verifier.broker_source(
-        broker["url"],
-        username=broker.get("username"),
-        password=broker.get("password"),
-        token=broker.get("token"),
+        broker.url,
+        username=broker.username,
+        password=broker.password,
+        token=broker.token,
         selector=True,
     )
     builder.include_pending()
-    if broker.get("provider_branch"):
-        builder.provider_branch(broker["provider_branch"])
-    for selector in broker["selectors"]:
+    if broker.provider_branch:
+        builder.provider_branch(broker.provider_branch)
+    for selector in broker.selectors:
         builder.consumer_version(**selector)
     builder.build()
-    verifier.set_publish_options(broker["provider_version"], branch=broker.get("provider_branch"))
-
-
-def main(argv: list[str]) -> int:
-    job_path = Path(argv[1])
-    job = json.loads(job_path.read_text(encoding="utf-8"))
-    os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
-    outcome = run(job)
-    Path(job["result"]).write_text(json.dumps(outcome, indent=1), encoding="utf-8")
-    return 0
+    verifier.set_publish_options(broker.provider_version, branch=broker.provider_branch)
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    os.environ.setdefault("PACT_DO_NOT_TRACK", "true")
+    sys.exit(worker.serve(VerificationJob, verify))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from interlock.core.worker import WorkerJob
+
 
 class IdempotencySettings(BaseModel):
     """How the idempotency check replays requests."""
@@ -17,8 +19,11 @@ class IdempotencySettings(BaseModel):
     samples: int = 2
 
 
-class FuzzJob(BaseModel):
-    """Everything one fuzzing run of one provider needs; written as JSON for the worker."""
+class FuzzJob(WorkerJob):
+    """Everything one fuzzing run of one provider needs; written as JSON for the worker.
+
+    ``result`` (from :class:`WorkerJob`) is where the worker writes its :class:`FuzzOutcome`.
+    """
 
     provider: str
     #: A URL (http://...) or a file path of the OpenAPI document.
@@ -47,7 +52,6 @@ class FuzzJob(BaseModel):
     #: "module:function" of extra checks on an Exchange (see interlock.stages.fuzz.checks).
     extra_checks: list[str] = Field(default_factory=list)
     request_timeout_s: float = 10.0
-    result: str = ""
 
 
 class RawFailure(BaseModel):

@@ -8,20 +8,18 @@ cached for the run, so ``checkout-payments`` and ``billing-payments`` share one 
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from interlock.core import processes
+from interlock.core import worker
 from interlock.core.errors import ConfigError
 from interlock.core.manifest import Integration, Manifest
-from interlock.core.redact import redact_data
 from interlock.core.reproduction import rerun_command
 from interlock.core.services import RUN_ID_ENV
 from interlock.core.verdict import StageResult
+from interlock.core.worker import WorkerFailed, WorkerFiles
 from interlock.core.yamlfile import load_yaml
 from interlock.stages.base import StageContext
 from interlock.stages.fuzz.baseline import Baseline, baseline_path, load_baseline, write_baseline
@@ -134,34 +132,24 @@ class FuzzStage:
             else str(manifest.resolve(openapi))
         )
         out_dir = ctx.run_dir / STAGE / "providers" / provider
-        out_dir.mkdir(parents=True, exist_ok=True)
-        job = _job(provider, spec, url, suite, profile, service.states, out_dir / "result.json")
+        files = WorkerFiles(out_dir / "job.json", out_dir / "result.json", out_dir / "worker.log")
+        job = _job(provider, spec, url, suite, profile, service.states)
         with ctx.output.waiting(
             f"{STAGE} {provider}: fuzzing {openapi} (profile {profile.name}, seed {profile.seed},"
             f" up to {profile.max_examples} examples per operation and phase,"
             f" {profile.time_budget_s:g}s budget)"
         ):
-            outcome = _fuzz_in_child(job, out_dir, ctx.run_id, manifest.base_dir)
-        files = [out_dir / "job.json", out_dir / "result.json", out_dir / "worker.log"]
-        for path in files[:2]:  # reproductions are printed unsanitized by design; never store secrets
-            if path.is_file():
-                path.write_text(
-                    json.dumps(redact_data(json.loads(path.read_text(encoding="utf-8"))), indent=1),
-                    encoding="utf-8",
-                )
+            outcome = _fuzz_in_child(job, files, ctx.run_id, manifest.base_dir)
         if self.options.update_baseline and outcome.fatal is None:
             path = baseline_path(suites, provider)
             baseline = write_baseline(path, provider, outcome.failures, baseline)
             ctx.output.info(f"{STAGE} {provider}: wrote {path} ({len(baseline.entries)} accepted failure(s))")
         operations = sorted(outcome.operations)
-        return _ProviderRun(
-            outcome, baseline, [str(p.relative_to(ctx.run_dir)) for p in files if p.is_file()], operations
-        )
+        artefacts = [str(p.relative_to(ctx.run_dir)) for p in files if p.is_file()]
+        return _ProviderRun(outcome, baseline, artefacts, operations)
 
 
-def _job(
-    provider: str, spec: str, url: str, suite: Suite, profile: Profile, states: str | None, result: Path
-) -> FuzzJob:
+def _job(provider: str, spec: str, url: str, suite: Suite, profile: Profile, states: str | None) -> FuzzJob:
     exclude = list(suite.exclude)
     if states:  # the provider-state hook is test-only: never fuzz it, whether or not the spec shows it
         exclude.append(states)
@@ -185,7 +173,6 @@ def _job(
         budgets=suite.budgets,
         idempotency=IdempotencySettings(header=suite.idempotency.header, samples=suite.idempotency.samples),
         extra_checks=suite.extra_checks,
-        result=str(result),
     )
 
 
@@ -195,31 +182,22 @@ def _interlock_check_names() -> list[str]:
     return list(INTERLOCK_CHECKS)
 
 
-def _fuzz_in_child(job: FuzzJob, out_dir: Path, run_id: str, base_dir: Path) -> FuzzOutcome:
-    job_path, result_path, log_path = out_dir / "job.json", Path(job.result), out_dir / "worker.log"
-    result_path.unlink(missing_ok=True)
-    job_path.write_text(job.model_dump_json(indent=1), encoding="utf-8")
+def _fuzz_in_child(job: FuzzJob, files: WorkerFiles, run_id: str, base_dir: Path) -> FuzzOutcome:
+    """Fuzz in a worker child; a worker that gives no outcome is a fatal outcome."""
     pythonpath = os.pathsep.join(p for p in (str(base_dir), os.environ.get("PYTHONPATH", "")) if p)
-    env = {**os.environ, "NO_COLOR": "1", RUN_ID_ENV: run_id, "PYTHONPATH": pythonpath}
-    child = processes.spawn(
-        [sys.executable, "-m", "interlock.stages.fuzz.worker", str(job_path)],
-        log_path=log_path,
-        env=env,
-        cwd=base_dir,
-    )
-    timeout = job.time_budget_s + GRACE_S
     try:
-        code = processes.wait(child, timeout)
-    finally:
-        processes.stop([child], grace_s=1.0)
-    fatal = None
-    if code is None:
-        fatal = f"the fuzz worker did not finish within {timeout:g}s (log: {log_path})"
-    elif code != 0 or not result_path.is_file():
-        fatal = f"the fuzz worker crashed (exit {code}); log: {log_path}"
-    if fatal:
-        return FuzzOutcome(provider=job.provider, seed=job.seed, fatal=fatal)
-    return FuzzOutcome.model_validate_json(result_path.read_text(encoding="utf-8"))
+        return worker.run(
+            "interlock.stages.fuzz.worker",
+            job,
+            FuzzOutcome,
+            files,
+            what="the fuzz worker",
+            timeout_s=job.time_budget_s + GRACE_S,
+            env={"NO_COLOR": "1", RUN_ID_ENV: run_id, "PYTHONPATH": pythonpath},
+            cwd=base_dir,
+        )
+    except WorkerFailed as exc:
+        return FuzzOutcome(provider=job.provider, seed=job.seed, fatal=str(exc))
 
 
 def _check_spec_file(path: Path) -> None:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import sys
 import traceback
-from pathlib import Path
 
+from interlock.core import worker
 from interlock.stages.fuzz.job import FuzzJob, FuzzOutcome
 
 
-def main(argv: list[str]) -> int:
-    job = FuzzJob.model_validate_json(Path(argv[1]).read_text(encoding="utf-8"))
+def fuzz(job: FuzzJob) -> FuzzOutcome:
+    """Run the engine; a crash of the engine is an outcome (``fatal``), not a dead worker."""
 
     def progress(message: str) -> None:
         print(message, flush=True)
@@ -26,17 +26,15 @@ def main(argv: list[str]) -> int:
     try:
         from interlock.stages.fuzz import engine
 
-        outcome = engine.run(job, progress)
+        return engine.run(job, progress)
     except Exception as exc:
         traceback.print_exc()
-        outcome = FuzzOutcome(
+        return FuzzOutcome(
             provider=job.provider,
             seed=job.seed,
             fatal=f"the fuzz worker crashed: {type(exc).__name__}: {exc}",
         )
-    Path(job.result).write_text(outcome.model_dump_json(indent=1), encoding="utf-8")
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(worker.serve(FuzzJob, fuzz))

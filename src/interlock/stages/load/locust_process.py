@@ -2,30 +2,31 @@
 
 Locust never runs inside interlock's process: gevent's monkey-patching breaks requests, asyncio
 and schemathesis there. interlock starts ``python -m locust`` with the user's locustfile plus
-:mod:`interlock.stages.load.runner_child` (by path, never imported here), reads what the child writes
-every second, and stops it through a control file (a graceful stop: Locust still writes its CSV
-and HTML) or, if it does not listen, by signal.
+:mod:`interlock.stages.load.runner_child` (by path, never imported here) through
+:mod:`interlock.core.worker`: a typed job (:class:`RunnerJob`) in ``job.json``, the log in
+``locust.log``, the process group stopped whatever happens. Locust's outcome is what it streams:
+interlock tails the JSON lines the child appends every second, and stops it through a control
+file (a graceful stop: Locust still writes its CSV and HTML) or, if it does not listen, by signal.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from interlock.core import processes
+from interlock.core import processes, worker
 from interlock.core.errors import RunIncomplete
-from interlock.core.services import RUN_ID_ENV, free_port, log_tail
+from interlock.core.processes import log_tail
+from interlock.core.services import RUN_ID_ENV, free_port
 from interlock.stages.load.metrics import Timeline, TimelineReader
 from interlock.stages.load.profile import LoadShape
+from interlock.stages.load.runner_job import RunnerJob
 
 #: The module Locust loads next to the locustfile; a path, so interlock never imports it.
 CHILD_MODULE = Path(__file__).with_name("runner_child.py")
-CHILD_CONFIG_ENV = "INTERLOCK_LOAD_CHILD"
 #: Seconds Locust may take to start (and workers to connect) before the run counts as failed.
 START_TIMEOUT_S = 60.0
 #: Seconds allowed after the shape ends for Locust to stop users and write its reports.
@@ -75,8 +76,8 @@ class LocustFiles:
         return self.out_dir / "stop-request"
 
     @property
-    def config(self) -> Path:
-        return self.out_dir / "child.json"
+    def job(self) -> Path:
+        return self.out_dir / "job.json"
 
     @property
     def csv_prefix(self) -> Path:
@@ -168,43 +169,46 @@ def run_locust(job: LocustJob, watch: Watcher) -> LocustOutcome:
     job.out_dir.mkdir(parents=True, exist_ok=True)
     for stale in (files.samples, files.users, files.control):
         stale.unlink(missing_ok=True)
-    files.config.write_text(
-        json.dumps(
-            {
-                "shape": job.shape.model_dump(mode="json"),
-                "samples": str(files.samples),
-                "users": str(files.users),
-                "control": str(files.control),
-            },
-            indent=1,
-        ),
-        encoding="utf-8",
+    runner_job = RunnerJob(
+        shape=job.shape, samples=str(files.samples), users=str(files.users), control=str(files.control)
     )
-    env = {**os.environ, CHILD_CONFIG_ENV: str(files.config), RUN_ID_ENV: job.run_id, "PYTHONUNBUFFERED": "1"}
+    env = {RUN_ID_ENV: job.run_id}
     port = (job.master_port or free_port()) if job.distributed else None
-    master = processes.spawn(locust_command(job, port), log_path=files.log, env=env, cwd=job.cwd)
+    master = worker.start(
+        locust_command(job, port),
+        log=files.log,
+        what="Locust",
+        job=runner_job,
+        job_file=files.job,
+        env=env,
+        cwd=job.cwd,
+    )
     children = [master]
-    worker_env = {k: v for k, v in env.items() if k != CHILD_CONFIG_ENV}
+    watcher = _Watch(job, watch)
     try:
         for index in range(job.workers):
             children.append(
-                processes.spawn(
+                worker.start(
                     worker_command(job, port or 0),
-                    log_path=files.worker_log(index),
-                    env=worker_env,
+                    log=files.worker_log(index),
+                    what=f"Locust worker {index}",
+                    env=env,
                     cwd=job.cwd,
                 )
             )
-        stopped_because = _watch(job, master, watch)
-        code = processes.wait(master, FINISH_TIMEOUT_S)
+        try:
+            code = master.wait(watcher.longest_run_s, every=watcher, every_s=POLL_S)
+        except _GaveUp:
+            code = None
     except BaseException:
         # Ctrl-C, SIGTERM or a crash here: ask Locust to stop gracefully, then make sure it did.
         _request_stop(files, "interlock was interrupted")
-        processes.wait(master, 5.0)
+        master.wait(5.0)
         raise
     finally:
-        processes.stop(children, grace_s=5.0)
+        processes.stop([child.process for child in children], grace_s=5.0)
     timeline = TimelineReader(files.samples, files.users).read()
+    stopped_because = watcher.stop_reason
     if stopped_because is None and timeline.stop_reason:
         stopped_because = timeline.stop_reason
     if code not in (0, None) and timeline.started is None:
@@ -217,35 +221,55 @@ def run_locust(job: LocustJob, watch: Watcher) -> LocustOutcome:
     return LocustOutcome(timeline, code, stopped_because, artefacts)
 
 
-def _watch(job: LocustJob, master: processes.subprocess.Popen[bytes], watch: Watcher) -> str | None:
-    """Poll until the master exits; ask ``watch`` what to do about twice a second."""
-    files = job.files()
-    reader = TimelineReader(files.samples, files.users)
-    launched = time.monotonic()
-    stop_reason: str | None = None
-    stop_sent_at: float | None = None
-    while master.poll() is None:
-        time.sleep(POLL_S)
-        timeline = reader.read()
+class _GaveUp(Exception):
+    """Locust did not stop within FINISH_TIMEOUT_S of being asked to."""
+
+
+class _Watch:
+    """Called about twice a second while Locust runs: reads its samples, asks the stage's watcher
+    whether to stop, and stops a run that overran its shape."""
+
+    def __init__(self, job: LocustJob, watch: Watcher) -> None:
+        self.files = job.files()
+        self.shape_s = job.shape.duration
+        self.watch = watch
+        self.reader = TimelineReader(self.files.samples, self.files.users)
+        self.launched = time.monotonic()
+        #: Why the stage's watcher stopped the run early, if it did.
+        self.stop_reason: str | None = None
+        self._stop_sent_at: float | None = None
+        self._overran_at: float | None = None
+
+    @property
+    def longest_run_s(self) -> float:
+        """A backstop for the whole wait: starting, the shape, and stopping twice over."""
+        return START_TIMEOUT_S + 5 + self.shape_s + 3 * FINISH_TIMEOUT_S
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if self._overran_at is not None:
+            if now - self._overran_at > FINISH_TIMEOUT_S:
+                raise _GaveUp
+            return
+        timeline = self.reader.read()
         if timeline.started is None:
-            if time.monotonic() - launched > START_TIMEOUT_S + 5:
+            if now - self.launched > START_TIMEOUT_S + 5:
                 raise RunIncomplete(
-                    f"Locust did not start the run within {START_TIMEOUT_S:g}s; log {files.log}:\n"
-                    + log_tail(files.log)
+                    f"Locust did not start the run within {START_TIMEOUT_S:g}s; log {self.files.log}:\n"
+                    + log_tail(self.files.log)
                 )
-            continue
+            return
         run_time = time.time() - timeline.started
-        if stop_reason is None:
-            stop_reason = watch(timeline, run_time)
-            if stop_reason is not None:
-                _request_stop(files, stop_reason)
-                stop_sent_at = time.monotonic()
-        if run_time > job.shape.duration + FINISH_TIMEOUT_S or (
-            stop_sent_at is not None and time.monotonic() - stop_sent_at > FINISH_TIMEOUT_S
+        if self.stop_reason is None:
+            self.stop_reason = self.watch(timeline, run_time)
+            if self.stop_reason is not None:
+                _request_stop(self.files, self.stop_reason)
+                self._stop_sent_at = now
+        if run_time > self.shape_s + FINISH_TIMEOUT_S or (
+            self._stop_sent_at is not None and now - self._stop_sent_at > FINISH_TIMEOUT_S
         ):
-            _request_stop(files, "the run overran its shape")
-            break
-    return stop_reason
+            _request_stop(self.files, "the run overran its shape")
+            self._overran_at = now
 
 
 def _request_stop(files: LocustFiles, reason: str) -> None:

@@ -2,13 +2,15 @@
 
 NEVER import this module from interlock's own process: it imports locust, whose gevent
 monkey-patching breaks requests, asyncio and schemathesis in the same process. interlock passes
-its path to Locust's ``-f`` and talks to it through files only:
+its path to Locust's ``-f`` and talks to it through files only, by the protocol of
+:mod:`interlock.core.worker`:
 
-* ``INTERLOCK_LOAD_CHILD`` names a JSON file with the shape and where to write (master/local only;
-  a worker on another machine needs no configuration).
-* samples: one JSON line per (second, endpoint) with the count, failures and a response-time
-  histogram. Workers attach their buckets to the reports they send the master every few seconds,
-  so a master with workers on other machines still sees every request. Rows are partial sums:
+* the job, a :class:`RunnerJob` read with :func:`interlock.core.worker.read_job`: the shape and
+  where to write (master/local only; a worker, here or on another machine, gets no job).
+* samples (appended with :func:`interlock.core.worker.append_json_lines`, like every stream):
+  one JSON line per (second, endpoint) with the count, failures and a response-time histogram.
+  Workers attach their buckets to the reports they send the master every few seconds, so a
+  master with workers on other machines still sees every request. Rows are partial sums:
   interlock adds up rows with the same key.
 * users: one JSON line a second with the user count and the number of workers.
 * control: when this file appears, the run is stopped (interlock's abort_on_fail and Ctrl-C).
@@ -16,7 +18,6 @@ its path to Locust's ``-f`` and talks to it through files only:
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -29,21 +30,20 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
-from interlock.stages.load.profile import LoadShape
+from interlock.core import worker
+from interlock.stages.load.runner_job import RunnerJob
 from interlock.stages.load.shapes import shape_for
 
-CONFIG_ENV = "INTERLOCK_LOAD_CHILD"
 REPORT_KEY = "interlock_samples"
 FLUSH_INTERVAL_S = 1.0
 
 log = logging.getLogger("interlock.stages.load")
 
-_config_path = os.environ.get(CONFIG_ENV)
-_config: dict[str, Any] = json.loads(Path(_config_path).read_text(encoding="utf-8")) if _config_path else {}
+_job = worker.read_job(RunnerJob) if worker.JOB_FILE_ENV in os.environ else None
 
-if _config.get("shape"):
+if _job is not None:
     # The one shape class Locust finds in this file (master or local runner only).
-    InterlockShape = shape_for(LoadShape.model_validate(_config["shape"]))
+    InterlockShape = shape_for(_job.shape)
 
 
 class _Buckets:
@@ -107,16 +107,16 @@ def _on_worker_report(client_id: str, data: dict[str, Any]) -> None:
     _buckets.merge(data.get(REPORT_KEY, []))
 
 
-def _append(path: Path, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        with path.open("a", encoding="utf-8") as handle:
-            handle.write("".join(json.dumps(row, separators=(",", ":")) + "\n" for row in rows))
+def _append(path: str, rows: list[dict[str, Any]]) -> None:
+    worker.append_json_lines(Path(path), rows)
 
 
 def _writer(environment: Environment) -> None:
     """Every second: flush samples, log the user count, obey the control file."""
-    samples, users, control = (Path(_config[key]) for key in ("samples", "users", "control"))
+    assert _job is not None
+    samples, users, control = _job.samples, _job.users, Path(_job.control)
     runner = environment.runner
+    assert runner is not None
     while True:
         gevent.sleep(FLUSH_INTERVAL_S)
         _append(samples, _buckets.drain())
@@ -144,19 +144,19 @@ def _writer(environment: Environment) -> None:
 
 @events.init.add_listener
 def _on_init(environment: Environment, **_: Any) -> None:
-    if isinstance(environment.runner, WorkerRunner) or not _config:
+    if isinstance(environment.runner, WorkerRunner) or _job is None:
         return
     gevent.spawn(_writer, environment)
 
 
 @events.test_start.add_listener
 def _on_test_start(environment: Environment, **_: Any) -> None:
-    if _config and not isinstance(environment.runner, WorkerRunner):
-        _append(Path(_config["users"]), [{"s": round(time.time(), 3), "event": "start"}])
+    if _job is not None and not isinstance(environment.runner, WorkerRunner):
+        _append(_job.users, [{"s": round(time.time(), 3), "event": "start"}])
 
 
 @events.quitting.add_listener
 def _on_quitting(environment: Environment, **_: Any) -> None:
-    if _config and not isinstance(environment.runner, WorkerRunner):
-        _append(Path(_config["samples"]), _buckets.drain())
-        _append(Path(_config["users"]), [{"s": round(time.time(), 3), "event": "end"}])
+    if _job is not None and not isinstance(environment.runner, WorkerRunner):
+        _append(_job.samples, _buckets.drain())
+        _append(_job.users, [{"s": round(time.time(), 3), "event": "end"}])
