@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
+from interlock.core.health import NotReady, wait_ready
 from interlock.core.services import free_port
 from interlock.history.recording import interaction_key
 from interlock.history.store import HOME_ENV, InteractionOutcome, Store, Verification, pact_sha
@@ -109,15 +109,10 @@ def running(app: str) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(url + "/openapi.json", timeout=1).is_success:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        else:
-            raise AssertionError(f"{app} did not start")
+        try:
+            wait_ready(url, "/openapi.json", timeout_s=20, process=proc, max_interval_s=0.05)
+        except NotReady as exc:
+            raise AssertionError(f"{app} {exc}") from None
         yield url
     finally:
         proc.terminate()

@@ -6,15 +6,13 @@ import json
 import os
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
-
 from interlock.core import processes
+from interlock.core.health import NotReady, wait_ready
 from interlock.core.services import free_port
 from tests.helpers import REPO
 
@@ -67,16 +65,10 @@ def separate_proxy_server(log: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if httpx.get(f"{url}/version", timeout=1).is_success:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the proxy server did not start: {log.read_text()}")
-            time.sleep(0.05)
+        try:
+            wait_ready(url, "/version", timeout_s=20, process=process, max_interval_s=0.05)
+        except NotReady as exc:
+            raise RuntimeError(f"the proxy server {exc}: {log.read_text()}") from None
         yield url
     finally:
         processes.stop([process], grace_s=2)
