@@ -216,3 +216,33 @@ def test_an_unreachable_broker_is_exit_3_with_one_line(tmp_path: Path) -> None:
     )
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert proc.stderr.startswith("interlock: `pact broker can-i-deploy`") and "Traceback" not in proc.stderr
+
+
+def test_broker_credentials_reach_the_verifier_but_no_report_file(
+    broker: BrokerDouble, tmp_path: Path
+) -> None:
+    published = run(
+        broker, tmp_path, "publish", str(PAYMENTS_PACTS[0]), "--consumer-version", "c1", "--branch", "main"
+    )
+    assert published.returncode == 0, published.stdout + published.stderr
+    secret = "s3cr3t-broker-password"
+    proc = run(
+        broker,
+        tmp_path,
+        "contracts",
+        "--manifest",
+        str(provider_manifest(tmp_path)),
+        "--report-dir",
+        str(tmp_path / "reports"),
+        INTERLOCK_PROVIDER_VERSION="p1",
+        INTERLOCK_PROVIDER_BRANCH="main",
+        PACT_BROKER_USERNAME="ci",
+        PACT_BROKER_PASSWORD=secret,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [v.provider_version for v in broker.state.verifications] == ["p1"], proc.stdout  # published
+    (job,) = (tmp_path / "reports" / "latest").glob("contracts/*/broker.job.json")
+    assert json.loads(job.read_text())["broker"]["password"] == "[REDACTED]"
+    for path in (tmp_path / "reports").rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            assert secret not in path.read_text(errors="replace"), path
