@@ -62,7 +62,7 @@ class EmbeddedProxy:
 
     def start(self) -> EmbeddedProxy:
         """Spawn and wait until the API answers. A port taken in the bind race is retried."""
-        for _attempt in range(_BIND_RETRIES):
+        for attempt in range(1, _BIND_RETRIES + 1):
             self.port = free_port()
             argv = [
                 sys.executable,
@@ -78,23 +78,27 @@ class EmbeddedProxy:
                 argv += ["--seed", str(self.seed)]
             if self.config is not None:
                 argv += ["--config", str(self.config)]
-            self._child = worker.start(argv, log=self.log_path, what="the embedded fault proxy", env=self.env)
+            child = self._child = worker.start(
+                argv, log=self.log_path, what="the embedded fault proxy", env=self.env
+            )
             try:
                 wait_ready(
                     self.url,
                     "/version",
                     timeout_s=START_TIMEOUT_S,
-                    process=self._child.process,
+                    process=child.process,
                     max_interval_s=0.05,
                     request_timeout_s=1.0,
                 )
                 return self
             except NotReady as exc:
-                failure = self._child.failed(str(exc))
                 self.stop()
-                if exc.exit_code != _PORT_IN_USE:
-                    break
-        raise failure
+                if exc.exit_code != _PORT_IN_USE or attempt == _BIND_RETRIES:
+                    raise child.failed(str(exc)) from None
+            except BaseException:  # Ctrl-C while waiting: the caller never gets a proxy to stop
+                self.stop()
+                raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def stop(self) -> None:
         """SIGTERM (the server closes every listener and connection), then SIGKILL after a grace period."""
