@@ -327,12 +327,23 @@ class OperationDiff:
         else:
             ctx.response_rules(b, h)
         self._properties(ctx, b, h)
-        where = {"request": ctx.request, "where": ctx.where, "name": ctx.name, "status": ctx.status}
+
+        def compare(base_loc: Located, head_loc: Located, path: tuple[str, ...]) -> None:
+            self._schema(
+                base_loc,
+                head_loc,
+                request=ctx.request,
+                where=ctx.where,
+                name=ctx.name,
+                status=ctx.status,
+                path=path,
+            )
+
         if b.items and h.items:
-            self._schema(b.items, h.items, path=(*ctx.path, "[*]"), **where)
+            compare(b.items, h.items, (*ctx.path, "[*]"))
         if len(b.variants) == len(h.variants):
             for bv, hv in zip(b.variants, h.variants, strict=True):
-                self._schema(bv, hv, path=ctx.path, **where)
+                compare(bv, hv, ctx.path)
         elif b.variants and h.variants:
             ctx.variants_changed(len(b.variants), len(h.variants))
 
