@@ -14,7 +14,7 @@ from interlock.core.errors import ExitCode, UsageError
 from interlock.core.manifest import Manifest, load_manifest
 from interlock.core.reports import SUMMARY_FILE, new_run_id, point_latest, write_reports
 from interlock.core.verdict import IntegrationVerdict, RunVerdict, Severity
-from interlock.openapi import gate, impact, report
+from interlock.openapi import conformance, impact, report
 from interlock.openapi.diff import diff_specs
 from interlock.openapi.document import SpecDocument, load_spec, parse_spec
 from interlock.openapi.source import needs_file_error, read_at_git_ref, spec_source
@@ -72,7 +72,7 @@ def check_spec(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: b
     loaded = load_manifest(manifest)
     integrations = pipeline.select_integrations(loaded, only)
     for integration in integrations:
-        gate.preflight(loaded, integration, offline=True)
+        conformance.preflight(loaded, integration, offline=True)
     output = Output(plain=plain)
     run_id = new_run_id()
     verdict = RunVerdict(
@@ -89,7 +89,7 @@ def check_spec(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: b
             integration=integration.name, consumer=integration.consumer, provider=integration.provider
         )
         verdict.integrations.append(iv)
-        iv.stages.append(gate.spec_stage(loaded, integration, output))
+        iv.stages.append(conformance.spec_stage(loaded, integration, output))
         output.stage_finished(iv.stages[-1])
     verdict.finished_at = datetime.now(UTC)
     run_dir = report_dir / run_id
@@ -179,13 +179,13 @@ def diff(
     head_doc = load_spec(head_file)
     base_doc, base_label = _load_base(base, source.file if source and source.file else head_file)
     pacts = [
-        (load_pact(path), gate.relative_label(path, loaded.base_dir))
+        (load_pact(path), conformance.relative_label(path, loaded.base_dir))
         for integration in loaded.integrations
         if integration.provider == name
         for path in loaded.pact_files(integration)
     ]
     judged = impact.judge(diff_specs(base_doc, head_doc), pacts, base_doc, head_doc)
-    result = report.DiffReport(name, base_label, gate.relative_label(head_file, loaded.base_dir), judged)
+    result = report.DiffReport(name, base_label, conformance.relative_label(head_file, loaded.base_dir), judged)
     output = Output(plain=plain)
     if not pacts:
         output.warn(f"no pacts name {name} as provider: no change can be tied to a consumer")
@@ -233,5 +233,5 @@ def _load_base(base: str, spec_file: Path) -> tuple[SpecDocument, str]:
         text = read_at_git_ref(ref, Path(inner) if Path(inner).is_absolute() else Path.cwd() / inner)
         return parse_spec(text, base), base
     text = read_at_git_ref(base, spec_file)
-    label = f"{base}:{gate.relative_label(spec_file, Path.cwd())}"
+    label = f"{base}:{conformance.relative_label(spec_file, Path.cwd())}"
     return parse_spec(text, label), label
