@@ -257,10 +257,11 @@ class Store:
         )
 
     def pact(self, consumer: str, version: str, provider: str) -> sqlite3.Row | None:
-        return self._db.execute(
+        row: sqlite3.Row | None = self._db.execute(
             "SELECT * FROM pacts WHERE consumer=? AND consumer_version=? AND provider=?",
             (consumer, version, provider),
         ).fetchone()
+        return row
 
     def consumers_of(self, provider: str) -> list[str]:
         return [

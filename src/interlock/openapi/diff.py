@@ -327,7 +327,12 @@ class OperationDiff:
         else:
             ctx.response_rules(b, h)
         self._properties(ctx, b, h)
-        where = {"request": ctx.request, "where": ctx.where, "name": ctx.name, "status": ctx.status}
+        where: dict[str, Any] = {
+            "request": ctx.request,
+            "where": ctx.where,
+            "name": ctx.name,
+            "status": ctx.status,
+        }
         if b.items and h.items:
             self._schema(b.items, h.items, path=(*ctx.path, "[*]"), **where)
         if len(b.variants) == len(h.variants):
