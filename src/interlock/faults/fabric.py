@@ -19,6 +19,7 @@ the embedded processes.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import secrets
@@ -248,10 +249,8 @@ class FaultFabric:
     def close(self) -> None:
         """Leave nothing behind: our proxies on a real server deleted, embedded servers stopped."""
         problems = []
-        try:
+        with contextlib.suppress(BaseException):
             self._wait_started()
-        except BaseException:
-            pass
         if self.toxiproxy_url is not None and self.control is not None:
             for route in self.routes.values():
                 try:

@@ -239,7 +239,7 @@ class OperationDiff:
     def _content(
         self, base: dict[str, Any], base_ptr: str, head: dict[str, Any], head_ptr: str, *, status: str | None
     ) -> None:
-        """The media types of a request body (``status`` None) or of a response: removed ones, then schemas."""
+        """The media types of a request body (``status`` None) or a response: removed ones, then schemas."""
         head_content = head.get("content") or {}
         for media, media_spec in (base.get("content") or {}).items():
             media_ptr = f"{base_ptr}/content/{escape(media)}"

@@ -113,7 +113,7 @@ def test_baseline_round_trip_and_known_failures(tmp_path: Path) -> None:
     assert loaded.knows(failure()) and not loaded.knows(failure(cause="501"))
     assert json.loads(path.read_text())["entries"][0]["id"] == written.entries[0].id
     path.write_text("{ nope")
-    with pytest.raises(ConfigError, match="payments.baseline:1: not valid JSON"):
+    with pytest.raises(ConfigError, match=r"payments.baseline:1: not valid JSON"):
         load_baseline(path)
 
 

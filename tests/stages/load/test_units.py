@@ -358,7 +358,8 @@ def test_plot_is_a_png_with_fault_windows(tmp_path: Path) -> None:
 
 def test_interlock_never_imports_locust_or_gevent() -> None:
     code = (
-        "import sys, interlock.app.cli, interlock.app.pipeline, interlock.stages.load.stage, interlock.stages.load.locust_process;"
+        "import sys, interlock.app.cli, interlock.app.pipeline, interlock.stages.load.stage,"
+        " interlock.stages.load.locust_process;"
         "print([m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent')])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
