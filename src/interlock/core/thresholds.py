@@ -51,7 +51,8 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Literal, NoReturn, TypeAlias, cast
 
-from interlock.core.metrics import MetricKind, kinds, percentile, percentile_name, quantile_of
+from interlock.core.metrics import MetricKind, percentile, percentile_name, quantile_of
+from interlock.core.metrics import kinds as registered_kinds
 
 __all__ = [
     "DEFAULT_METRIC_KINDS",
@@ -82,7 +83,7 @@ _OP_LIST = ", ".join(_COMPARE)
 _OP_HINTS: Mapping[str, str] = MappingProxyType({"=": "==", "=<": "<=", "=>": ">=", "<>": "!="})
 
 
-DEFAULT_METRIC_KINDS: Mapping[str, MetricKind] = kinds()
+DEFAULT_METRIC_KINDS: Mapping[str, MetricKind] = registered_kinds()
 """Kinds of the registered metrics; percentiles ``p(N)`` are always durations."""
 
 # Accepted units per kind, as the power of ten that turns the written number
