@@ -39,40 +39,30 @@ from interlock.core.durations import Seconds, parse_seconds
 from interlock.core.errors import ConfigError
 from interlock.core.thresholds import (
     DEFAULT_METRIC_KINDS,
-    MetricKind,
     Threshold,
     ThresholdError,
     parse_threshold,
 )
 from interlock.core.yamlfile import PathKey, YamlDocument, load_yaml
 from interlock.faults.model import MAX_CALLS, Fault
+from interlock.stages.chaos.metrics import CHAOS_METRICS
 
 WRITE_METHODS = ("POST", "PUT", "PATCH")
 MAX_PROBE_TIMEOUT_S = 120.0
 MAX_RECOVERY_S = 300.0
 
-#: Kinds of the chaos metrics, for the thresholds parser (unlisted ones are plain numbers).
-METRIC_KINDS = {
-    **DEFAULT_METRIC_KINDS,
-    "retry_gap_min": MetricKind.DURATION,
-    "retry_gap_avg": MetricKind.DURATION,
-}
-#: Measured from the consumer's side: defined for every phase.
-CONSUMER_METRICS = frozenset({"p", "avg", "min", "max", "med", "success_rate", "error_rate", "calls"})
+# What a gate may name, and where, comes from the metrics' own declarations
+# (interlock.stages.chaos.metrics); their kinds from interlock.core.metrics.REGISTRY.
+#: Kinds of the metrics, for the thresholds parser.
+METRIC_KINDS = DEFAULT_METRIC_KINDS
+#: Every metric a chaos gate can name (``p`` admits every percentile).
+KNOWN_METRICS = frozenset(CHAOS_METRICS)
 #: Measured from the provider's side of the proxy: need requests to reach the proxy.
-PROVIDER_METRICS = frozenset(
-    {
-        "amplification",
-        "provider_requests",
-        "duplicate_writes",
-        "retries",
-        "retry_gap_min",
-        "retry_gap_avg",
-        "backoff_growth",
-        "fail_fast_after",
-    }
-)
-KNOWN_METRICS = CONSUMER_METRICS | PROVIDER_METRICS | {"recovery_s"}
+PROVIDER_METRICS = frozenset(name for name, m in CHAOS_METRICS.items() if m.provider_side)
+#: Measured only once a fault was applied: no gate in steady state.
+AFTER_FAULT_METRICS = frozenset(name for name, m in CHAOS_METRICS.items() if m.after_fault)
+#: Measured from the consumer's side: defined for every phase.
+CONSUMER_METRICS = KNOWN_METRICS - PROVIDER_METRICS - AFTER_FAULT_METRICS
 
 
 class Probe(Strict):
@@ -192,7 +182,7 @@ def check_gates(experiment: Experiment, doc: YamlDocument | None, prefix: PathKe
     """Parse every gate now (a typo is exit 2 before anything runs) and reject gates that cannot have data."""
     for i, text in enumerate(experiment.steady_state):
         gate = _parse_at(text, (*prefix, "steady_state", i), doc)
-        if gate.metric in ("recovery_s", "fail_fast_after"):
+        if gate.metric in AFTER_FAULT_METRICS:
             raise _error(
                 doc,
                 (*prefix, "steady_state", i),
