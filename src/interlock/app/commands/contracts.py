@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from interlock import __version__
 from interlock.app import pipeline
+from interlock.app.reporting import (
+    append_step_summary,
+    judge_integration,
+    new_verdict,
+    show_verdict,
+    write_run_reports,
+)
 from interlock.core.console import Output
 from interlock.core.errors import ExitCode, UsageError
 from interlock.core.manifest import Manifest, load_manifest
-from interlock.core.reports import SUMMARY_FILE, new_run_id, point_latest, write_reports
-from interlock.core.verdict import IntegrationVerdict, RunVerdict, Severity
+from interlock.core.reports import new_run_id
+from interlock.core.verdict import Severity
 from interlock.openapi import conformance, impact, report
 from interlock.openapi.diff import diff_specs
 from interlock.openapi.document import SpecDocument, load_spec, parse_spec
@@ -75,27 +81,13 @@ def check_spec(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: b
         conformance.preflight(loaded, integration, offline=True)
     output = Output(plain=plain)
     run_id = new_run_id()
-    verdict = RunVerdict(
-        run_id=run_id,
-        tool_version=__version__,
-        manifest=str(manifest),
-        profile="ci",
-        stages=["contracts"],
-        started_at=datetime.now(UTC),
-    )
+    verdict = new_verdict(run_id, manifest, "ci", ["contracts"])
     output.info(f"interlock {__version__}: check-spec {run_id}, {len(integrations)} integration(s), offline")
     for integration in integrations:
-        iv = IntegrationVerdict(
-            integration=integration.name, consumer=integration.consumer, provider=integration.provider
-        )
-        verdict.integrations.append(iv)
-        iv.stages.append(conformance.spec_stage(loaded, integration, output))
-        output.stage_finished(iv.stages[-1])
-    verdict.finished_at = datetime.now(UTC)
+        judge_integration(verdict, integration, [lambda i: conformance.spec_stage(loaded, i, output)], output)
     run_dir = report_dir / run_id
-    write_reports(verdict, run_dir)
-    point_latest(run_dir)
-    output.verdict(verdict, str(run_dir / SUMMARY_FILE))
+    write_run_reports(verdict, run_dir)
+    show_verdict(verdict, run_dir, output)
     return verdict.exit_code
 
 
@@ -185,7 +177,9 @@ def diff(
         for path in loaded.pact_files(integration)
     ]
     judged = impact.judge(diff_specs(base_doc, head_doc), pacts, base_doc, head_doc)
-    result = report.DiffReport(name, base_label, conformance.relative_label(head_file, loaded.base_dir), judged)
+    result = report.DiffReport(
+        name, base_label, conformance.relative_label(head_file, loaded.base_dir), judged
+    )
     output = Output(plain=plain)
     if not pacts:
         output.warn(f"no pacts name {name} as provider: no change can be tied to a consumer")
@@ -193,9 +187,7 @@ def diff(
     if report_dir is not None:
         for path in report.write_report(result, report_dir):
             output.info(f"report: {path}")
-        from interlock.app.cli import _append_step_summary  # late: interlock.app.cli imports this module
-
-        _append_step_summary(report_dir / report.MARKDOWN_FILE)
+        append_step_summary(report_dir / report.MARKDOWN_FILE)
     errors, warnings = result.count(Severity.ERROR), result.count(Severity.WARNING)
     return ExitCode.GATE_FAILED if errors or (fail_on == "warning" and warnings) else ExitCode.PASSED
 

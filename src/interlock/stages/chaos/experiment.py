@@ -35,7 +35,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from interlock.core.config import Strict, validate_model
-from interlock.core.durations import Seconds, parse_seconds
+from interlock.core.durations import Duration, parse_duration
 from interlock.core.errors import ConfigError
 from interlock.core.thresholds import (
     DEFAULT_METRIC_KINDS,
@@ -72,7 +72,7 @@ class Probe(Strict):
     path: str
     json_body: Any = Field(default=None, alias="json")
     headers: dict[str, str] = Field(default_factory=dict)
-    timeout: Seconds = Field(default=10.0, gt=0, le=MAX_PROBE_TIMEOUT_S)
+    timeout: Duration = Field(default=10.0, gt=0, le=MAX_PROBE_TIMEOUT_S)
     #: Statuses that count as success; by default any 2xx.
     expect_status: list[int] = Field(default_factory=list)
 
@@ -98,9 +98,9 @@ class Recovery(Strict):
     """How long the consumer may take to recover after a fault is rolled back."""
 
     #: Recovered = this many consecutive successful probes, the first within ``within_s``.
-    within_s: float = Field(default=10.0, gt=0, le=MAX_RECOVERY_S)
+    within_s: Duration = Field(default=10.0, gt=0, le=MAX_RECOVERY_S)
     streak: int = Field(default=3, ge=1, le=20)
-    interval_s: float = Field(default=0.1, ge=0, le=5)
+    interval_s: Duration = Field(default=0.1, ge=0, le=5)
 
 
 _RECOVERY_TEXT = re.compile(r"^\s*(?:steady_state\s+within\s+)?(?P<d>\S+)\s*$")
@@ -112,14 +112,14 @@ def _parse_recovery(value: Any) -> Any:
         data = dict(value)
         for key in ("within", "interval"):
             if key in data:
-                data[f"{key}_s"] = parse_seconds(data.pop(key))
+                data[f"{key}_s"] = parse_duration(data.pop(key))
         return data
     if isinstance(value, str):
         match = _RECOVERY_TEXT.match(value)
         if not match:
             raise ValueError(f"expected 'steady_state within 10s', got {value!r}")
-        return {"within_s": parse_seconds(match.group("d"))}
-    return {"within_s": parse_seconds(value)}
+        return {"within_s": parse_duration(match.group("d"))}
+    return {"within_s": parse_duration(value)}
 
 
 class Experiment(Strict):
