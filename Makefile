@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 export PACT_DO_NOT_TRACK := true
 
-.PHONY: verify test contracts fuzz chaos load pacts specs clean help
+.PHONY: verify test check tests contracts fuzz chaos load pacts specs clean help
 .DEFAULT_GOAL := help
 
 help:  ## List the targets
@@ -19,8 +19,17 @@ $(STAMP): pyproject.toml
 verify: $(STAMP) pacts  ## Run the whole gate on the bundled example (reports/latest/)
 	$(BIN)/interlock verify
 
-test: $(STAMP)  ## Run the test suite (what CI runs)
-	$(BIN)/python -m pytest
+test: check tests  ## Run the static checks and the test suite (what CI runs)
+
+check: $(STAMP)  ## Lint, format, types and layer rules (ruff, mypy, import-linter)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+# Four workers on two cores: most tests wait on real services and subprocesses, not on the CPU.
+tests: $(STAMP)  ## Run the test suite in parallel
+	$(BIN)/python -m pytest -n 4
 
 pacts: $(STAMP)  ## Run the example's consumer contract tests; they write contracts/pacts/
 	$(BIN)/python -m pytest contracts -q

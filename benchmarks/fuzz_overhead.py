@@ -145,7 +145,8 @@ def main() -> None:
                 print(f"round {round_ + 1} {name:9s} {elapsed:6.2f}s  {len(found)} failures", flush=True)
     plain, ours = statistics.median(plain_times), statistics.median(interlock_times)
     print(
-        f"\nplain `st run`   median {plain:.2f}s over {args.rounds} rounds (-n {args.examples}, seed {args.seed})"
+        f"\nplain `st run`   median {plain:.2f}s over {args.rounds} rounds"
+        f" (-n {args.examples}, seed {args.seed})"
     )
     print(f"interlock fuzz   median {ours:.2f}s")
     print(f"overhead         {ours - plain:+.2f}s = {(ours - plain) / plain:+.1%} of the plain run")

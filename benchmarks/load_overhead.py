@@ -171,7 +171,8 @@ def main() -> None:
             (work / "load").mkdir()
             (work / "load" / "fast.yaml").write_text(
                 f"target: fast\nlocustfile: bench_locustfile.py\nbaseline: false\n"
-                f"shape: {{type: ramp, users: {args.users}, spawn_rate: {args.users}, duration: {args.seconds}s}}\n"
+                f"shape: {{type: ramp, users: {args.users}, spawn_rate: {args.users},"
+                f" duration: {args.seconds}s}}\n"
                 f"slo: ['error_rate < 1%']\n",
                 encoding="utf-8",
             )
@@ -192,7 +193,8 @@ def main() -> None:
                 interlock_rps.append(rps)
                 interlock_eff.append(eff)
                 print(
-                    f"round {index + 1}: plain locust {plain_rps[-1]:6.0f} req/s ({plain_eff[-1]:5.0f} req/CPU-s)"
+                    f"round {index + 1}: plain locust {plain_rps[-1]:6.0f} req/s"
+                    f" ({plain_eff[-1]:5.0f} req/CPU-s)"
                     f"   interlock {interlock_rps[-1]:6.0f} req/s ({interlock_eff[-1]:5.0f} req/CPU-s)",
                     flush=True,
                 )
@@ -205,14 +207,17 @@ def main() -> None:
     eff_ratio = statistics.median(interlock_eff) / statistics.median(plain_eff)
     print(f"\n{args.users} users, {args.seconds}s per run, {args.rounds} interleaved rounds (medians):")
     print(
-        f"  plain locust --headless : {plain_median:8.0f} req/s  {statistics.median(plain_eff):6.0f} req/CPU-s"
+        f"  plain locust --headless : {plain_median:8.0f} req/s"
+        f"  {statistics.median(plain_eff):6.0f} req/CPU-s"
     )
     print(
-        f"  interlock load          : {interlock_median:8.0f} req/s  {statistics.median(interlock_eff):6.0f} req/CPU-s"
+        f"  interlock load          : {interlock_median:8.0f} req/s"
+        f"  {statistics.median(interlock_eff):6.0f} req/CPU-s"
     )
     print(
         f"  interlock / plain       : {ratio:.3f} (median of paired rounds {paired:.3f};"
-        f" per Locust CPU-second {eff_ratio:.3f})  -> {'within' if min(ratio, eff_ratio) >= 0.95 else 'NOT within'} 5%"
+        f" per Locust CPU-second {eff_ratio:.3f})"
+        f"  -> {'within' if min(ratio, eff_ratio) >= 0.95 else 'NOT within'} 5%"
     )
 
 

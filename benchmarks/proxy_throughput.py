@@ -289,9 +289,12 @@ def _report(shape: str, results: dict[str, list[dict[str, float]]]) -> None:
             + ", ".join(f"{r['rps']:.0f}" for r in results[target])
         )
     # Rounds are interleaved, so each proxy round has a direct round beside it under the same load.
-    paired = statistics.median(p["rps"] / d["rps"] for d, p in zip(results["direct"], results["proxy"]))
+    paired = statistics.median(
+        p["rps"] / d["rps"] for d, p in zip(results["direct"], results["proxy"], strict=False)
+    )
     print(
-        f"  ratio proxy/direct throughput: {proxy_rps / direct_rps:.2f} (median of paired rounds {paired:.2f})   "
+        f"  ratio proxy/direct throughput: {proxy_rps / direct_rps:.2f}"
+        f" (median of paired rounds {paired:.2f})   "
         f"proxy CPU per request: {median('proxy', 'proxy_cpu_us'):.0f} µs"
     )
     # Added latency per round trip: at equal load, what the proxy adds to each request.

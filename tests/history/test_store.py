@@ -142,7 +142,8 @@ def test_can_i_deploy_yes_for_a_verified_pair_no_for_failed_or_unverified(
     }
     assert can_i_deploy(store, "payments", "p1", environment=None, main_branch="main").deployable
 
-    # payments p2 (main) fails checkout's pact: neither payments p2 nor checkout c1 (against latest main) may go.
+    # payments p2 (main) fails checkout's pact: neither payments p2 nor checkout c1 (against latest
+    # main) may go.
     _verify(
         history,
         PAYMENTS_PACT,

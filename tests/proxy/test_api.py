@@ -245,7 +245,7 @@ def test_populate_creates_keeps_and_replaces(
     )
     assert first.status_code == 201
     assert first.headers["content-type"] == "application/json"
-    a, b = first.json()["proxies"]
+    a, _ = first.json()["proxies"]
     http.post("/proxies/a/toxics", json={"type": "noop"})
     http.post("/proxies/b/toxics", json={"type": "noop"})
     http.patch("/proxies/a", json={"enabled": False})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from types import SimpleNamespace
 from typing import Any
@@ -61,7 +62,7 @@ def test_go_json_syntax_errors(body: bytes, message: str) -> None:
 
 def test_go_json_reads_one_value_and_keeps_number_literals() -> None:
     assert gojson.decode(b'{"a":1} {"ignored":') == {"a": 1}
-    with pytest.raises(gojson.GoJSONError, match="number 1e3 into Go struct field X.a of type int64"):
+    with pytest.raises(gojson.GoJSONError, match=r"number 1e3 into Go struct field X.a of type int64"):
         gojson.as_int(gojson.decode(b"1e3"), "struct field X.a")
     with pytest.raises(gojson.GoJSONError, match="number 9223372036854775808 into"):
         gojson.as_int(gojson.decode(b"9223372036854775808"), "struct field X.a")
@@ -98,7 +99,7 @@ def test_bad_addresses_fail_like_go(address: str, message: str) -> None:
 def test_slicer_halves_like_toxiproxy() -> None:
     pieces = boundaries(1000, 100, 0, random.Random(1))
     assert len(pieces) == 16 and pieces[0] == (0, 62) and pieces[-1][1] == 1000
-    assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:]))
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(pieces))
     varied = boundaries(5000, 50, 20, random.Random(2))
     assert all(end - start <= 70 for start, end in varied)
     assert varied[-1][1] == 5000
@@ -202,7 +203,7 @@ def test_canned_answers_are_spliced_between_provider_responses() -> None:
 
 
 def test_a_failed_request_in_the_middle_of_a_read_is_cut_out() -> None:
-    obs, connection, log = observer()
+    obs, connection, _ = observer()
     connection.fail_requests(429)
     data = b"PUT /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
     assert obs.on_request_bytes(data[:20]) == b""

@@ -6,7 +6,6 @@ complete is exit 3 with the reason, and a gate failure is exit 1 with the report
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -20,9 +19,9 @@ from interlock.app.commands import history as history_cli
 from interlock.app.commands.chaos import chaos_command
 from interlock.app.commands.fuzz import fuzz_command
 from interlock.app.commands.load import load_command
+from interlock.app.reporting import show_verdict
 from interlock.core.console import Output
 from interlock.core.entry import run_command
-from interlock.core.reports import SUMMARY_FILE
 
 EPILOG = """\b
 Exit codes:
@@ -159,17 +158,8 @@ def _run(options: pipeline.RunOptions, plain: bool | None) -> int:
     verdict = outcome.verdict
     if verdict.error:
         click.echo(f"interlock: the run could not complete: {verdict.error}", err=True)
-    output.verdict(verdict, str(outcome.run_dir / SUMMARY_FILE))
-    _append_step_summary(outcome.run_dir / SUMMARY_FILE)
+    show_verdict(verdict, outcome.run_dir, output)
     return verdict.exit_code
-
-
-def _append_step_summary(summary: Path) -> None:
-    """On GitHub Actions, show the summary on the run page too."""
-    target = os.environ.get("GITHUB_STEP_SUMMARY")
-    if target and summary.is_file():
-        with open(target, "a", encoding="utf-8") as handle:
-            handle.write(summary.read_text(encoding="utf-8"))
 
 
 cli.add_command(chaos_command(_common_options, _run, EPILOG))

@@ -13,17 +13,18 @@ import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from interlock import __version__
+from interlock.app.reporting import judge_integration, new_verdict, write_run_reports
 from interlock.core.console import Output
 from interlock.core.errors import ConfigError, Interrupted, RunIncomplete, UsageError
 from interlock.core.interrupts import InterruptGuard
 from interlock.core.manifest import Integration, Manifest, load_manifest, start_order
-from interlock.core.reports import new_run_id, point_latest, write_reports
+from interlock.core.reports import new_run_id
 from interlock.core.services import ServiceGroup, check_fixed_port
-from interlock.core.verdict import IntegrationVerdict, RunVerdict, StageResult
+from interlock.core.verdict import RunVerdict, StageResult
 from interlock.faults.fabric import FaultFabric
 from interlock.stages.base import Stage, StageContext
 from interlock.stages.chaos.stage import ChaosStage
@@ -111,14 +112,7 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
     run_dir = options.report_dir / run_id
     fabric = _fault_fabric(manifest, stages, integrations, run_dir, run_id, output)
     run_dir.mkdir(parents=True, exist_ok=True)
-    verdict = RunVerdict(
-        run_id=run_id,
-        tool_version=__version__,
-        manifest=str(options.manifest),
-        profile=options.profile,
-        stages=stage_names,
-        started_at=datetime.now(UTC),
-    )
+    verdict = new_verdict(run_id, options.manifest, options.profile, stage_names)
     output.info(
         f"interlock {__version__}: run {run_id}, {len(integrations)} integration(s),"
         f" stages {', '.join(stage_names)}"
@@ -139,13 +133,9 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
                 manifest, services, run_dir, run_id, options.profile, output, fault_proxy=fabric
             )
             for integration in integrations:
-                iv = IntegrationVerdict(
-                    integration=integration.name, consumer=integration.consumer, provider=integration.provider
+                judge_integration(
+                    verdict, integration, [partial(_run_stage, stage, ctx) for stage in stages], output
                 )
-                verdict.integrations.append(iv)
-                for stage in stages:
-                    iv.stages.append(_run_stage(stage, ctx, integration))
-                    output.stage_finished(iv.stages[-1])
         except Interrupted as exc:
             verdict.interrupted_by = exc.signum
             output.warn(f"interrupted by signal {exc.signum}: stopping services and writing the report")
@@ -160,9 +150,7 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
             _close_fabric(fabric, output)
             if guard.received is not None and verdict.interrupted_by is None:
                 verdict.interrupted_by = guard.received
-            verdict.finished_at = datetime.now(UTC)
-            write_reports(verdict, run_dir)
-            point_latest(run_dir)
+            write_run_reports(verdict, run_dir)
     return RunOutcome(verdict, run_dir)
 
 

@@ -8,14 +8,15 @@ raise :class:`~interlock.core.errors.ConfigError` pointing at ``file:line``.
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from interlock.core import templating
+from interlock.core.config import Strict, did_you_mean, validate_model
+from interlock.core.durations import Duration
 from interlock.core.errors import ConfigError
 from interlock.core.yamlfile import PathKey, YamlDocument, load_yaml
 
@@ -24,11 +25,7 @@ _NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 _HANDLER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Service(_Strict):
+class Service(Strict):
     """A service interlock starts (``run``) or one that is already running (``base_url``)."""
 
     run: str | None = None
@@ -38,7 +35,7 @@ class Service(_Strict):
     openapi: str | None = None
     states: str | None = None
     env: dict[str, str] = Field(default_factory=dict)
-    start_timeout: float = Field(default=30.0, gt=0, le=600)
+    start_timeout: Duration = Field(default=30.0, gt=0, le=600)
 
     @field_validator("env", mode="before")
     @classmethod
@@ -77,7 +74,7 @@ def _env_string(value: Any) -> Any:
     return str(value) if isinstance(value, int | float) else value
 
 
-class Integration(_Strict):
+class Integration(Strict):
     """One consumer calling one provider, and the files that describe how to verify it."""
 
     name: str = Field(pattern=_NAME_PATTERN)
@@ -107,7 +104,7 @@ class Integration(_Strict):
         return value
 
 
-class Manifest(_Strict):
+class Manifest(Strict):
     """The validated manifest, plus where it came from (paths in it are relative to it)."""
 
     version: Literal[1]
@@ -144,53 +141,9 @@ def load_manifest(path: Path | str = DEFAULT_MANIFEST) -> Manifest:
         raise ConfigError(
             "the manifest must be a mapping with 'version', 'services' and 'integrations'", path, 1
         )
-    try:
-        manifest = Manifest.model_validate({**doc.data, "path": path.resolve()})
-    except ValidationError as exc:
-        raise _config_error(exc, doc) from None
+    manifest = validate_model(Manifest, {**doc.data, "path": path.resolve()}, doc)
     _check_references(manifest, doc)
     return manifest
-
-
-def _config_error(exc: ValidationError, doc: YamlDocument) -> ConfigError:
-    """The first validation error as one ``file:line: message`` line."""
-    errors = exc.errors(include_url=False)
-    # A typo'd key also makes the real key "missing"; the typo is the cause, so report it first.
-    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    loc: PathKey = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    where = ".".join(str(p) for p in loc)
-    if first["type"] == "extra_forbidden":
-        key = str(loc[-1])
-        message = f"unknown key '{key}'" + _suggestion(key, _allowed_keys(loc[:-1]))
-        if len(loc) > 1:
-            message += f" in {'.'.join(str(p) for p in loc[:-1])}"
-    elif first["type"] == "missing":
-        message = f"missing required key '{loc[-1]}'" + (
-            f" in {'.'.join(str(p) for p in loc[:-1])}" if len(loc) > 1 else ""
-        )
-    else:
-        msg = first["msg"].removeprefix("Value error, ")
-        message = f"{where}: {msg}" if where else msg
-        if "input" in first and not isinstance(first["input"], dict | list):
-            message += f" (got {first['input']!r})"
-    if len(errors) > 1:
-        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    return doc.error(loc, message)
-
-
-def _allowed_keys(parent: PathKey) -> list[str]:
-    if not parent:
-        return [n for n in Manifest.model_fields if n != "path"]
-    if parent[0] == "services" and len(parent) == 2:
-        return list(Service.model_fields)
-    if parent[0] == "integrations" and len(parent) == 2:
-        return list(Integration.model_fields)
-    return []
-
-
-def _suggestion(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _check_references(manifest: Manifest, doc: YamlDocument) -> None:
@@ -207,7 +160,7 @@ def _check_references(manifest: Manifest, doc: YamlDocument) -> None:
                 raise doc.error(
                     (*loc, role),
                     f"{role} '{service}' is not a service in this manifest"
-                    + _suggestion(service, list(services)),
+                    + did_you_mean(service, list(services)),
                 )
         for i, entry in enumerate(integration.pacts):
             if not manifest.resolve(entry).exists():
@@ -219,10 +172,11 @@ def _check_references(manifest: Manifest, doc: YamlDocument) -> None:
 
     for name, spec in services.items():
         loc = ("services", name)
-        if spec.openapi and not spec.openapi.startswith(("/", "http://", "https://")):
-            if not manifest.resolve(spec.openapi).is_file():
-                raise doc.error((*loc, "openapi"), f"OpenAPI file not found: {spec.openapi}")
-        templated = [(("run",), spec.run), (("base_url",), spec.base_url)]
+        openapi = spec.openapi
+        spec_file = None if not openapi or openapi.startswith(("/", "http://", "https://")) else openapi
+        if spec_file is not None and not manifest.resolve(spec_file).is_file():
+            raise doc.error((*loc, "openapi"), f"OpenAPI file not found: {spec_file}")
+        templated: list[tuple[PathKey, str | None]] = [(("run",), spec.run), (("base_url",), spec.base_url)]
         templated += [(("env", key), value) for key, value in spec.env.items()]
         for key_loc, text in templated:
             if text is None:
@@ -248,7 +202,7 @@ def _placeholder_problem(
         return "{port} is only available to services started with 'run'"
     if p.kind == "url":
         if p.arg not in manifest.services:
-            return f"{{url:{p.arg}}}: no service named '{p.arg}'" + _suggestion(
+            return f"{{url:{p.arg}}}: no service named '{p.arg}'" + did_you_mean(
                 p.arg or "", list(manifest.services)
             )
         if p.arg == owner:
@@ -256,7 +210,7 @@ def _placeholder_problem(
     if p.kind == "proxy":
         names = [i.name for i in manifest.integrations]
         if p.arg not in names:
-            return f"{{proxy:{p.arg}}}: no integration named '{p.arg}'" + _suggestion(p.arg or "", names)
+            return f"{{proxy:{p.arg}}}: no integration named '{p.arg}'" + did_you_mean(p.arg or "", names)
     return None
 
 

@@ -8,8 +8,10 @@ ignored::
 
 * ``METRIC`` is a lowercase identifier ``[a-z_][a-z0-9_]*`` or a percentile
   ``p(N)`` with ``0 < N <= 100`` (decimals allowed, canonically written
-  without redundant zeros: ``p(095.0)`` is ``p(95)``).  ``p95`` is rejected
-  rather than silently gating an unrelated metric that never has data.
+  without redundant zeros: ``p(095.0)`` is ``p(95)``; the name comes from
+  :func:`interlock.core.metrics.percentile_name`, the function the stages
+  key their measurements with, so every gate finds its data).  ``p95`` is
+  rejected rather than silently gating an unrelated metric that never has data.
 * ``OP`` is one of ``<  <=  >  >=  ==  !=``.
 * ``NUMBER`` is a non-negative decimal (``0``, ``1.5``, ``.5``); no exponents.
 * ``UNIT`` is ``ms``, ``s`` or ``%``.
@@ -22,10 +24,11 @@ floats against measurements in the same base unit:
 * **ratios** are fractions: ``1%`` -> 0.01, and a bare number on a ratio
   metric is already a fraction (``error_rate < 0.01``).  A ratio above 1 is
   rejected because it is almost always a forgotten ``%``.
-* **numbers** (counts, rps, amplification, ``*_s`` seconds, ...) take no unit.
+* **counts** and **numbers** (rps, amplification, ``*_s`` seconds, ...) take no unit.
 
-The kind of a metric comes from a table (``DEFAULT_METRIC_KINDS``): percentiles
-are always durations, names missing from the table are plain numbers.  Stages
+The kind of a metric comes from a table (``DEFAULT_METRIC_KINDS``, the kinds of
+every metric in :data:`interlock.core.metrics.REGISTRY`): percentiles are always
+durations, names missing from the table are plain numbers.  Stages
 that add metrics pass an extended copy (``kinds={**DEFAULT_METRIC_KINDS,
 "ttfb": MetricKind.DURATION}``) instead of mutating shared state.  A unit that
 does not fit the metric's kind (``p(95) < 1%``, ``rps > 5s``) is a parse
@@ -42,12 +45,14 @@ import difflib
 import math
 import operator
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import Enum
 from types import MappingProxyType
 from typing import Literal, NoReturn, TypeAlias, cast
+
+from interlock.core.metrics import MetricKind, percentile, percentile_name, quantile_of
+from interlock.core.metrics import kinds as registered_kinds
 
 __all__ = [
     "DEFAULT_METRIC_KINDS",
@@ -78,25 +83,8 @@ _OP_LIST = ", ".join(_COMPARE)
 _OP_HINTS: Mapping[str, str] = MappingProxyType({"=": "==", "=<": "<=", "=>": ">=", "<>": "!="})
 
 
-class MetricKind(Enum):
-    """What a metric measures, which decides the units its threshold accepts."""
-
-    DURATION = "duration"  #: normalised to milliseconds
-    RATIO = "ratio"  #: normalised to a fraction in [0, 1]
-    NUMBER = "number"  #: taken as written, no unit
-
-
-DEFAULT_METRIC_KINDS: Mapping[str, MetricKind] = MappingProxyType(
-    {
-        "avg": MetricKind.DURATION,
-        "min": MetricKind.DURATION,
-        "max": MetricKind.DURATION,
-        "med": MetricKind.DURATION,
-        "error_rate": MetricKind.RATIO,
-        "success_rate": MetricKind.RATIO,
-    }
-)
-"""Kinds of the built-in metrics; percentiles ``p(N)`` are always durations."""
+DEFAULT_METRIC_KINDS: Mapping[str, MetricKind] = registered_kinds()
+"""Kinds of the registered metrics; percentiles ``p(N)`` are always durations."""
 
 # Accepted units per kind, as the power of ten that turns the written number
 # into the base unit.  ``None`` is a bare number.
@@ -104,6 +92,7 @@ _UNIT_EXPONENTS: Mapping[MetricKind, Mapping[str | None, int]] = MappingProxyTyp
     {
         MetricKind.DURATION: {None: 0, "ms": 0, "s": 3},
         MetricKind.RATIO: {None: 0, "%": -2},
+        MetricKind.COUNT: {None: 0},
         MetricKind.NUMBER: {None: 0},
     }
 )
@@ -111,6 +100,7 @@ _UNIT_ADVICE: Mapping[MetricKind, str] = MappingProxyType(
     {
         MetricKind.DURATION: "use ms or s",
         MetricKind.RATIO: "use % or a bare fraction",
+        MetricKind.COUNT: "it takes a bare number",
         MetricKind.NUMBER: "it takes a bare number",
     }
 )
@@ -122,7 +112,6 @@ _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")  # ASCII only: \d matches 
 _OP_CHARS = re.compile(r"[<>=!]+")
 _UNIT = re.compile(r"%|[^\W\d_]+")
 _TOKEN = re.compile(r"[0-9.]+|\w+|\S")  # what "got ..." shows in messages
-_PERCENTILE = re.compile(r"p\((?P<q>[0-9.]+)\)")
 
 
 def _one_line(text: str) -> str:
@@ -198,8 +187,7 @@ class Threshold:
     @property
     def quantile(self) -> float | None:
         """``N`` of a ``p(N)`` metric, so runners know which percentiles to compute."""
-        match = _PERCENTILE.fullmatch(self.metric)
-        return float(match["q"]) if match else None
+        return quantile_of(self.metric)
 
     def evaluate(self, values: Mapping[str, float]) -> ThresholdResult:
         """Check the measured ``values`` (canonical metric name -> normalised value).
@@ -281,21 +269,15 @@ def _parse_metric(s: _Scanner) -> tuple[str, int, bool]:
         q = s.take(_NUMBER)
         if q is None:
             s.fail(f"expected a percentile between 0 and 100, got {s.next_token()}")
-        if not 0 < Decimal(q.group()) <= 100:
+        # float() of a positive decimal can underflow to 0: that is no percentile either.
+        if not 0 < Decimal(q.group()) <= 100 or float(q.group()) == 0:
             s.fail(f"percentile must be > 0 and <= 100, got {q.group()}", q_column)
         if not s.take_char(")"):
             s.fail(f"expected ')' to close 'p(', got {s.next_token()}")
-        return f"p({_canonical_decimal(q.group())})", column, True
+        return percentile_name(float(q.group())), column, True
     if re.fullmatch(r"p[0-9]+", name):
         s.fail(f"write percentiles as 'p({name[1:]})', not {name!r}", column)
     return name, column, False
-
-
-def _canonical_decimal(text: str) -> str:
-    """``095.50`` -> ``95.5``, done on the text so no precision is ever lost."""
-    whole, _, fraction = text.partition(".")
-    whole, fraction = whole.lstrip("0") or "0", fraction.rstrip("0")
-    return f"{whole}.{fraction}" if fraction else whole
 
 
 def _check_known(s: _Scanner, metric: str, column: int, is_percentile: bool, known: Collection[str]) -> None:
@@ -384,24 +366,3 @@ def parse_thresholds(
         # A lone string would otherwise be parsed character by character.
         raise TypeError("parse_thresholds takes a collection of expressions, not one string")
     return [parse_threshold(t, kinds=kinds, known_metrics=known_metrics) for t in texts]
-
-
-def percentile(samples_ms: Sequence[float], q: float) -> float:
-    """The ``q``-th percentile (0 <= q <= 100) of ``samples_ms``.
-
-    Uses linear interpolation between closest ranks (numpy's default, R type
-    7): rank ``(n - 1) * q / 100`` in the sorted samples.  It moves smoothly
-    with ``q``, unlike nearest-rank, which matters for small samples.
-    """
-    if not 0 <= q <= 100:  # also rejects NaN
-        raise ValueError(f"percentile must be between 0 and 100, got {q}")
-    if not samples_ms:
-        raise ValueError("percentile of no samples is undefined")
-    ordered = sorted(samples_ms)
-    rank = (len(ordered) - 1) * q / 100
-    low = math.floor(rank)
-    fraction = rank - low
-    if fraction == 0:
-        return float(ordered[low])
-    below, above = ordered[low], ordered[low + 1]
-    return below + (above - below) * fraction

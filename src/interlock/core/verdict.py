@@ -80,7 +80,7 @@ class StageResult(BaseModel):
     #: Raw artefacts of the stage, relative to the run directory.
     artefacts: list[str] = Field(default_factory=list)
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy cannot see pydantic's decorator over a property
     @property
     def status(self) -> Status:
         if self.error is not None:
@@ -102,7 +102,7 @@ class IntegrationVerdict(BaseModel):
     provider: str
     stages: list[StageResult] = Field(default_factory=list)
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy cannot see pydantic's decorator over a property
     @property
     def status(self) -> Status:
         return worst([s.status for s in self.stages])
@@ -128,19 +128,19 @@ class RunVerdict(BaseModel):
     #: The signal number that interrupted the run, if any.
     interrupted_by: int | None = None
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy cannot see pydantic's decorator over a property
     @property
     def interrupted(self) -> bool:
         return self.interrupted_by is not None
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy cannot see pydantic's decorator over a property
     @property
     def duration_s(self) -> float:
         if self.finished_at is None:
             return 0.0
         return round((self.finished_at - self.started_at).total_seconds(), 3)
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy cannot see pydantic's decorator over a property
     @property
     def status(self) -> str:
         if self.interrupted:
@@ -149,7 +149,7 @@ class RunVerdict(BaseModel):
             return Status.ERROR.value
         return worst([i.status for i in self.integrations]).value
 
-    @computed_field  # type: ignore[prop-decorator]
+    @computed_field  # type: ignore[prop-decorator]  # mypy cannot see pydantic's decorator over a property
     @property
     def exit_code(self) -> int:
         """Interrupted > could not complete (3) > a gate failed (1) > passed (0)."""

@@ -18,6 +18,7 @@ resets every proxy it made when the run ends, whatever happened, as a second lin
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -152,10 +153,8 @@ def apply_fault(target: FaultTarget, fault: Fault) -> AppliedFault:
             applied.disabled = True  # set first: a timeout after the server applied it must still undo it
             target.client.update_proxy(target.proxy, enabled=False)
     except BaseException:
-        try:
+        with contextlib.suppress(Exception):
             applied.rollback()
-        except Exception:
-            pass
         raise
     applied.applied_at = time.time()
     return applied

@@ -19,7 +19,7 @@ the embedded processes.
 
 from __future__ import annotations
 
-import ipaddress
+import contextlib
 import os
 import secrets
 import threading
@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from interlock.core.errors import ConfigError, RunIncomplete
+from interlock.core.network import is_loopback, remote_target_problem
 from interlock.faults.apply import FaultTarget
 from interlock.faults.observation import Observation
 from interlock.proxy.client import ProxyApiError, ProxyClient
@@ -74,7 +75,7 @@ class FaultFabric:
         self.recorder: ProxyClient | None = None
         self.routes: dict[str, _Route] = {}
         self._cursors: dict[str, int] = {}
-        if self.toxiproxy_url is not None and not _is_loopback(self.toxiproxy_url):
+        if self.toxiproxy_url is not None and not is_loopback(self.toxiproxy_url):
             raise ConfigError(
                 f"{TOXIPROXY_URL_ENV}={self.toxiproxy_url}: the Toxiproxy server must run on this"
                 " machine, since interlock's recorder behind it listens on loopback"
@@ -182,8 +183,11 @@ class FaultFabric:
             self.start()
         assert self.control is not None and self.recorder is not None
         upstream = _host_port(upstream_url)
-        if not self.allow_remote:
-            _require_loopback(upstream_url, f"the provider of {integration}")
+        problem = remote_target_problem(
+            upstream_url, what=f"the provider of {integration}", stage="chaos", allow_remote=self.allow_remote
+        )
+        if problem:
+            raise ConfigError(problem)
         name = self._prefix + integration
         if self.toxiproxy_url is None:
             created = self.recorder.create_proxy(name, LISTEN_ANY_PORT, upstream)
@@ -248,10 +252,8 @@ class FaultFabric:
     def close(self) -> None:
         """Leave nothing behind: our proxies on a real server deleted, embedded servers stopped."""
         problems = []
-        try:
+        with contextlib.suppress(BaseException):
             self._wait_started()
-        except BaseException:
-            pass
         if self.toxiproxy_url is not None and self.control is not None:
             for route in self.routes.values():
                 try:
@@ -290,22 +292,3 @@ def _listen(proxy: dict[str, Any]) -> str:
     if host in ("", "[::]", "0.0.0.0"):
         host = "127.0.0.1"
     return f"{host}:{port}"
-
-
-def _is_loopback(url: str) -> bool:
-    host = urlsplit(url if "://" in url else f"http://{url}").hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _require_loopback(url: str, what: str) -> None:
-    if _is_loopback(url):
-        return
-    raise ConfigError(
-        f"{what} is at {url}, not on this machine: chaos only targets loopback unless the"
-        " manifest sets allow_remote: true"
-    )

@@ -160,8 +160,9 @@ class Store:
                     (v.consumer, v.consumer_version, v.provider, v.pact_sha, _now()),
                 )
             cursor = db.execute(
-                "INSERT INTO verifications (consumer, consumer_version, consumer_branch, provider, provider_version,"
-                " provider_branch, pact_sha, success, verified_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO verifications (consumer, consumer_version, consumer_branch, provider,"
+                " provider_version, provider_branch, pact_sha, success, verified_at, run_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     v.consumer,
                     v.consumer_version,
@@ -256,10 +257,11 @@ class Store:
         )
 
     def pact(self, consumer: str, version: str, provider: str) -> sqlite3.Row | None:
-        return self._db.execute(
+        row: sqlite3.Row | None = self._db.execute(
             "SELECT * FROM pacts WHERE consumer=? AND consumer_version=? AND provider=?",
             (consumer, version, provider),
         ).fetchone()
+        return row
 
     def consumers_of(self, provider: str) -> list[str]:
         return [
@@ -282,8 +284,8 @@ class Store:
         return [
             r[0]
             for r in self._db.execute(
-                "SELECT version FROM deployments WHERE pacticipant=? AND environment=? AND undeployed_at IS NULL"
-                " ORDER BY deployed_at",
+                "SELECT version FROM deployments WHERE pacticipant=? AND environment=?"
+                " AND undeployed_at IS NULL ORDER BY deployed_at",
                 (pacticipant, environment),
             )
         ]
@@ -294,7 +296,10 @@ class Store:
     def latest_on_branch(
         self, pacticipant: str, branch: str, *, with_pact_for: str | None = None
     ) -> str | None:
-        """The newest version of ``pacticipant`` built from ``branch`` (that has a pact with ``with_pact_for``)."""
+        """The newest version of ``pacticipant`` built from ``branch``.
+
+        With ``with_pact_for``, only versions that have a pact with that provider count.
+        """
         query = "SELECT v.number FROM versions v WHERE v.pacticipant=? AND v.branch=?"
         args: list[str] = [pacticipant, branch]
         if with_pact_for is not None:

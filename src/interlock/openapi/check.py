@@ -376,9 +376,10 @@ def pick_media(content: dict[str, Any], content_type: str | None) -> str | None:
         wanted = content_type.split(";")[0].strip().lower()
         candidates = [wanted, wanted.split("/")[0] + "/*", "*/*"]
         lowered = {k.split(";")[0].strip().lower(): k for k in keys}
-        chosen = next((lowered[c] for c in candidates if c in lowered), None)
-        if chosen is None:
+        found = next((lowered[c] for c in candidates if c in lowered), None)
+        if found is None:
             return None
+        chosen = found
     return chosen
 
 
@@ -459,7 +460,7 @@ def _is_json(media: str) -> bool:
 
 
 def _message(error: ValidationError) -> str:
-    text = error.message
+    text = str(error.message)
     if error.validator == "const":
         text = f"{error.instance!r} is not {error.validator_value!r}"
     return text if len(text) <= 200 else text[:200] + "..."

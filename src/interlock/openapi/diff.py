@@ -239,7 +239,7 @@ class OperationDiff:
     def _content(
         self, base: dict[str, Any], base_ptr: str, head: dict[str, Any], head_ptr: str, *, status: str | None
     ) -> None:
-        """The media types of a request body (``status`` None) or of a response: removed ones, then schemas."""
+        """The media types of a request body (``status`` None) or a response: removed ones, then schemas."""
         head_content = head.get("content") or {}
         for media, media_spec in (base.get("content") or {}).items():
             media_ptr = f"{base_ptr}/content/{escape(media)}"
@@ -327,12 +327,23 @@ class OperationDiff:
         else:
             ctx.response_rules(b, h)
         self._properties(ctx, b, h)
-        where = {"request": ctx.request, "where": ctx.where, "name": ctx.name, "status": ctx.status}
+
+        def compare(base_loc: Located, head_loc: Located, path: tuple[str, ...]) -> None:
+            self._schema(
+                base_loc,
+                head_loc,
+                request=ctx.request,
+                where=ctx.where,
+                name=ctx.name,
+                status=ctx.status,
+                path=path,
+            )
+
         if b.items and h.items:
-            self._schema(b.items, h.items, path=(*ctx.path, "[*]"), **where)
+            compare(b.items, h.items, (*ctx.path, "[*]"))
         if len(b.variants) == len(h.variants):
             for bv, hv in zip(b.variants, h.variants, strict=True):
-                self._schema(bv, hv, path=ctx.path, **where)
+                compare(bv, hv, ctx.path)
         elif b.variants and h.variants:
             ctx.variants_changed(len(b.variants), len(h.variants))
 

@@ -200,9 +200,10 @@ class SpecDocument:
         from referencing.jsonschema import DRAFT4, DRAFT202012
 
         spec = DRAFT202012 if self.is_31 else DRAFT4
-        return Registry().with_resource(
+        registry: Registry[Any] = Registry().with_resource(
             DOC_URI, Resource.from_contents(self.data, default_specification=spec)
         )
+        return registry
 
     def validator(self, pointer: str, *, response: bool) -> Validator:
         """A validator for the schema at ``pointer`` (3.0: readOnly/writeOnly differ by direction)."""

@@ -75,7 +75,9 @@ class Rules:
         """The matchers governing the value at ``path``: the most specific rule that covers it."""
         best: tuple[tuple[int, int], tuple[dict[str, Any], ...]] | None = None
         for tokens, matchers in self.rules:
-            if len(tokens) > len(path) or not all(_token_matches(t, p) for t, p in zip(tokens, path)):
+            if len(tokens) > len(path):
+                continue
+            if not all(_token_matches(t, p) for t, p in zip(tokens, path, strict=False)):
                 continue
             weight = (len(tokens), -sum(t == WILDCARD for t in tokens))
             if best is None or weight > best[0]:
@@ -88,7 +90,7 @@ class Rules:
 
 
 def _token_matches(token: str | int, key: str | int) -> bool:
-    return token == WILDCARD or token == key
+    return token in (WILDCARD, key)
 
 
 def generalise(path: InstancePath) -> tuple[str, ...]:

@@ -45,7 +45,7 @@ class DiffReport:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        return redact_data(
+        data: dict[str, Any] = redact_data(
             {
                 "provider": self.provider,
                 "base": self.base,
@@ -73,6 +73,7 @@ class DiffReport:
                 ],
             }
         )
+        return data
 
 
 def print_table(report: DiffReport, console: Console) -> None:

@@ -1,4 +1,5 @@
-"""The fault proxy of a run, both ways: embedded, and a real Toxiproxy server with interlock's recorder behind it.
+"""The fault proxy of a run, both ways: embedded, and a real Toxiproxy server with interlock's
+recorder behind it.
 
 The "real server" is interlock's own proxy server started as a separate process, so it is driven
 only through the Toxiproxy HTTP API, exactly as a real Toxiproxy would be.

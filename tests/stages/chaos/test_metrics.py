@@ -70,7 +70,8 @@ def test_amplification_counts_every_request_sent_even_those_a_toxic_stopped() ->
         obs(4, 1.01, reached=False, status=503),
     ]
     m = measure(calls, seen)
-    assert m["provider_requests"] == 4 and m["amplification"] == 2.0
+    assert m["proxy_requests"] == 4 and m["amplification"] == 2.0
+    assert m["provider_requests"] == 0  # the proxy answered them all: none reached the provider
     assert m["duplicate_writes"] == 0  # nothing reached the provider
 
 

@@ -166,9 +166,12 @@ def test_missing_result_is_an_error_check(pact_path: Path) -> None:
                 "key": "Content-Type",
                 "expected": "application/json",
                 "actual": "text/plain",
-                "mismatch": "Expected header 'Content-Type' to have value 'application/json' but was 'text/plain'",
+                "mismatch": (
+                    "Expected header 'Content-Type' to have value 'application/json' but was 'text/plain'"
+                ),
             },
-            "header Content-Type: Expected header 'Content-Type' to have value 'application/json' but was 'text/plain'",
+            "header Content-Type: Expected header 'Content-Type' to have value 'application/json'"
+            " but was 'text/plain'",
         ),
         (
             {
@@ -195,7 +198,7 @@ def test_mismatch_titles(mismatch: dict, title: str) -> None:
 
 
 def test_request_errors_are_described() -> None:
-    ((title, detail),) = describe_mismatches(
+    ((title, _),) = describe_mismatches(
         {"type": "error", "message": "error sending request: connection refused"}
     )
     assert title == "request failed: error sending request: connection refused"

@@ -85,7 +85,7 @@ def test_a_message_in_a_pact_without_a_handler_is_a_config_error(tmp_path: Path)
     loaded = load_manifest(manifest(tmp_path, {"another event": REAL}))
     with pytest.raises(
         ConfigError,
-        match="has the message 'a payment.captured event' but the integration declares no handler for it",
+        match=r"has the message 'a payment.captured event' but the integration declares no handler for it",
     ):
         ContractsStage().preflight(loaded, loaded.integrations[0])
 

@@ -82,7 +82,8 @@ def exchange(
         ({"debug": {"aws": "AKIAIOSFODNN7EXAMPLE"}}, "credential"),
         (
             {
-                "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+                "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0."
+                "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
             },
             "credential",
         ),

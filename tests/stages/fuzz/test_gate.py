@@ -244,7 +244,10 @@ def test_budgets_and_undocumented_answers_fail(tmp_path: Path) -> None:
             "    if (exchange.header('content-type') or '').startswith('text/plain'):\n"
             "        raise CheckFailed('plain text answer', 'we speak JSON', cause='text/plain')\n"
         )
-        suite = 'include: ["GET /health", "GET /payments/{payment_id}"]\nextra_checks: ["house_checks:no_plain_text"]\n'
+        suite = (
+            'include: ["GET /health", "GET /payments/{payment_id}"]\n'
+            'extra_checks: ["house_checks:no_plain_text"]\n'
+        )
         proc, verdict = fuzz(tmp_path, url, suite, "--max-examples", "5", openapi=spec.name)
         assert proc.returncode == 1
         assert findings(verdict, "status_code_conformance") and findings(verdict, "content_type_conformance")

@@ -79,7 +79,10 @@ def load_dir(tmp_path: Path, integration: str = "client-items") -> Path:
 
 
 def test_example_passes_its_slos_and_writes_the_report(tmp_path: Path) -> None:
-    """`interlock load` on the bundled example, at its own profiles (checkout spike + generated inventory mix)."""
+    """`interlock load` on the bundled example, at its own profiles.
+
+    Those are a checkout spike and a generated inventory mix.
+    """
     result = interlock(
         "load",
         "--plain",

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from interlock import __version__
 from interlock.app import pipeline
+from interlock.app.reporting import (
+    append_step_summary,
+    judge_integration,
+    new_verdict,
+    show_verdict,
+    write_run_reports,
+)
 from interlock.core.console import Output
 from interlock.core.errors import ExitCode, UsageError
 from interlock.core.manifest import Manifest, load_manifest
-from interlock.core.reports import SUMMARY_FILE, new_run_id, point_latest, write_reports
-from interlock.core.verdict import IntegrationVerdict, RunVerdict, Severity
-from interlock.openapi import gate, impact, report
+from interlock.core.reports import new_run_id
+from interlock.core.verdict import Severity
+from interlock.openapi import conformance, impact, report
 from interlock.openapi.diff import diff_specs
 from interlock.openapi.document import SpecDocument, load_spec, parse_spec
 from interlock.openapi.source import needs_file_error, read_at_git_ref, spec_source
@@ -72,30 +78,16 @@ def check_spec(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: b
     loaded = load_manifest(manifest)
     integrations = pipeline.select_integrations(loaded, only)
     for integration in integrations:
-        gate.preflight(loaded, integration, offline=True)
+        conformance.preflight(loaded, integration, offline=True)
     output = Output(plain=plain)
     run_id = new_run_id()
-    verdict = RunVerdict(
-        run_id=run_id,
-        tool_version=__version__,
-        manifest=str(manifest),
-        profile="ci",
-        stages=["contracts"],
-        started_at=datetime.now(UTC),
-    )
+    verdict = new_verdict(run_id, manifest, "ci", ["contracts"])
     output.info(f"interlock {__version__}: check-spec {run_id}, {len(integrations)} integration(s), offline")
     for integration in integrations:
-        iv = IntegrationVerdict(
-            integration=integration.name, consumer=integration.consumer, provider=integration.provider
-        )
-        verdict.integrations.append(iv)
-        iv.stages.append(gate.spec_stage(loaded, integration, output))
-        output.stage_finished(iv.stages[-1])
-    verdict.finished_at = datetime.now(UTC)
+        judge_integration(verdict, integration, [lambda i: conformance.spec_stage(loaded, i, output)], output)
     run_dir = report_dir / run_id
-    write_reports(verdict, run_dir)
-    point_latest(run_dir)
-    output.verdict(verdict, str(run_dir / SUMMARY_FILE))
+    write_run_reports(verdict, run_dir)
+    show_verdict(verdict, run_dir, output)
     return verdict.exit_code
 
 
@@ -179,13 +171,15 @@ def diff(
     head_doc = load_spec(head_file)
     base_doc, base_label = _load_base(base, source.file if source and source.file else head_file)
     pacts = [
-        (load_pact(path), gate.relative_label(path, loaded.base_dir))
+        (load_pact(path), conformance.relative_label(path, loaded.base_dir))
         for integration in loaded.integrations
         if integration.provider == name
         for path in loaded.pact_files(integration)
     ]
     judged = impact.judge(diff_specs(base_doc, head_doc), pacts, base_doc, head_doc)
-    result = report.DiffReport(name, base_label, gate.relative_label(head_file, loaded.base_dir), judged)
+    result = report.DiffReport(
+        name, base_label, conformance.relative_label(head_file, loaded.base_dir), judged
+    )
     output = Output(plain=plain)
     if not pacts:
         output.warn(f"no pacts name {name} as provider: no change can be tied to a consumer")
@@ -193,9 +187,7 @@ def diff(
     if report_dir is not None:
         for path in report.write_report(result, report_dir):
             output.info(f"report: {path}")
-        from interlock.app.cli import _append_step_summary  # late: interlock.app.cli imports this module
-
-        _append_step_summary(report_dir / report.MARKDOWN_FILE)
+        append_step_summary(report_dir / report.MARKDOWN_FILE)
     errors, warnings = result.count(Severity.ERROR), result.count(Severity.WARNING)
     return ExitCode.GATE_FAILED if errors or (fail_on == "warning" and warnings) else ExitCode.PASSED
 
@@ -233,5 +225,5 @@ def _load_base(base: str, spec_file: Path) -> tuple[SpecDocument, str]:
         text = read_at_git_ref(ref, Path(inner) if Path(inner).is_absolute() else Path.cwd() / inner)
         return parse_spec(text, base), base
     text = read_at_git_ref(base, spec_file)
-    label = f"{base}:{gate.relative_label(spec_file, Path.cwd())}"
+    label = f"{base}:{conformance.relative_label(spec_file, Path.cwd())}"
     return parse_spec(text, label), label

@@ -7,15 +7,15 @@ from pathlib import Path
 import click
 
 from interlock.app import pipeline
+from interlock.core.durations import parse_duration
 from interlock.stages.fuzz.stage import FuzzOptions, FuzzStage
-from interlock.stages.fuzz.suite import parse_duration_s
 
 
 def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        return parse_duration_s(value)
+        return parse_duration(value)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 

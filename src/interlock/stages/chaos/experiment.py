@@ -35,44 +35,34 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from interlock.core.config import Strict, validate_model
-from interlock.core.durations import Seconds, parse_seconds
+from interlock.core.durations import Duration, parse_duration
 from interlock.core.errors import ConfigError
 from interlock.core.thresholds import (
     DEFAULT_METRIC_KINDS,
-    MetricKind,
     Threshold,
     ThresholdError,
     parse_threshold,
 )
 from interlock.core.yamlfile import PathKey, YamlDocument, load_yaml
 from interlock.faults.model import MAX_CALLS, Fault
+from interlock.stages.chaos.metrics import CHAOS_METRICS
 
 WRITE_METHODS = ("POST", "PUT", "PATCH")
 MAX_PROBE_TIMEOUT_S = 120.0
 MAX_RECOVERY_S = 300.0
 
-#: Kinds of the chaos metrics, for the thresholds parser (unlisted ones are plain numbers).
-METRIC_KINDS = {
-    **DEFAULT_METRIC_KINDS,
-    "retry_gap_min": MetricKind.DURATION,
-    "retry_gap_avg": MetricKind.DURATION,
-}
-#: Measured from the consumer's side: defined for every phase.
-CONSUMER_METRICS = frozenset({"p", "avg", "min", "max", "med", "success_rate", "error_rate", "calls"})
+# What a gate may name, and where, comes from the metrics' own declarations
+# (interlock.stages.chaos.metrics); their kinds from interlock.core.metrics.REGISTRY.
+#: Kinds of the metrics, for the thresholds parser.
+METRIC_KINDS = DEFAULT_METRIC_KINDS
+#: Every metric a chaos gate can name (``p`` admits every percentile).
+KNOWN_METRICS = frozenset(CHAOS_METRICS)
 #: Measured from the provider's side of the proxy: need requests to reach the proxy.
-PROVIDER_METRICS = frozenset(
-    {
-        "amplification",
-        "provider_requests",
-        "duplicate_writes",
-        "retries",
-        "retry_gap_min",
-        "retry_gap_avg",
-        "backoff_growth",
-        "fail_fast_after",
-    }
-)
-KNOWN_METRICS = CONSUMER_METRICS | PROVIDER_METRICS | {"recovery_s"}
+PROVIDER_METRICS = frozenset(name for name, m in CHAOS_METRICS.items() if m.provider_side)
+#: Measured only once a fault was applied: no gate in steady state.
+AFTER_FAULT_METRICS = frozenset(name for name, m in CHAOS_METRICS.items() if m.after_fault)
+#: Measured from the consumer's side: defined for every phase.
+CONSUMER_METRICS = KNOWN_METRICS - PROVIDER_METRICS - AFTER_FAULT_METRICS
 
 
 class Probe(Strict):
@@ -82,7 +72,7 @@ class Probe(Strict):
     path: str
     json_body: Any = Field(default=None, alias="json")
     headers: dict[str, str] = Field(default_factory=dict)
-    timeout: Seconds = Field(default=10.0, gt=0, le=MAX_PROBE_TIMEOUT_S)
+    timeout: Duration = Field(default=10.0, gt=0, le=MAX_PROBE_TIMEOUT_S)
     #: Statuses that count as success; by default any 2xx.
     expect_status: list[int] = Field(default_factory=list)
 
@@ -108,9 +98,9 @@ class Recovery(Strict):
     """How long the consumer may take to recover after a fault is rolled back."""
 
     #: Recovered = this many consecutive successful probes, the first within ``within_s``.
-    within_s: float = Field(default=10.0, gt=0, le=MAX_RECOVERY_S)
+    within_s: Duration = Field(default=10.0, gt=0, le=MAX_RECOVERY_S)
     streak: int = Field(default=3, ge=1, le=20)
-    interval_s: float = Field(default=0.1, ge=0, le=5)
+    interval_s: Duration = Field(default=0.1, ge=0, le=5)
 
 
 _RECOVERY_TEXT = re.compile(r"^\s*(?:steady_state\s+within\s+)?(?P<d>\S+)\s*$")
@@ -122,14 +112,14 @@ def _parse_recovery(value: Any) -> Any:
         data = dict(value)
         for key in ("within", "interval"):
             if key in data:
-                data[f"{key}_s"] = parse_seconds(data.pop(key))
+                data[f"{key}_s"] = parse_duration(data.pop(key))
         return data
     if isinstance(value, str):
         match = _RECOVERY_TEXT.match(value)
         if not match:
             raise ValueError(f"expected 'steady_state within 10s', got {value!r}")
-        return {"within_s": parse_seconds(match.group("d"))}
-    return {"within_s": parse_seconds(value)}
+        return {"within_s": parse_duration(match.group("d"))}
+    return {"within_s": parse_duration(value)}
 
 
 class Experiment(Strict):
@@ -192,7 +182,7 @@ def check_gates(experiment: Experiment, doc: YamlDocument | None, prefix: PathKe
     """Parse every gate now (a typo is exit 2 before anything runs) and reject gates that cannot have data."""
     for i, text in enumerate(experiment.steady_state):
         gate = _parse_at(text, (*prefix, "steady_state", i), doc)
-        if gate.metric in ("recovery_s", "fail_fast_after"):
+        if gate.metric in AFTER_FAULT_METRICS:
             raise _error(
                 doc,
                 (*prefix, "steady_state", i),

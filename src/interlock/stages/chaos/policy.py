@@ -18,10 +18,10 @@ validated here, with the manifest's file:line, before any service starts.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from interlock.core.config import validate_model
-from interlock.core.durations import Seconds
+from interlock.core.config import Strict, validate_model
+from interlock.core.durations import Duration
 from interlock.core.errors import ConfigError
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.yamlfile import load_yaml
@@ -29,20 +29,16 @@ from interlock.faults.model import MAX_CALLS
 from interlock.stages.chaos.experiment import Probe
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class BreakerPolicy(_Strict):
+class BreakerPolicy(Strict):
     failures: int = Field(ge=1, le=1000)
-    reset: Seconds = Field(gt=0, le=300)
+    reset: Duration = Field(gt=0, le=300)
 
 
-class ResiliencePolicy(_Strict):
+class ResiliencePolicy(Strict):
     probe: Probe | None = None
-    budget: Seconds = Field(gt=0, le=120)
+    budget: Duration = Field(gt=0, le=120)
     retries: int = Field(default=0, ge=0, le=20)
-    backoff: Seconds | None = Field(default=None, gt=0, le=60)
+    backoff: Duration | None = Field(default=None, gt=0, le=60)
     breaker: BreakerPolicy | None = None
     #: Probe calls per catalogue fault.
     calls: int = Field(default=6, ge=1, le=MAX_CALLS)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from interlock.core.metrics import lookup
 from interlock.core.thresholds import Threshold, ThresholdResult
 from interlock.core.verdict import CheckResult, Finding, Severity, Status
 from interlock.faults.apply import apply_fault
@@ -27,23 +28,6 @@ from interlock.stages.chaos.journal import CallRecord, GateRecord, Journal, Phas
 from interlock.stages.chaos.metrics import WAIVED_WITHOUT_DATA, measure
 
 STAGE = "chaos"
-
-#: One line per metric, shown in findings so a failed gate explains itself.
-METRIC_MEANING = {
-    "success_rate": "share of consumer calls answered with an expected status",
-    "error_rate": "share of consumer calls not answered with an expected status",
-    "amplification": "provider requests per consumer call (a bounded retry policy keeps it <= attempts)",
-    "duplicate_writes": "writes that reached the provider again within one consumer call without"
-    " repeating an Idempotency-Key",
-    "fail_fast_after": "consumer calls that still reached the failing provider before the first that did"
-    " not (calls + 1 = it never stopped: no circuit breaker)",
-    "retry_gap_avg": "mean wait between a failed attempt and its retry (about 0 = no backoff)",
-    "retry_gap_min": "shortest wait between a failed attempt and its retry",
-    "backoff_growth": "mean wait before later retries / mean wait before the first retry",
-    "retries": "provider requests that repeated an earlier one of the same consumer call",
-    "recovery_s": "seconds from rollback until the consumer answered consecutive probes successfully again",
-    "provider_requests": "requests the consumer sent towards the provider",
-}
 
 
 @dataclass
@@ -259,9 +243,8 @@ class ExperimentRunner:
         )
 
     def _finding(self, phase: PhaseRecord, gate: GateRecord, recovery: PhaseRecord | None) -> Finding:
-        meaning = METRIC_MEANING.get(gate.metric) or (
-            "consumer call duration" if gate.metric.startswith("p(") else gate.metric
-        )
+        metric = lookup(gate.metric)
+        meaning = metric.meaning if metric is not None else gate.metric
         lines = [
             f"gate: {gate.expression}  ({gate.metric}: {meaning})",
             f"during {phase.name}: {_calls_line(phase.calls)}",

@@ -6,7 +6,7 @@ manifest names in the provider's ``states:`` and messages produced by the handle
 the integration's ``messages:``. Every verification is recorded in the history store, which
 also decides which interactions are still pending (:mod:`interlock.history.recording`).
 Before that, each HTTP interaction of the local pact files is checked against the provider's
-OpenAPI spec (:mod:`interlock.openapi.gate`), when the provider declares one.
+OpenAPI spec (:mod:`interlock.openapi.conformance`), when the provider declares one.
 
 With ``PACT_BROKER_BASE_URL`` set, the pacts come from the broker instead (consumer version
 selectors: the consumer's main branch, the provider's branch, what is deployed), the broker
@@ -31,7 +31,7 @@ from interlock.history import versions
 from interlock.history.broker import client as broker_client
 from interlock.history.broker.config import BrokerConfig
 from interlock.history.recording import History, interaction_key
-from interlock.openapi import gate as spec_gate
+from interlock.openapi import conformance
 from interlock.pacts.pactfile import PactFile, load_pact
 from interlock.stages.base import StageContext
 from interlock.stages.contracts.findings import STAGE, checks_for_pact
@@ -62,7 +62,7 @@ class ContractsStage:
             manifest.path,
             line_of,
         )
-        spec_gate.preflight(manifest, integration)
+        conformance.preflight(manifest, integration)
 
     def services_needed(self, manifest: Manifest, integration: Integration) -> list[str]:
         return [integration.provider] if integration.pacts or BrokerConfig.from_env() else []
@@ -81,7 +81,7 @@ class ContractsStage:
             return result
         verification = _Verification(ctx, integration)
         # offline, before the replay: the local pacts against the provider's OpenAPI spec
-        result.checks += spec_gate.spec_checks(
+        result.checks += conformance.spec_checks(
             ctx.manifest, integration, verification.provider_url, ctx.output
         )
         if broker is not None:

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from interlock.core import worker
+from interlock.core.provider_states import StateChangeFailed, change_state, read_state_change
 from interlock.stages.contracts.job import BrokerSelection, VerificationJob, VerificationOutcome
 from interlock.stages.contracts.messages import MESSAGE_PATH, MessageProducers
 
@@ -54,22 +55,9 @@ class StateForwarder:
                 )
             return
         try:
-            response = self._client.post(
-                self.states_url, json={"state": state, "params": parameters or {}, "action": action}
-            )
-        except httpx.HTTPError as exc:
-            self.failures.append(
-                {**record, "error": f"POST {self.states_url} failed: {type(exc).__name__}: {exc}"}
-            )
-            return
-        if not response.is_success:
-            self.failures.append(
-                {
-                    **record,
-                    "error": f"POST {self.states_url} answered {response.status_code}: "
-                    + response.text[:300],
-                }
-            )
+            change_state(self._client, self.states_url, state, parameters, action)
+        except StateChangeFailed as exc:
+            self.failures.append({**record, "error": str(exc)})
 
 
 class StateServer(ThreadingHTTPServer):
@@ -106,10 +94,8 @@ class _StateRequest(BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
-            self.server.forwarder(
-                str(body.get("state", "")), str(body.get("action", "setup")), body.get("params")
-            )
-        except (ValueError, AttributeError) as exc:
+            self.server.forwarder(*read_state_change(body))
+        except ValueError as exc:
             self.server.forwarder.failures.append(
                 {
                     "state": "",

@@ -14,15 +14,20 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
+from interlock.core.config import validate_model
 from interlock.core.errors import ConfigError
+from interlock.core.yamlfile import YamlDocument
 from interlock.stages.fuzz.job import RawFailure
 
 FORMAT = 1
 
 
 class BaselineEntry(BaseModel):
+    """One accepted failure. Not :class:`~interlock.core.config.Strict`: the file is written by
+    interlock, with an ``id`` per entry for people to refer to, which the model does not keep."""
+
     operation: str
     check: str
     cause: str
@@ -60,12 +65,8 @@ def load_baseline(path: Path) -> Baseline:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"not valid JSON: {exc.msg}", path, exc.lineno) from None
-    try:
-        baseline = Baseline.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{where}: {first['msg']}", path) from None
+    # JSON keeps no line numbers: the errors name the file and the key path.
+    baseline = validate_model(Baseline, data, YamlDocument(path, data))
     if baseline.format != FORMAT:
         raise ConfigError(
             f"unsupported baseline format {baseline.format} (this interlock writes {FORMAT})", path

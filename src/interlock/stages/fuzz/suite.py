@@ -28,8 +28,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from interlock.core.config import Strict, validate_model
+from interlock.core.durations import Duration
 from interlock.core.errors import ConfigError
 from interlock.core.thresholds import ThresholdError
 from interlock.core.yamlfile import YamlDocument, load_yaml
@@ -38,42 +40,32 @@ from interlock.stages.fuzz.checks.budgets import parse_budget
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _OPERATION = re.compile(r"^(?:(?:GET|PUT|POST|DELETE|PATCH|HEAD|OPTIONS|TRACE) )?/\S*$")
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ProfileSettings(_Strict):
+class ProfileSettings(Strict):
     """How hard one profile fuzzes this provider (unset keys keep the profile's defaults)."""
 
     max_examples: int | None = Field(default=None, ge=1, le=100_000)
-    time_budget: float | None = Field(default=None, gt=0, le=24 * 3600)
+    time_budget: Duration | None = Field(default=None, gt=0, le=24 * 3600)
     seed: int | None = None
 
-    @field_validator("time_budget", mode="before")
-    @classmethod
-    def _duration(cls, value: Any) -> Any:
-        return parse_duration_s(value) if isinstance(value, str) else value
 
-
-class ProfilesSettings(_Strict):
+class ProfilesSettings(Strict):
     ci: ProfileSettings | None = None
     full: ProfileSettings | None = None
 
 
-class BasicAuth(_Strict):
+class BasicAuth(Strict):
     username: str
     password: str
 
 
-class HeaderAuth(_Strict):
+class HeaderAuth(Strict):
     name: str
     value: str
 
 
-class AuthSettings(_Strict):
+class AuthSettings(Strict):
     bearer: str | None = None
     basic: BasicAuth | None = None
     header: HeaderAuth | None = None
@@ -96,11 +88,11 @@ class AuthSettings(_Strict):
         return {self.header.name: self.header.value}
 
 
-class ChecksSettings(_Strict):
+class ChecksSettings(Strict):
     disable: list[str] = Field(default_factory=list)
 
 
-class IdempotencySuite(_Strict):
+class IdempotencySuite(Strict):
     header: str = "Idempotency-Key"
     samples: int = Field(default=2, ge=0, le=1000)
 
@@ -108,7 +100,7 @@ class IdempotencySuite(_Strict):
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 
-class Suite(_Strict):
+class Suite(Strict):
     """One provider's fuzz settings."""
 
     phases: list[str] = Field(default_factory=lambda: list(PHASES))
@@ -162,15 +154,6 @@ class Suite(_Strict):
         return {**self.headers, **(self.auth.headers() if self.auth else {})}
 
 
-def parse_duration_s(text: str) -> float:
-    """``25s``, ``1.5m``, ``800ms`` or a bare number of seconds."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"{text!r} is not a duration (e.g. 30s, 2m, 500ms)")
-    value, unit = float(match.group(1)), match.group(2) or "s"
-    return value * {"ms": 0.001, "s": 1.0, "m": 60.0}[unit]
-
-
 def suite_path(suites_dir: Path, provider: str) -> Path:
     return suites_dir / f"{provider}.yaml"
 
@@ -184,27 +167,9 @@ def load_suite(path: Path, *, environ: dict[str, str] | None = None) -> Suite:
         return Suite()
     if not isinstance(doc.data, dict):
         raise ConfigError("a fuzz suite must be a mapping (include, exclude, budgets, ...)", path, 1)
-    try:
-        suite = Suite.model_validate(doc.data)
-    except ValidationError as exc:
-        raise _error(exc, doc) from None
+    suite = validate_model(Suite, doc.data, doc)
     _check_semantics(suite, doc)
     return _interpolate(suite, doc, os.environ if environ is None else environ)
-
-
-def _error(exc: ValidationError, doc: YamlDocument) -> ConfigError:
-    first = exc.errors(include_url=False)[0]
-    loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    where = ".".join(str(p) for p in loc)
-    if first["type"] == "extra_forbidden":
-        message = f"unknown key '{loc[-1]}'" + (
-            f" in {'.'.join(str(p) for p in loc[:-1])}" if len(loc) > 1 else ""
-        )
-    elif first["type"] == "missing":
-        message = f"missing required key '{loc[-1]}'"
-    else:
-        message = f"{where}: {first['msg'].removeprefix('Value error, ')}"
-    return doc.error(loc, message)
 
 
 def _check_semantics(suite: Suite, doc: YamlDocument) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from interlock.core.provider_states import StateChangeFailed, change_state
 from interlock.pacts.pactfile import PactFile, PactInteraction, ProviderState
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -133,14 +134,10 @@ def set_states(states: Iterable[ProviderState], states_url: str, timeout_s: floa
     """Set each provider state once (``setup``) through the provider's state endpoint."""
     with httpx.Client(timeout=timeout_s) as client:
         for state in states:
-            response = client.post(
-                states_url, json={"state": state.name, "params": state.params, "action": "setup"}
-            )
-            if response.status_code >= 300:
-                raise StateSetupFailed(
-                    f"provider state '{state}' could not be set up: {states_url} answered"
-                    f" {response.status_code} {response.text[:200]}"
-                )
+            try:
+                change_state(client, states_url, state.name, state.params, "setup")
+            except StateChangeFailed as exc:
+                raise StateSetupFailed(f"provider state '{state}' could not be set up: {exc}") from None
 
 
 class StateSetupFailed(Exception):

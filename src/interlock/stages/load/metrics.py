@@ -3,6 +3,11 @@
 The child writes partial per-second rows (see :mod:`interlock.stages.load.runner_child`); a
 :class:`Timeline` adds them up per (second, endpoint) so interlock can compute the same metrics
 for the whole run, one endpoint, one phase of the shape or the seconds around a fault.
+
+The metrics themselves are :mod:`interlock.core.metrics`'s, as in chaos and fuzz: a histogram of
+response times (ms, as Locust recorded them) is a :class:`~interlock.core.metrics.Distribution`,
+and its percentiles are exactly those of the list of samples it counts, interpolated between the
+closest ranks (not Locust's nearest rank).
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from interlock.core.metrics import Distribution, outcome_rates, summarize
 
 #: Percentiles every summary shows, besides those the SLOs ask for.
 STANDARD_QUANTILES = (50.0, 90.0, 95.0, 99.0)
@@ -34,17 +41,9 @@ class Bucket:
 
 
 def histogram_percentile(histogram: dict[int, int], q: float) -> float | None:
-    """The ``q``-th percentile (nearest rank, as Locust computes it) of a response-time histogram."""
-    total = sum(histogram.values())
-    if total == 0:
-        return None
-    rank = max(1, -(-total * q // 100))  # ceil without floats drifting
-    seen = 0
-    for rt in sorted(histogram):
-        seen += histogram[rt]
-        if seen >= rank:
-            return float(rt)
-    return float(max(histogram))
+    """The ``q``-th percentile of a response-time histogram (see the module doc); None when empty."""
+    distribution = Distribution.from_histogram(histogram)
+    return distribution.percentile(q) if distribution else None
 
 
 def metrics_of(
@@ -52,7 +51,10 @@ def metrics_of(
     seconds: float,
     quantiles: Iterable[float] = STANDARD_QUANTILES,
 ) -> dict[str, float]:
-    """Threshold-language metrics (``p(95)``, ``error_rate``, ``rps``, ...) over ``buckets``."""
+    """Threshold-language metrics (``p(95)``, ``error_rate``, ``rps``, ...) over ``buckets``.
+
+    Durations are over the response times the buckets hold; a window without any has none.
+    """
     histogram: dict[int, int] = defaultdict(int)
     count = failures = 0
     for bucket in buckets:
@@ -65,21 +67,9 @@ def metrics_of(
         "failures": float(failures),
         "rps": count / seconds if seconds > 0 else float("nan"),
     }
-    if count == 0:
-        return values
-    values["error_rate"] = failures / count
-    values["success_rate"] = 1 - failures / count
-    values["avg"] = sum(rt * n for rt, n in histogram.items()) / count
-    values["min"] = float(min(histogram))
-    values["max"] = float(max(histogram))
-    for q in {*STANDARD_QUANTILES, *quantiles}:
-        values[f"p({_q_name(q)})"] = histogram_percentile(histogram, q) or 0.0
-    values["med"] = values["p(50)"]
+    values |= outcome_rates(count, failures)
+    values |= summarize(Distribution.from_histogram(histogram), {*STANDARD_QUANTILES, *quantiles})
     return values
-
-
-def _q_name(q: float) -> str:
-    return f"{q:g}"
 
 
 @dataclass

@@ -7,22 +7,13 @@ threshold language (:mod:`interlock.core.thresholds`).
 
 from __future__ import annotations
 
-import difflib
-import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import (
-    AliasChoices,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    field_validator,
-    model_validator,
-)
+from pydantic import AliasChoices, ConfigDict, Field, field_validator, model_validator
 
-from interlock.core.config import validate_model
+from interlock.core.config import Strict, did_you_mean, validate_model
+from interlock.core.durations import Duration, parse_duration
 from interlock.core.errors import ConfigError
 from interlock.core.thresholds import (
     DEFAULT_METRIC_KINDS,
@@ -49,30 +40,8 @@ LOAD_METRICS = (
 )
 LOAD_METRIC_KINDS = {**DEFAULT_METRIC_KINDS, "rps": MetricKind.NUMBER}
 
-_DURATION = re.compile(r"^\s*(?P<n>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>ms|s|m|h)?\s*$")
-_UNIT_S = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
 
-
-def parse_duration(value: Any) -> float:
-    """``30s`` -> 30.0, ``2m`` -> 120.0, ``500ms`` -> 0.5; a bare number is seconds."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a duration such as 30s or 2m, got {value!r}")
-    if isinstance(value, int | float):
-        return float(value)
-    match = _DURATION.match(str(value))
-    if not match:
-        raise ValueError(f"expected a duration such as 30s, 2m or 500ms, got {value!r}")
-    return float(match["n"]) * _UNIT_S[match["unit"]]
-
-
-Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LoadShape(_Strict):
+class LoadShape(Strict):
     """The user count over time; see :mod:`interlock.stages.load.schedule` for each type's phases.
 
     * ``ramp``: 0 -> ``users`` at ``spawn_rate``, hold for the rest of ``duration``.
@@ -106,14 +75,14 @@ class LoadShape(_Strict):
         return self
 
 
-class Slo(_Strict):
+class Slo(Strict):
     """Thresholds for the whole run, per endpoint (``"GET /orders/[id]"``) and per phase."""
 
     run: list[Threshold] = Field(default_factory=list)
     endpoints: dict[str, list[Threshold]] = Field(default_factory=dict)
     phases: dict[str, list[Threshold]] = Field(default_factory=dict)
 
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(arbitrary_types_allowed=True)  # merged with Strict's
 
     def all(self) -> list[Threshold]:
         return [
@@ -123,14 +92,14 @@ class Slo(_Strict):
         ]
 
 
-class AbortOnFail(_Strict):
+class AbortOnFail(Strict):
     """Stop the run early once a run-wide SLO has been breached for ``window`` without a break."""
 
     window: Duration = 10.0
     grace: Duration = 5.0  #: no abort in the first seconds, while the first users warm up
 
 
-class UnderFault(_Strict):
+class UnderFault(Strict):
     """A chaos fault (by name, from the integration's chaos file) applied for a window mid-run."""
 
     fault: str
@@ -139,7 +108,7 @@ class UnderFault(_Strict):
     integration: str | None = None  #: whose proxy takes the fault; the profile's integration by default
 
 
-class Baseline(_Strict):
+class Baseline(Strict):
     """Compare with the previous run of this profile; a regression beyond ``tolerance`` is flagged."""
 
     tolerance: float = Field(default=0.2, ge=0, le=10)  #: p95 and rps: 0.2 = 20 % worse
@@ -154,7 +123,7 @@ class Baseline(_Strict):
         return value
 
 
-class StateSetup(_Strict):
+class StateSetup(Strict):
     """A provider state to set before the run, through the service's ``states:`` endpoint."""
 
     service: str
@@ -162,7 +131,7 @@ class StateSetup(_Strict):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-class LoadProfile(_Strict):
+class LoadProfile(Strict):
     """A validated load profile and the file it came from."""
 
     integration: str | None = None
@@ -257,7 +226,6 @@ def _parse_slo(raw: Any, doc: YamlDocument) -> dict[str, Any]:
                 raise doc.error(locs[key], f"slo.{key} must map names to lists of thresholds")
             out[key] = {name: parse_list(items, (*locs[key], name)) for name, items in value.items()}
         else:
-            close = difflib.get_close_matches(str(key), ["run", "endpoints", "phases"], n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = did_you_mean(str(key), ["run", "endpoints", "phases"])
             raise doc.error(locs[key], f"unknown key '{key}' in slo{hint} (use run, endpoints, phases)")
     return out

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from interlock.core.thresholds import Threshold, ThresholdResult
+from interlock.core.thresholds import MetricKind, Threshold, ThresholdResult
 from interlock.stages.load.metrics import Timeline
 from interlock.stages.load.profile import Slo
 from interlock.stages.load.schedule import Phase
@@ -56,7 +56,8 @@ def excess_of(result: ThresholdResult) -> str | None:
     op = result.threshold.op
     if op in ("<", "<="):
         if limit == 0:
-            return f"{actual:g} above 0" if result.threshold.kind.value == "number" else "above 0"
+            unitless = result.threshold.kind in (MetricKind.NUMBER, MetricKind.COUNT)
+            return f"{actual:g} above 0" if unitless else "above 0"
         return f"{(actual - limit) / limit:.0%} over"
     if op in (">", ">="):
         return f"{(limit - actual) / limit:.0%} under" if limit else None

@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from interlock.core.errors import ConfigError
 from interlock.core.manifest import Integration, Manifest
+from interlock.core.network import remote_target_problem
 from interlock.core.reproduction import display_path, rerun_command
 from interlock.core.verdict import CheckResult, Finding, Severity, StageResult, Status
 from interlock.core.yamlfile import load_yaml
@@ -31,7 +31,6 @@ from interlock.stages.load.schedule import phases as shape_phases
 STAGE = "load"
 PROGRESS_EVERY_S = 5.0
 PLOT_FILE = "load-over-time.png"
-_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass(frozen=True)
@@ -312,12 +311,12 @@ def check_profile(manifest: Manifest, integration: Integration, profile: LoadPro
     if target not in manifest.services:
         raise error(("target",), f"target '{target}' is not a service in {manifest.path.name}")
     spec = manifest.services[target]
-    if spec.base_url and urlsplit(spec.base_url).hostname not in _LOOPBACK and not manifest.allow_remote:
-        raise error(
-            ("target",),
-            f"target '{target}' is not on loopback ({spec.base_url}); load only targets"
-            " 127.0.0.1 unless the manifest sets allow_remote: true",
+    if spec.base_url:
+        problem = remote_target_problem(
+            spec.base_url, what=f"target '{target}'", stage="load", allow_remote=manifest.allow_remote
         )
+        if problem:
+            raise error(("target",), problem)
     if profile.locustfile is not None:
         if not manifest.resolve(profile.locustfile).is_file():
             raise error(("locustfile",), f"locustfile not found: {profile.locustfile}")

@@ -7,20 +7,23 @@ window is driven by the watcher that also watches the SLOs; the fault is always 
 however the run ends.
 
 Afterwards the run is cut into before / during / after the window. Each part gets the SLO figures
-and the provider-side **amplification**: requests that reached the provider (as the proxy saw them)
-per request the load sent. A consumer that retries blindly multiplies its load on a slow provider
-exactly when it hurts (the retry storm that takes a payment provider down at peak).
+and the provider-side metrics of :func:`interlock.core.metrics.provider_traffic`, the same as in
+chaos: **amplification**, the requests the consumer sent towards the provider (as the proxy saw
+them) per request the load sent, and ``provider_requests``, those that reached the provider. A
+consumer that retries blindly multiplies its load on a slow provider exactly when it hurts (the
+retry storm that takes a payment provider down at peak).
 """
 
 from __future__ import annotations
 
 import difflib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from interlock.core.manifest import Integration, Manifest
+from interlock.core.metrics import ProxyRecord, provider_traffic
 from interlock.core.yamlfile import load_yaml
 from interlock.faults.apply import AppliedFault, FaultTarget, apply_fault
 from interlock.faults.file import load_faults
@@ -125,17 +128,21 @@ class FaultWindow:
             self.on_event(text)
 
 
-def amplification(timeline: Timeline, observations: list[Any], phase: Phase) -> dict[str, float]:
-    """Provider requests (reached_provider) per load request, and provider requests/s, in ``phase``."""
+class _TimedRecord(ProxyRecord, Protocol):
+    """A proxy observation with the time its request started (epoch seconds)."""
+
+    @property
+    def started(self) -> float: ...
+
+
+def amplification(timeline: Timeline, observations: Sequence[_TimedRecord], phase: Phase) -> dict[str, float]:
+    """The proxy's view of ``phase``: ``proxy_requests``, ``provider_requests``, ``amplification``
+    (per request the load sent), and ``provider_rps`` (``provider_requests`` per second)."""
     origin = timeline.started or 0.0
-    reached = sum(
-        1 for o in observations if o.reached_provider and phase.start <= o.started - origin < phase.end
-    )
+    in_phase = [o for o in observations if phase.start <= o.started - origin < phase.end]
     sent = timeline.metrics(phase.start, phase.end)["requests"]
-    seconds = max(phase.end - phase.start, 1e-9)
-    values = {"provider_requests": float(reached), "provider_rps": reached / seconds}
-    if sent:
-        values["amplification"] = reached / sent
+    values = provider_traffic(in_phase, int(sent))
+    values["provider_rps"] = values["provider_requests"] / max(phase.end - phase.start, 1e-9)
     return values
 
 

@@ -3,16 +3,18 @@
 ``max < 500ms`` is checked on every response (a slow one fails at once, with its curl);
 ``p(95)``, ``avg`` and ``med`` need every sample, so they are judged once the run is over by
 :meth:`BudgetBook.evaluate`, with the slowest request of the operation as its reproduction.
+They are :mod:`interlock.core.metrics`'s, so ``p(95)`` here is ``p(95)`` in chaos and load.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from interlock.core.thresholds import Threshold, parse_threshold, percentile
+from interlock.core.metrics import Distribution, summarize
+from interlock.core.thresholds import Threshold, parse_threshold
 from interlock.stages.fuzz.checks.exchange import CheckFailed, Exchange
 
 BUDGET_METRICS = ("p", "max", "avg", "med", "min")
@@ -55,12 +57,11 @@ class BudgetBook:
         for operation, samples in sorted(self.samples.items()):
             if not samples:
                 continue
-            values = metrics(samples)
-            for threshold in self.for_operation(operation):
+            thresholds = self.for_operation(operation)
+            values = metrics(samples, [q for t in thresholds if (q := t.quantile) is not None])
+            for threshold in thresholds:
                 if threshold.metric == "max":
                     continue  # judged per response
-                if threshold.quantile is not None:
-                    values[threshold.metric] = percentile(samples, threshold.quantile)
                 result = threshold.evaluate(values)
                 if not result.passed:
                     failed.append(
@@ -74,15 +75,9 @@ class BudgetBook:
         return failed
 
 
-def metrics(samples: Sequence[float]) -> dict[str, float]:
-    """The measured values a budget can name, from response times in ms."""
-    values = {
-        "max": max(samples),
-        "min": min(samples),
-        "avg": sum(samples) / len(samples),
-        "med": percentile(samples, 50),
-    }
-    return values
+def metrics(samples: Sequence[float], quantiles: Iterable[float] = ()) -> dict[str, float]:
+    """The values a budget can name (``p(N)`` for each of ``quantiles``), from response times in ms."""
+    return summarize(Distribution.of(samples), quantiles)
 
 
 def response_time_budget(exchange: Exchange, book: BudgetBook) -> None:

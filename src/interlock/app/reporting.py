@@ -1,0 +1,73 @@
+"""The verdict of a command run, from its first line to its reports: one loop for every command.
+
+``interlock verify`` (and each stage's command) and ``interlock contracts check-spec`` all build a
+:class:`RunVerdict` the same way, fill it one integration at a time, write the same report files,
+point ``reports/latest`` at them, and show the summary (on GitHub Actions, on the run page too).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from interlock import __version__
+from interlock.core.console import Output
+from interlock.core.manifest import Integration
+from interlock.core.reports import SUMMARY_FILE, point_latest, write_reports
+from interlock.core.verdict import IntegrationVerdict, RunVerdict, StageResult
+
+
+def new_verdict(run_id: str, manifest: Path, profile: str, stages: Sequence[str]) -> RunVerdict:
+    """An empty verdict for a run starting now."""
+    return RunVerdict(
+        run_id=run_id,
+        tool_version=__version__,
+        manifest=str(manifest),
+        profile=profile,
+        stages=list(stages),
+        started_at=datetime.now(UTC),
+    )
+
+
+def judge_integration(
+    verdict: RunVerdict,
+    integration: Integration,
+    stages: Sequence[Callable[[Integration], StageResult]],
+    output: Output,
+) -> IntegrationVerdict:
+    """Run ``stages`` for ``integration`` in order, each result shown as it comes and kept in ``verdict``.
+
+    The integration's verdict is added before its first stage runs, so an interrupted run still
+    reports the stages that finished.
+    """
+    judged = IntegrationVerdict(
+        integration=integration.name, consumer=integration.consumer, provider=integration.provider
+    )
+    verdict.integrations.append(judged)
+    for stage in stages:
+        judged.stages.append(stage(integration))
+        output.stage_finished(judged.stages[-1])
+    return judged
+
+
+def write_run_reports(verdict: RunVerdict, run_dir: Path) -> None:
+    """Close the verdict, write every report file into ``run_dir`` and make it ``latest``."""
+    verdict.finished_at = datetime.now(UTC)
+    write_reports(verdict, run_dir)
+    point_latest(run_dir)
+
+
+def show_verdict(verdict: RunVerdict, run_dir: Path, output: Output) -> None:
+    """The verdict on the terminal, and the summary on the GitHub Actions run page when there."""
+    output.verdict(verdict, str(run_dir / SUMMARY_FILE))
+    append_step_summary(run_dir / SUMMARY_FILE)
+
+
+def append_step_summary(summary: Path) -> None:
+    """On GitHub Actions (``$GITHUB_STEP_SUMMARY`` set), append a Markdown file to the run's summary."""
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target and summary.is_file():
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(summary.read_text(encoding="utf-8"))
