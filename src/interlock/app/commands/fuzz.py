@@ -79,9 +79,7 @@ def fuzz_command(common_options, run, epilog: str) -> click.Command:  # type: ig
         findings (with curl reproductions and the seed) join every integration it provides.
         Failures listed in suites/<provider>.baseline are reported but do not fail the gate.
         """
-        stage = pipeline.STAGES["fuzz"]
-        assert isinstance(stage, FuzzStage)
-        stage.configure(
+        stage = FuzzStage(
             FuzzOptions(
                 suites_dir=suites_dir,
                 update_baseline=update_baseline,
@@ -90,6 +88,9 @@ def fuzz_command(common_options, run, epilog: str) -> click.Command:  # type: ig
                 time_budget_s=time_budget,
             )
         )
-        return run(pipeline.RunOptions(manifest, ["fuzz"], only, profile, report_dir), plain)
+        options = pipeline.RunOptions(
+            manifest, ["fuzz"], only, profile, report_dir, stage_overrides={"fuzz": stage}
+        )
+        return int(run(options, plain))
 
     return fuzz
