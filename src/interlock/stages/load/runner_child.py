@@ -29,8 +29,8 @@ from locust import events
 from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
+from interlock.stages.load.locust_shape import shape_for
 from interlock.stages.load.profile import LoadShape
-from interlock.stages.load.shapes import shape_for
 
 CONFIG_ENV = "INTERLOCK_LOAD_CHILD"
 REPORT_KEY = "interlock_samples"

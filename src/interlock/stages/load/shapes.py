@@ -1,63 +1,143 @@
-"""Locust LoadTestShape classes for interlock's shapes: ramp, step, spike (3x peak) and soak.
+"""interlock's load shapes: one class per shape, holding its schedule arithmetic.
 
-Imported only inside the Locust process (it imports locust, which monkey-patches the world with
-gevent). The schedule itself lives in :mod:`interlock.stages.load.schedule`, shared with interlock's
-process, so the phases interlock reports on are the ones Locust ran.
+Like a Locust ``LoadTestShape``, a shape says how many users run when; unlike it, a shape here is
+plain arithmetic with no Locust import, so interlock's process can read the same schedule (the
+phases SLOs are scoped to, when to apply a fault) that the Locust process runs
+(:mod:`interlock.stages.load.locust_shape` wraps it in a LoadTestShape there).
+
+A new shape is one class here (or in any module imported before profiles load), registered with
+:func:`register_shape`; the profile's ``shape: {type: NAME}`` accepts every registered name.
 """
 
 from __future__ import annotations
 
-from locust import LoadTestShape
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
-from interlock.stages.load import schedule
-from interlock.stages.load.profile import LoadShape
-
-
-class ProfileShape(LoadTestShape):
-    """A shape driven by a profile's ``shape:`` mapping."""
-
-    #: Set by :func:`shape_for`; a class attribute because Locust instantiates shapes itself.
-    spec: LoadShape | None = None
-    abstract = True
-
-    def tick(self) -> tuple[int, float] | None:
-        assert self.spec is not None
-        return schedule.tick(self.spec, self.get_run_time())
+if TYPE_CHECKING:
+    from interlock.stages.load.profile import LoadShape
 
 
-class RampShape(ProfileShape):
-    """0 -> users at spawn_rate, then hold."""
+@dataclass(frozen=True)
+class Step:
+    """Hold ``users`` (reached at ``spawn_rate``) until ``until`` seconds, in the named phase."""
 
-    abstract = True
-
-
-class StepShape(ProfileShape):
-    """Equal steps up to users."""
-
-    abstract = True
+    until: float
+    users: int
+    spawn_rate: float
+    phase: str
 
 
-class SpikeShape(ProfileShape):
-    """Expected peak, a short window at spike_factor x peak (3x by default), back to peak."""
+class Shape:
+    """One shape's schedule, from a profile's ``shape:`` mapping (a :class:`LoadShape`)."""
 
-    abstract = True
+    #: The profile's ``type:`` for this shape.
+    name: ClassVar[str]
 
+    def steps(self, spec: LoadShape) -> list[Step]:
+        """The run as consecutive steps; it ends after the last one."""
+        raise NotImplementedError
 
-class SoakShape(ProfileShape):
-    """Ramp up, then hold for a long time."""
-
-    abstract = True
-
-
-SHAPES: dict[str, type[ProfileShape]] = {
-    "ramp": RampShape,
-    "step": StepShape,
-    "spike": SpikeShape,
-    "soak": SoakShape,
-}
+    def check(self, spec: LoadShape) -> None:
+        """Reject a ``shape:`` mapping this shape cannot run (ValueError, shown at its line)."""
 
 
-def shape_for(spec: LoadShape) -> type[ProfileShape]:
-    """A concrete shape class for ``spec`` (a fresh subclass, so specs never leak between runs)."""
-    base = SHAPES[spec.type]
-    return type(f"Interlock{base.__name__}", (base,), {"spec": spec, "abstract": False})
+#: Name -> shape, for every shape a profile may name.
+SHAPES: dict[str, Shape] = {}
+
+S = TypeVar("S", bound=type[Shape])
+
+
+def register_shape(cls: S) -> S:
+    """Class decorator: make ``cls`` the shape named ``cls.name``."""
+    existing = SHAPES.get(cls.name)
+    if existing is not None and type(existing).__qualname__ != cls.__qualname__:
+        raise ValueError(f"a load shape named {cls.name!r} is already registered")
+    SHAPES[cls.name] = cls()
+    return cls
+
+
+def _ramp_then_hold(spec: LoadShape, hold: str) -> list[Step]:
+    ramp_s = min(spec.duration, spec.users / spec.spawn_rate)
+    if ramp_s >= spec.duration:
+        return [Step(spec.duration, spec.users, spec.spawn_rate, "ramp-up")]
+    return [
+        Step(ramp_s, spec.users, spec.spawn_rate, "ramp-up"),
+        Step(spec.duration, spec.users, spec.spawn_rate, hold),
+    ]
+
+
+@register_shape
+class Ramp(Shape):
+    """0 -> ``users`` at ``spawn_rate``, then hold for the rest of ``duration``."""
+
+    name = "ramp"
+
+    def steps(self, spec: LoadShape) -> list[Step]:
+        return _ramp_then_hold(spec, "hold")
+
+
+@register_shape
+class StepUp(Shape):
+    """``steps`` equal steps up to ``users``, each held ``duration / steps``."""
+
+    name = "step"
+
+    def steps(self, spec: LoadShape) -> list[Step]:
+        step_s = spec.duration / spec.steps
+        return [
+            Step(
+                step_s * (i + 1),
+                max(1, math.ceil(spec.users * (i + 1) / spec.steps)),
+                spec.spawn_rate,
+                f"step-{i + 1}",
+            )
+            for i in range(spec.steps)
+        ]
+
+
+@register_shape
+class Spike(Shape):
+    """The expected peak (``users``), ``spike_factor`` x peak for a short window, then back.
+
+    Teams test at three times the expected peak (the default factor). The window starts at
+    ``spike_at`` (a third of the run by default) and lasts ``spike_duration`` (a sixth).
+    """
+
+    name = "spike"
+
+    @staticmethod
+    def window(spec: LoadShape) -> tuple[float, float]:
+        at = spec.spike_at if spec.spike_at is not None else spec.duration / 3
+        length = spec.spike_duration if spec.spike_duration is not None else spec.duration / 6
+        return at, length
+
+    def check(self, spec: LoadShape) -> None:
+        at, length = self.window(spec)
+        if at + length > spec.duration:
+            raise ValueError(
+                f"the spike ({at:g}s + {length:g}s) must end within duration ({spec.duration:g}s)"
+            )
+
+    def steps(self, spec: LoadShape) -> list[Step]:
+        at, length = self.window(spec)
+        users, rate = spec.users, spec.spawn_rate
+        peak = max(users, math.ceil(users * spec.spike_factor))
+        # Reach the spike fast: a spike that takes its whole window to ramp up is no spike.
+        spike_rate = max(rate, (peak - users) / max(length / 4, 0.5))
+        return [
+            Step(at, users, rate, "baseline"),
+            Step(at + length, peak, spike_rate, "spike"),
+            Step(spec.duration, users, spike_rate, "recovery"),
+        ]
+
+
+@register_shape
+class Soak(Shape):
+    """Ramp up to ``users``, then hold them for a long ``duration``."""
+
+    name = "soak"
+
+    def steps(self, spec: LoadShape) -> list[Step]:
+        return _ramp_then_hold(spec, "soak")
