@@ -15,9 +15,9 @@ import click
 from interlock import __version__
 from interlock.app import pipeline
 from interlock.app.commands import history as history_cli
-from interlock.app.registry import STAGE_ENTRIES
 from interlock.app.reporting import show_verdict
 from interlock.app.run_options import PROFILES, RunOptions
+from interlock.app.stages import STAGE_ENTRIES
 from interlock.core.console import Output
 from interlock.core.entry import run_command
 

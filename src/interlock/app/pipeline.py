@@ -16,9 +16,9 @@ from functools import partial
 from pathlib import Path
 
 from interlock import __version__
-from interlock.app.registry import STAGE_ENTRIES
 from interlock.app.reporting import judge_integration, new_verdict, write_run_reports
 from interlock.app.run_options import PROFILES, RunOptions, select_integrations
+from interlock.app.stages import STAGE_ENTRIES
 from interlock.core.config import did_you_mean
 from interlock.core.console import Output
 from interlock.core.errors import ConfigError, Interrupted, RunIncomplete, UsageError
@@ -30,7 +30,7 @@ from interlock.core.verdict import RunVerdict, StageResult
 from interlock.faults.fabric import FaultFabric
 from interlock.stages.base import Stage, StageContext
 
-#: The stages this version can run, in the order they run (registered in interlock.app.registry).
+#: The stages this version can run, in the order they run (registered in interlock.app.stages).
 STAGES: dict[str, Stage] = {entry.name: entry.stage() for entry in STAGE_ENTRIES}
 #: Stages DESIGN.md describes that are not built yet: named in errors so users know why.
 PLANNED_STAGES: tuple[str, ...] = ()

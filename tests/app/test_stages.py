@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from interlock.app import pipeline
 from interlock.app.cli import cli
-from interlock.app.registry import STAGE_ENTRIES
+from interlock.app.stages import STAGE_ENTRIES
 
 
 def test_the_pipeline_runs_the_registered_stages_in_order() -> None:
