@@ -11,6 +11,7 @@ import pytest
 
 from interlock.proxy import addresses, gojson
 from interlock.proxy.observe import ConnectionObserver, ObservationLog
+from interlock.proxy.toxics.http_error import HttpError
 from interlock.proxy.toxics.slicer import boundaries
 
 
@@ -118,7 +119,7 @@ class FakeLink:
 
 
 class FakeConnection:
-    """Just what the observer uses: an id, the RNG, the links and the active http_error toxics."""
+    """Just what the observer uses: an id, the RNG, the links and the active answering toxics."""
 
     def __init__(self) -> None:
         self.id = 9
@@ -126,7 +127,7 @@ class FakeConnection:
         self.upstream, self.downstream = FakeLink(), FakeLink()
         self.errors: list[Any] = []
 
-    def http_error_stubs(self) -> list[Any]:
+    def answering_stubs(self) -> list[Any]:
         return self.errors
 
     def fail_requests(self, status: int | None) -> None:
@@ -135,7 +136,9 @@ class FakeConnection:
             if status is None
             else [
                 SimpleNamespace(
-                    attrs={"status": status, "retry_after": None, "probability": 1.0, "body": "no"}
+                    attrs={"status": status, "retry_after": None, "probability": 1.0, "body": "no"},
+                    toxic=SimpleNamespace(kind=HttpError()),
+                    link=SimpleNamespace(rng=self.rng),
                 )
             ]
         )

@@ -14,12 +14,10 @@ import click
 
 from interlock import __version__
 from interlock.app import pipeline
-from interlock.app.commands import contracts as spec_cli
 from interlock.app.commands import history as history_cli
-from interlock.app.commands.chaos import chaos_command
-from interlock.app.commands.fuzz import fuzz_command
-from interlock.app.commands.load import load_command
 from interlock.app.reporting import show_verdict
+from interlock.app.run_options import PROFILES, RunOptions
+from interlock.app.stages import STAGE_ENTRIES
 from interlock.core.console import Output
 from interlock.core.entry import run_command
 
@@ -93,7 +91,7 @@ def cli() -> None:
 )
 @click.option(
     "--profile",
-    type=click.Choice(pipeline.PROFILES),
+    type=click.Choice(PROFILES),
     default="ci",
     show_default=True,
     help="ci: budgets sized for a pipeline gate; full: pre-release depth (longer fuzz, load and soak).",
@@ -106,44 +104,9 @@ def verify(
     Reports go to REPORT_DIR/<run-id>/ (verdict.json, junit.xml, summary.md, report.html,
     service logs and each stage's raw artefacts), and REPORT_DIR/latest points at the newest run.
     """
-    return _run(pipeline.RunOptions(manifest, [stages], only, profile, report_dir), plain)
+    return _run(RunOptions(manifest, [stages], only, profile, report_dir), plain)
 
 
-@cli.group(epilog=EPILOG, invoke_without_command=True)
-@_common_options
-@history_cli.version_options
-@click.pass_context
-def contracts(
-    ctx: click.Context, manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None
-) -> int | None:
-    """Verify every pact against its running provider (the contracts stage of `verify`).
-
-    Each interaction is first checked against the provider's OpenAPI spec (when it declares one),
-    then replayed by the Pact core against the provider that interlock starts, with provider states
-    set through the provider's `states:` endpoint. Each failed interaction is a finding naming the
-    pact, the interaction, the provider state and the mismatch.
-
-    The subcommands work offline: `check-spec` checks the pacts against the specs only, `diff`
-    judges the changes between two versions of a spec against the pacts.
-    """
-    if ctx.invoked_subcommand is not None:
-        given = [
-            name
-            for name in ("manifest", "only", "report_dir", "plain")
-            if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
-        ]
-        if given:  # they would be silently ignored: the subcommand has its own
-            raise click.UsageError(
-                f"put --{given[0].replace('_', '-')} after the subcommand:"
-                f" interlock contracts {ctx.invoked_subcommand} --{given[0].replace('_', '-')} ..."
-            )
-        return None
-    return _run(pipeline.RunOptions(manifest, ["contracts"], only, "ci", report_dir), plain)
-
-
-contracts.add_command(spec_cli.check_spec)
-contracts.add_command(spec_cli.diff)
-cli.add_command(fuzz_command(_common_options, lambda options, plain: _run(options, plain), EPILOG))
 for _command in history_cli.COMMANDS:
     cli.add_command(_command)
 
@@ -152,7 +115,7 @@ from interlock.proxy.cli import proxy as _proxy_commands  # noqa: E402 - the pro
 cli.add_command(_proxy_commands)
 
 
-def _run(options: pipeline.RunOptions, plain: bool | None) -> int:
+def _run(options: RunOptions, plain: bool | None) -> int:
     output = Output(plain=plain)
     outcome = pipeline.run(options, output)
     verdict = outcome.verdict
@@ -162,8 +125,9 @@ def _run(options: pipeline.RunOptions, plain: bool | None) -> int:
     return verdict.exit_code
 
 
-cli.add_command(chaos_command(_common_options, _run, EPILOG))
-cli.add_command(load_command(_common_options, _run, EPILOG))
+for _entry in STAGE_ENTRIES:  # each stage's own command: `interlock contracts`, `interlock fuzz`, ...
+    if _entry.command is not None:
+        cli.add_command(_entry.command(_common_options, _run, EPILOG))
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

@@ -8,16 +8,18 @@ the reports are written.
 
 from __future__ import annotations
 
-import difflib
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from interlock import __version__
 from interlock.app.reporting import judge_integration, new_verdict, write_run_reports
+from interlock.app.run_options import PROFILES, RunOptions, select_integrations
+from interlock.app.stages import STAGE_ENTRIES
+from interlock.core.config import did_you_mean
 from interlock.core.console import Output
 from interlock.core.errors import ConfigError, Interrupted, RunIncomplete, UsageError
 from interlock.core.interrupts import InterruptGuard
@@ -27,32 +29,13 @@ from interlock.core.services import ServiceGroup, check_fixed_port
 from interlock.core.verdict import RunVerdict, StageResult
 from interlock.faults.fabric import FaultFabric
 from interlock.stages.base import Stage, StageContext
-from interlock.stages.chaos.stage import ChaosStage
-from interlock.stages.contracts.stage import ContractsStage
-from interlock.stages.fuzz.stage import FuzzStage
-from interlock.stages.load.stage import LoadStage
 
-#: The stages this version can run, in the order they run.
-STAGES: dict[str, Stage] = {
-    "contracts": ContractsStage(),
-    "fuzz": FuzzStage(),
-    "chaos": ChaosStage(),
-    "load": LoadStage(),
-}
+#: The stages this version can run, in the order they run (registered in interlock.app.stages).
+STAGES: dict[str, Stage] = {entry.name: entry.stage() for entry in STAGE_ENTRIES}
 #: Stages DESIGN.md describes that are not built yet: named in errors so users know why.
 PLANNED_STAGES: tuple[str, ...] = ()
-PROFILES = ("ci", "full")
 
-
-@dataclass(frozen=True)
-class RunOptions:
-    manifest: Path = Path("interlock.yaml")
-    stages: Sequence[str] = field(default_factory=lambda: list(STAGES))
-    only: Sequence[str] = ()
-    profile: str = "ci"
-    report_dir: Path = Path("reports")
-    #: Stages configured by a command's options (e.g. ``interlock chaos --catalogue``), by name.
-    stage_overrides: Mapping[str, Stage] = field(default_factory=dict)
+__all__ = ["PLANNED_STAGES", "PROFILES", "STAGES", "RunOptions", "RunOutcome", "run", "select_integrations"]
 
 
 @dataclass(frozen=True)
@@ -73,22 +56,10 @@ def select_stages(names: Sequence[str]) -> list[str]:
             )
         if name not in STAGES:
             raise UsageError(
-                f"unknown stage '{name}'{_did_you_mean(name, [*STAGES, *PLANNED_STAGES])}"
+                f"unknown stage '{name}'{did_you_mean(name, [*STAGES, *PLANNED_STAGES])}"
                 f" (available: {', '.join(STAGES)})"
             )
     return [name for name in STAGES if name in wanted]
-
-
-def select_integrations(manifest: Manifest, only: Sequence[str]) -> list[Integration]:
-    wanted = [n.strip() for name in only for n in name.split(",") if n.strip()]
-    known = [i.name for i in manifest.integrations]
-    for name in wanted:
-        if name not in known:
-            raise UsageError(
-                f"--only {name}: no integration of that name in {manifest.path.name}"
-                f"{_did_you_mean(name, known)} (known: {', '.join(known)})"
-            )
-    return [i for i in manifest.integrations if not wanted or i.name in wanted]
 
 
 def run(options: RunOptions, output: Output) -> RunOutcome:
@@ -208,8 +179,3 @@ def _run_stage(stage: Stage, ctx: StageContext, integration: Integration) -> Sta
             error=f"{type(exc).__name__}: {exc} (traceback: {crash.relative_to(ctx.run_dir)})",
             artefacts=[str(crash.relative_to(ctx.run_dir))],
         )
-
-
-def _did_you_mean(word: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -58,7 +58,7 @@ class Link:
         #: Called with every chunk read from the source (downstream observation); may return the
         #: pieces to forward instead (the chunk with canned responses spliced in).
         self.on_read: Callable[[bytes], list[bytes] | None] | None = None
-        #: Filters every chunk before it is written (upstream observation and http_error).
+        #: Filters every chunk before it is written (upstream observation and answering toxics).
         self.on_deliver: Callable[[bytes], bytes] | None = None
 
     # ---- input -------------------------------------------------------------------------------
@@ -374,14 +374,15 @@ class Connection:
         self.upstream.set_chain(upstream_chain, restarted=upstream_chain)
         self.downstream.set_chain(downstream_chain, restarted=downstream_chain)
 
-    def http_error_stubs(self) -> list[Stub]:
-        """The ``http_error`` toxics active on this connection (either stream: they act on requests)."""
+    def answering_stubs(self) -> list[Stub]:
+        """The active toxics that may answer HTTP requests themselves (either stream: they act on
+        requests; see :meth:`~interlock.proxy.toxics.base.Kind.answer`)."""
         if not self.upstream.chain and not self.downstream.chain:
             return []
         return [
             s
             for s in (*self.upstream.chain, *self.downstream.chain)
-            if s.active and s.toxic.type == "http_error"
+            if s.active and s.toxic.kind.answers_requests
         ]
 
     def link(self, direction: str) -> Link:

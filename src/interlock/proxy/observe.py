@@ -9,9 +9,10 @@ Framing handles Content-Length and chunked bodies, HEAD/204/304 responses, 1xx i
 and read-until-close bodies. Anything that does not parse as HTTP/1.1 (another protocol, an
 Upgrade) stops observation of that connection and never affects forwarding.
 
-The same request framing is where the ``http_error`` toxic acts: a request picked by its
-probability is consumed here and answered with a canned response, injected into the downstream
-link at the right place in the response order.
+The same request framing is where toxics that answer requests themselves act (``http_error``;
+see :meth:`~interlock.proxy.toxics.base.Kind.answer`): a request one of them answers is consumed
+here, and its canned response is injected into the downstream link at the right place in the
+response order. What the answer is belongs to the toxic's own module.
 
 Written by hand rather than with h11 or httptools: it must see bytes it does not own (it never
 buffers or delays forwarding), pair responses with HEAD requests, give up silently, and cost
@@ -26,10 +27,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from interlock.proxy.toxics.http_error import response_bytes
-
 if TYPE_CHECKING:
     from interlock.proxy.link import Connection
+    from interlock.proxy.toxics.base import Stub
 
 MAX_HEAD = 64 * 1024
 DEFAULT_CAPACITY = 100_000
@@ -51,7 +51,7 @@ class Observation:
     finished: float | None = None
     status: int | None = None
     reached_provider: bool = True
-    #: The canned response still to send (http_error), and whether the connection ends after it.
+    #: The canned response still to send (a toxic's answer), and whether the connection ends after it.
     canned: bytes | None = None
     close_after: bool = False
     complete: bool = False
@@ -233,7 +233,7 @@ def _frame_body(framer: _Framer, head: bytes, lower: bytes, no_length: int) -> b
 
 
 class ConnectionObserver:
-    """Observes one connection and applies ``http_error`` to its requests."""
+    """Observes one connection and lets the toxics that answer requests answer them."""
 
     def __init__(self, connection: Connection, log: ObservationLog) -> None:
         self.connection = connection
@@ -252,11 +252,11 @@ class ConnectionObserver:
     # ---- upstream: requests at the provider edge -----------------------------------------------
 
     def on_request_bytes(self, data: bytes) -> bytes:
-        """Frame requests in ``data``; return the bytes to forward (all of them unless http_error).
+        """Frame requests in ``data``; return the bytes to forward (all but the answered requests).
 
-        A request picked by ``http_error`` is cut out of the stream. While an ``http_error`` toxic
-        is present, a request head split across reads is held back until it is complete, so a
-        request is either forwarded whole or not at all.
+        A request a toxic answers is cut out of the stream. While such a toxic is present, a
+        request head split across reads is held back until it is complete, so a request is either
+        forwarded whole or not at all.
         """
         framer = self.requests
         state = framer.state
@@ -314,7 +314,7 @@ class ConnectionObserver:
             if head is None:
                 if framer.state == _DEAD:
                     run, plain = self._release_held(pieces, earlier, run, start), False
-                elif self.connection.http_error_stubs():
+                elif self.connection.answering_stubs():
                     if run is not None:
                         pieces.append(data[run:start])
                     run, plain, self._held = None, False, True
@@ -368,20 +368,22 @@ class ConnectionObserver:
             # The connection becomes something else after this request: stop framing requests.
             framer.state = _DEAD
         if self.connection.upstream.chain or self.connection.downstream.chain:
-            failure = self._pick_http_error()
-            if failure is not None:
-                record.reached_provider = False
-                record.status = int(failure["status"])
-                record.close_after = not _keeps_alive(parts[2], lower)
-                record.canned = response_bytes(failure, keep_alive=not record.close_after)
-                self._canned_waiting += 1
+            stubs = self.connection.answering_stubs()
+            if stubs:
+                self._answer(record, stubs, _keeps_alive(parts[2], lower))
         return record
 
-    def _pick_http_error(self) -> dict[str, Any] | None:
-        for stub in self.connection.http_error_stubs():
-            if self.connection.rng.random() < stub.attrs["probability"]:
-                return stub.attrs  # type: ignore[no-any-return]
-        return None
+    def _answer(self, record: Observation, stubs: list[Stub], keep_alive: bool) -> None:
+        """The first toxic in chain order that answers the request answers it."""
+        for stub in stubs:
+            answer = stub.toxic.kind.answer(stub, keep_alive)
+            if answer is not None:
+                record.reached_provider = False
+                record.status = answer.status
+                record.close_after = not keep_alive
+                record.canned = answer.data
+                self._canned_waiting += 1
+                return
 
     def _give_up_requests(self) -> None:
         self.requests.state = _DEAD
@@ -393,7 +395,7 @@ class ConnectionObserver:
         """Frame the provider's responses in ``data``.
 
         Returns None when ``data`` is to be forwarded as is, or the pieces to forward instead:
-        ``data`` with canned (http_error) responses spliced in after the responses they follow.
+        ``data`` with canned responses (toxics' answers) spliced in after the responses they follow.
         """
         if self.responses.state == _DEAD:
             return None

@@ -348,7 +348,7 @@ class Registry:
             raise ApiError(400, "invalid toxic type")
         if proxy.find_toxic(name) is not None:
             raise ApiError(409, "toxic already exists")
-        attributes = decode_attributes(kind, fields.get("attributes"), _defaults(kind))
+        attributes = decode_attributes(kind, fields.get("attributes"), kind.initial_attributes())
         toxic = Toxic(name, type_name, stream, stream.lower(), toxicity, attributes, kind)
         proxy.toxics.append(toxic)
         proxy.toxic_added(toxic)
@@ -446,16 +446,6 @@ def _float32_field(fields: dict[str, Any], key: str, where: str, default: float)
     return float(_field(fields, key, where, default, gojson.as_float32))
 
 
-def _defaults(kind: Kind) -> dict[str, Any]:
-    """Omitted attributes are Go zero values; interlock's own toxic has friendlier defaults."""
-    if kind.name == "http_error":
-        return {a.name: a.default for a in kind.attributes}
-    return {
-        a.name: (None if a.go_type.startswith("*") else "" if a.go_type == "string" else 0)
-        for a in kind.attributes
-    }
-
-
 def decode_attributes(kind: Kind, raw: Any, current: dict[str, Any]) -> dict[str, Any]:
     """Merge ``raw`` over ``current`` like Go decoding into the existing toxic struct."""
     if raw is None:
@@ -487,6 +477,8 @@ def decode_attributes(kind: Kind, raw: Any, current: dict[str, Any]) -> dict[str
                 merged[attribute.name] = gojson.as_string(value, where)
         except gojson.GoJSONError as exc:
             raise bad_body(str(exc)) from None
-    if kind.name == "http_error" and not 100 <= merged["status"] <= 599:
-        raise bad_body(f"http_error status must be 100-599, not {merged['status']}")
+    try:
+        kind.check_attributes(merged)
+    except ValueError as exc:
+        raise bad_body(str(exc)) from None
     return merged

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from interlock.stages.fuzz import engine
-from interlock.stages.fuzz.checks import INTERLOCK_CHECKS
+from interlock.stages.fuzz.checks import CHECKS
 from interlock.stages.fuzz.job import FuzzJob, FuzzOutcome
 from tests.helpers import running
 
@@ -68,7 +68,7 @@ def test_builtin_checks_and_their_failure_types() -> None:
         "unsupported_method",
     ):
         assert name in names
-    assert not set(INTERLOCK_CHECKS) & set(names)
+    assert not set(CHECKS) & set(names)
     from schemathesis.specs.openapi.checks import RejectedPositiveData  # the accepted-statuses hook names it
 
     assert RejectedPositiveData.code == "ST202"

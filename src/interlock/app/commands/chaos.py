@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
-from interlock.app import pipeline
+from interlock.app.run_options import CommandOptions, Runner, RunOptions
 from interlock.stages.chaos.stage import ChaosStage
 
 
-def chaos_command(common_options, run, epilog: str) -> click.Command:  # type: ignore[no-untyped-def]
+def chaos_command(common_options: CommandOptions, run: Runner, epilog: str) -> click.Command:
     """Built by cli.py with its shared options and runner, so every command behaves alike."""
 
     @click.command(name="chaos", epilog=epilog)
@@ -37,9 +37,7 @@ def chaos_command(common_options, run, epilog: str) -> click.Command:  # type: i
         proxies re-enabled and processes stopped on every exit, Ctrl-C included.
         """
         stage = ChaosStage(catalogue=catalogue)
-        options = pipeline.RunOptions(
-            manifest, ["chaos"], only, "ci", report_dir, stage_overrides={"chaos": stage}
-        )
+        options = RunOptions(manifest, ["chaos"], only, "ci", report_dir, stage_overrides={"chaos": stage})
         return int(run(options, plain))
 
     return chaos

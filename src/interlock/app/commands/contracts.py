@@ -1,4 +1,5 @@
-"""``interlock contracts check-spec`` and ``interlock contracts diff``: the spec commands, offline."""
+"""``interlock contracts``: the contracts stage on its own, and its offline spec subcommands
+``check-spec`` and ``diff``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 import click
 
 from interlock import __version__
-from interlock.app import pipeline
+from interlock.app.commands import history as history_cli
 from interlock.app.reporting import (
     append_step_summary,
     judge_integration,
@@ -15,6 +16,7 @@ from interlock.app.reporting import (
     show_verdict,
     write_run_reports,
 )
+from interlock.app.run_options import CommandOptions, Runner, RunOptions, select_integrations
 from interlock.core.console import Output
 from interlock.core.errors import ExitCode, UsageError
 from interlock.core.manifest import Manifest, load_manifest
@@ -76,7 +78,7 @@ def check_spec(manifest: Path, only: tuple[str, ...], report_dir: Path, plain: b
     bad input (including a provider whose openapi: is a URL path on a service that is not running).
     """
     loaded = load_manifest(manifest)
-    integrations = pipeline.select_integrations(loaded, only)
+    integrations = select_integrations(loaded, only)
     for integration in integrations:
         conformance.preflight(loaded, integration, offline=True)
     output = Output(plain=plain)
@@ -227,3 +229,42 @@ def _load_base(base: str, spec_file: Path) -> tuple[SpecDocument, str]:
     text = read_at_git_ref(base, spec_file)
     label = f"{base}:{conformance.relative_label(spec_file, Path.cwd())}"
     return parse_spec(text, label), label
+
+
+def contracts_command(common_options: CommandOptions, run: Runner, epilog: str) -> click.Command:
+    """Built by cli.py with its shared options and runner, so every command behaves alike."""
+
+    @click.group("contracts", epilog=epilog, invoke_without_command=True)
+    @common_options
+    @history_cli.version_options
+    @click.pass_context
+    def contracts(
+        ctx: click.Context, manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None
+    ) -> int | None:
+        """Verify every pact against its running provider (the contracts stage of `verify`).
+
+        Each interaction is first checked against the provider's OpenAPI spec (when it declares one),
+        then replayed by the Pact core against the provider that interlock starts, with provider states
+        set through the provider's `states:` endpoint. Each failed interaction is a finding naming the
+        pact, the interaction, the provider state and the mismatch.
+
+        The subcommands work offline: `check-spec` checks the pacts against the specs only, `diff`
+        judges the changes between two versions of a spec against the pacts.
+        """
+        if ctx.invoked_subcommand is not None:
+            given = [
+                name
+                for name in ("manifest", "only", "report_dir", "plain")
+                if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
+            ]
+            if given:  # they would be silently ignored: the subcommand has its own
+                raise click.UsageError(
+                    f"put --{given[0].replace('_', '-')} after the subcommand:"
+                    f" interlock contracts {ctx.invoked_subcommand} --{given[0].replace('_', '-')} ..."
+                )
+            return None
+        return int(run(RunOptions(manifest, ["contracts"], only, "ci", report_dir), plain))
+
+    contracts.add_command(check_spec)
+    contracts.add_command(diff)
+    return contracts

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from interlock.app import pipeline
+from interlock.app.run_options import PROFILES, CommandOptions, Runner, RunOptions
 from interlock.core.durations import parse_duration
 from interlock.stages.fuzz.stage import FuzzOptions, FuzzStage
 
@@ -20,14 +20,14 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
         raise click.BadParameter(str(exc)) from None
 
 
-def fuzz_command(common_options, run, epilog: str) -> click.Command:  # type: ignore[no-untyped-def]
+def fuzz_command(common_options: CommandOptions, run: Runner, epilog: str) -> click.Command:
     """Build the command with the CLI's shared options and runner (passed in to avoid an import cycle)."""
 
     @click.command("fuzz", epilog=epilog)
     @common_options
     @click.option(
         "--profile",
-        type=click.Choice(pipeline.PROFILES),
+        type=click.Choice(PROFILES),
         default="ci",
         show_default=True,
         help="ci: fixed seed, no example database, bounded per provider; full: more examples, "
@@ -79,9 +79,7 @@ def fuzz_command(common_options, run, epilog: str) -> click.Command:  # type: ig
         findings (with curl reproductions and the seed) join every integration it provides.
         Failures listed in suites/<provider>.baseline are reported but do not fail the gate.
         """
-        stage = pipeline.STAGES["fuzz"]
-        assert isinstance(stage, FuzzStage)
-        stage.configure(
+        stage = FuzzStage(
             FuzzOptions(
                 suites_dir=suites_dir,
                 update_baseline=update_baseline,
@@ -90,6 +88,7 @@ def fuzz_command(common_options, run, epilog: str) -> click.Command:  # type: ig
                 time_budget_s=time_budget,
             )
         )
-        return run(pipeline.RunOptions(manifest, ["fuzz"], only, profile, report_dir), plain)
+        options = RunOptions(manifest, ["fuzz"], only, profile, report_dir, stage_overrides={"fuzz": stage})
+        return int(run(options, plain))
 
     return fuzz

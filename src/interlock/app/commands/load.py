@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from interlock.app import pipeline
+from interlock.app.run_options import CommandOptions, Runner, RunOptions
 from interlock.stages.load.stage import LoadOptions, LoadStage
 
 WORKERS_HELP = """\b
@@ -19,7 +19,7 @@ The run starts once every expected worker has connected (within 60 s).
 """
 
 
-def load_command(common_options, run, epilog: str) -> click.Command:  # type: ignore[no-untyped-def]
+def load_command(common_options: CommandOptions, run: Runner, epilog: str) -> click.Command:
     """Built by cli.py with its shared options and runner, so every command behaves alike."""
 
     @click.command(name="load", epilog=WORKERS_HELP + "\n" + epilog)
@@ -76,9 +76,7 @@ def load_command(common_options, run, epilog: str) -> click.Command:  # type: ig
                 "give --master-port so remote workers know where to connect", param_hint="--remote-workers"
             )
         stage = LoadStage(LoadOptions(workers, remote_workers, master_bind_host, master_port))
-        options = pipeline.RunOptions(
-            manifest, ["load"], only, "ci", report_dir, stage_overrides={"load": stage}
-        )
+        options = RunOptions(manifest, ["load"], only, "ci", report_dir, stage_overrides={"load": stage})
         return int(run(options, plain))
 
     return load

@@ -2,12 +2,16 @@
 
 The eight Toxiproxy types behave as measured in toxiproxy-api.md; ``http_error`` is interlock's
 HTTP-level addition, which real Toxiproxy clients list like any other toxic.
+
+A new toxic type is one module here with a :class:`Kind` subclass (its attributes and the hooks it
+needs: ``pipe`` for bytes, ``answer`` for HTTP requests) and one line in the tuple below; code
+outside this package may call :func:`register` instead.
 """
 
 from __future__ import annotations
 
 from interlock.proxy.toxics.bandwidth import Bandwidth
-from interlock.proxy.toxics.base import Attribute, Kind, Out, Stub
+from interlock.proxy.toxics.base import Answer, Attribute, Kind, Out, Stub
 from interlock.proxy.toxics.http_error import HttpError
 from interlock.proxy.toxics.latency import Latency
 from interlock.proxy.toxics.limit_data import LimitData
@@ -17,19 +21,30 @@ from interlock.proxy.toxics.slicer import Slicer
 from interlock.proxy.toxics.slow_close import SlowClose
 from interlock.proxy.toxics.timeout import Timeout
 
-KINDS: dict[str, Kind] = {
-    kind.name: kind
-    for kind in (
-        Latency(),
-        Bandwidth(),
-        SlowClose(),
-        Timeout(),
-        ResetPeer(),
-        Slicer(),
-        LimitData(),
-        Noop(),
-        HttpError(),
-    )
-}
+#: API name -> behaviour, for every toxic type the proxy accepts.
+KINDS: dict[str, Kind] = {}
 
-__all__ = ["KINDS", "Attribute", "Kind", "Out", "Stub"]
+
+def register(kind: Kind) -> Kind:
+    """Make ``kind`` a toxic type of every proxy, under ``kind.name``."""
+    existing = KINDS.get(kind.name)
+    if existing is not None and type(existing) is not type(kind):
+        raise ValueError(f"a toxic type named {kind.name!r} is already registered")
+    KINDS[kind.name] = kind
+    return kind
+
+
+for _kind in (
+    Latency(),
+    Bandwidth(),
+    SlowClose(),
+    Timeout(),
+    ResetPeer(),
+    Slicer(),
+    LimitData(),
+    Noop(),
+    HttpError(),
+):
+    register(_kind)
+
+__all__ = ["KINDS", "Answer", "Attribute", "Kind", "Out", "Stub", "register"]

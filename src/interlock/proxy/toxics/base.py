@@ -3,7 +3,9 @@
 A *toxic* is what the API holds (name, type, stream, toxicity, attributes). A *stub* is that toxic
 on one link of one connection: it carries the toxicity roll and per-link timers. The behaviour is a
 :class:`Kind`, shared by every toxic of a type; its hooks mirror Toxiproxy's ``Pipe``, ``Cleanup``
-and EOF handling.
+and EOF handling, plus one HTTP-level hook of interlock's own (:meth:`Kind.answer`): a kind
+that answers requests itself (``http_error``) owns that behaviour in its module, and the proxy's
+HTTP framing (:mod:`interlock.proxy.observe`) only asks the active stubs of such kinds.
 """
 
 from __future__ import annotations
@@ -17,6 +19,14 @@ if TYPE_CHECKING:
 
 #: Sends a chunk on to the next stage of the chain: ``await out(data, timestamp)``.
 Out = Callable[[bytes, float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A response the proxy sends instead of forwarding a request: its status and raw bytes."""
+
+    status: int
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,28 @@ class Kind:
     attributes: ClassVar[tuple[Attribute, ...]] = ()
     #: A passive kind needs no pump: the link keeps its fast path while only these are present.
     passive: ClassVar[bool] = False
+    #: Whether :meth:`answer` may answer HTTP requests: only such kinds are asked, per request.
+    answers_requests: ClassVar[bool] = False
+
+    def initial_attributes(self) -> dict[str, Any]:
+        """A new toxic's attributes before the API request's own: Go zero values, as Toxiproxy."""
+        return {
+            a.name: (None if a.go_type.startswith("*") else "" if a.go_type == "string" else 0)
+            for a in self.attributes
+        }
+
+    def check_attributes(self, attributes: dict[str, Any]) -> None:
+        """Reject decoded attributes the kind cannot work with (ValueError: a 400 with its text)."""
+
+    def answer(self, stub: Stub, keep_alive: bool) -> Answer | None:
+        """The response to one HTTP request instead of forwarding it, or None to forward it.
+
+        Asked (for kinds with ``answers_requests``) when a request head reaches the provider edge,
+        after the other upstream toxics, in chain order until one answers. ``keep_alive`` says
+        whether the client keeps the connection after this exchange (the answer should say
+        ``Connection: close`` otherwise; the proxy then closes the connection after it).
+        """
+        return None
 
     async def pipe(self, stub: Stub, data: bytes, ts: float, out: Out) -> None:
         await out(data, ts)

@@ -4,8 +4,9 @@ Attributes: ``status`` (default 503), ``retry_after`` (seconds or null), ``proba
 default 1.0, rolled per request; toxicity still decides per connection) and ``body`` (optional).
 It acts on requests at the provider edge, after the other upstream toxics, whatever its stream:
 the request is consumed and never reaches the provider, and the canned response goes back
-through the downstream toxics in order with the provider's other responses. The HTTP framing is
-done by :mod:`interlock.proxy.observe`; this module only builds the response.
+through the downstream toxics in order with the provider's other responses. The HTTP framing and
+the ordering are done by :mod:`interlock.proxy.observe`, which asks :meth:`HttpError.answer`
+(the :class:`~interlock.proxy.toxics.base.Kind` hook) for each request.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
-from interlock.proxy.toxics.base import Attribute, Kind
+from interlock.proxy.toxics.base import Answer, Attribute, Kind, Stub
 
 
 class HttpError(Kind):
@@ -26,6 +27,21 @@ class HttpError(Kind):
         Attribute("body", "string", ""),
     )
     passive = True
+    answers_requests = True
+
+    def initial_attributes(self) -> dict[str, Any]:
+        """interlock's own toxic has friendlier defaults than Go's zero values (a 503, always)."""
+        return {a.name: a.default for a in self.attributes}
+
+    def check_attributes(self, attributes: dict[str, Any]) -> None:
+        if not 100 <= attributes["status"] <= 599:
+            raise ValueError(f"http_error status must be 100-599, not {attributes['status']}")
+
+    def answer(self, stub: Stub, keep_alive: bool) -> Answer | None:
+        attrs = stub.attrs
+        if stub.link.rng.random() >= attrs["probability"]:
+            return None
+        return Answer(int(attrs["status"]), response_bytes(attrs, keep_alive))
 
 
 def response_bytes(attrs: dict[str, Any], keep_alive: bool) -> bytes:

@@ -27,29 +27,35 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from interlock.stages.fuzz.checks import INTERLOCK_CHECKS, CheckFailed, Exchange
-from interlock.stages.fuzz.checks.budgets import BudgetBook, parse_budget
-from interlock.stages.fuzz.checks.idempotency import IdempotencyState
+from interlock.stages.fuzz.checks import CHECKS, CheckFailed, Exchange, FuzzCheck, LateFailure, RunInfo
+from interlock.stages.fuzz.checks.idempotency import IdempotencySettings
+from interlock.stages.fuzz.checks.registry import registered_for
 from interlock.stages.fuzz.job import FuzzJob, FuzzOutcome, OperationStats, RawFailure
 
-#: Interlock's checks' failure codes, next to schemathesis' STxxx.
-CHECK_CODES = {
-    "no_leakage": "IL101",
-    "retry_after": "IL102",
-    "idempotency": "IL103",
-    "response_time_budget": "IL104",
-}
+#: The code of an ``extra_checks`` function that is not a registered check.
+EXTRA_CHECK_CODE = "IL900"
+#: Samples kept per operation for the report: enough for p(99) without growing without bound.
+MAX_SAMPLES = 5000
 _OPERATION = re.compile(r"^\s*([A-Za-z]+)\s+(/\S*)\s*$")
+
+
+@dataclass
+class ActiveCheck:
+    """A check in this run, with the state its ``start`` built from the job's settings."""
+
+    check: FuzzCheck
+    state: Any = None
 
 
 @dataclass
 class RunState:
     """What interlock's checks share during one run (one run per worker process)."""
 
-    idempotency: IdempotencyState = field(default_factory=IdempotencyState)
-    budgets: BudgetBook = field(default_factory=BudgetBook)
-    extra_checks: dict[str, Callable[..., None]] = field(default_factory=dict)
+    #: Check name -> the check and its state, in run order (registered checks, then extra ones).
+    checks: dict[str, ActiveCheck] = field(default_factory=dict)
     timeout_s: float = 10.0
+    #: Response times in ms per operation (bounded), for the outcome's statistics.
+    samples: dict[str, list[float]] = field(default_factory=dict)
     #: Reproductions that differ from the failing case's own curl, by case id.
     reproductions: dict[str, list[str]] = field(default_factory=dict)
     #: Verdicts already given per request fingerprint, so shrinking sees the same answer again.
@@ -58,6 +64,8 @@ class RunState:
 
 _STATE = RunState()
 _REGISTERED: set[str] = set()
+#: The schemathesis check that records every response's time for the outcome's statistics.
+_STATS_CHECK = "interlock_response_times"
 
 
 # --- configuration -------------------------------------------------------------------------------
@@ -208,14 +216,27 @@ def _register_checks(names: list[str]) -> None:
         _REGISTERED.add(name)
 
 
-def _settings_for(name: str) -> Any:
-    return {"idempotency": _STATE.idempotency, "response_time_budget": _STATE.budgets}.get(name)
+def _register_response_times() -> None:
+    """A schemathesis check that never fails: it records each response time for the statistics."""
+    import schemathesis
+
+    if _STATS_CHECK in _REGISTERED:
+        return
+
+    def check(ctx: Any, response: Any, case: Any) -> None:
+        samples = _STATE.samples.setdefault(case.operation.label, [])
+        if len(samples) < MAX_SAMPLES:
+            samples.append(response.elapsed * 1000)
+
+    check.__name__ = check.__qualname__ = _STATS_CHECK
+    schemathesis.check(check)
+    _REGISTERED.add(_STATS_CHECK)
 
 
 def _run_interlock_check(name: str, response: Any, case: Any) -> None:
-    function = INTERLOCK_CHECKS.get(name) or _STATE.extra_checks[name]
+    active = _STATE.checks[name]
     exchange = exchange_from(response, case)
-    fingerprint = (name, _request_fingerprint(exchange)) if name == "idempotency" else None
+    fingerprint = (name, _request_fingerprint(exchange)) if active.check.remember_verdicts else None
     if fingerprint is not None and fingerprint in _STATE.verdicts:
         cached = _STATE.verdicts[fingerprint]
         if cached is not None:
@@ -223,7 +244,7 @@ def _run_interlock_check(name: str, response: Any, case: Any) -> None:
             raise AssertionError(str(cached))
         return None
     try:
-        function(exchange, _settings_for(name))
+        active.check.function(exchange, active.state)
     except CheckFailed as failed:
         if fingerprint is not None:
             _STATE.verdicts[fingerprint] = failed
@@ -340,14 +361,53 @@ def curl(prepared: Any, overrides: Mapping[str, str], generated: Mapping[str, An
     return command.command
 
 
-def _load_extra_checks(specs: list[str]) -> dict[str, Callable[..., None]]:
-    """Suite-declared checks, ``module:function``; each is called like interlock's own."""
-    loaded = {}
+def _load_extra_checks(specs: list[str]) -> list[FuzzCheck]:
+    """Suite-declared checks, ``module:function``; each is called like interlock's own.
+
+    Importing the module registers any check it declares with ``@fuzz_check`` (with its code and
+    settings); a plain function is a check named after it, with no settings.
+    """
+    loaded = []
     for spec in specs:
         module_name, _, attribute = spec.partition(":")
         function = getattr(importlib.import_module(module_name), attribute)
-        loaded[attribute] = function
+        loaded.append(registered_for(function) or FuzzCheck(attribute, EXTRA_CHECK_CODE, function))
     return loaded
+
+
+def _run_state(job: FuzzJob, schema: Any) -> RunState:
+    """Each enabled check with the state its ``start`` built from the job's settings."""
+    headers: dict[str, set[str]] = {}
+
+    def declaring(header: str) -> set[str]:
+        if header not in headers:
+            headers[header] = set(keyed_operations(schema, header))
+        return headers[header]
+
+    run_info = RunInfo(operations_declaring_header=declaring, request_timeout_s=job.request_timeout_s)
+    extra = _load_extra_checks(job.extra_checks)
+    chosen = [
+        *(c for c in CHECKS.values() if c.name not in job.disabled_interlock_checks),
+        *(c for c in extra if c.name not in job.disabled_interlock_checks),
+    ]
+    return RunState(
+        checks={
+            c.name: ActiveCheck(c, c.state_for(job.check_settings.get(c.name), run_info)) for c in chosen
+        },
+        timeout_s=job.request_timeout_s,
+    )
+
+
+def _late_failure(check: FuzzCheck, late: LateFailure) -> RawFailure:
+    return RawFailure(
+        operation=late.operation,
+        check=check.name,
+        code=check.code,
+        title=late.title,
+        message=late.message,
+        signature=late.cause,
+        curls=late.curls,
+    )
 
 
 # --- running -------------------------------------------------------------------------------------
@@ -369,26 +429,15 @@ def run(job: FuzzJob, on_progress: Callable[[str], None] = lambda _m: None) -> F
     except (LoaderError, OSError, ValueError) as exc:
         outcome.fatal = f"cannot load the OpenAPI spec {job.spec}: {_one_line(exc)}"
         return outcome
-    _STATE = RunState(
-        idempotency=IdempotencyState(
-            header=job.idempotency.header,
-            samples=job.idempotency.samples,
-            keyed_operations=set(keyed_operations(schema, job.idempotency.header)),
-        ),
-        budgets=BudgetBook(
-            {pattern: [parse_budget(t) for t in texts] for pattern, texts in job.budgets.items()}
-        ),
-        extra_checks=_load_extra_checks(job.extra_checks),
-        timeout_s=job.request_timeout_s,
-    )
-    _register_checks(
-        [*(c for c in INTERLOCK_CHECKS if c not in job.disabled_interlock_checks), *_STATE.extra_checks]
-    )
+    _STATE = _run_state(job, schema)
+    _register_response_times()
+    _register_checks(list(_STATE.checks))
     # before_call hooks are global-only in schemathesis; the worker runs one provider per process.
     from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 
+    idempotency_header = IdempotencySettings.model_validate(job.check_settings.get("idempotency", {})).header
     GLOBAL_HOOK_DISPATCHER.register_hook_with_name(
-        _unique_idempotency_keys(job.idempotency.header), "before_call"
+        _unique_idempotency_keys(idempotency_header), "before_call"
     )
     if job.accepted_statuses:
         GLOBAL_HOOK_DISPATCHER.register_hook_with_name(
@@ -424,21 +473,16 @@ def run(job: FuzzJob, on_progress: Callable[[str], None] = lambda _m: None) -> F
             outcome.fatal = f"schemathesis failed: {_one_line(event.exception)}"
         elif isinstance(event, events.EngineFinished):
             outcome.stop_reason = str(event.stop_reason.value)
-    for operation, threshold, message, slowest in _STATE.budgets.evaluate():
-        failure = RawFailure(
-            operation=operation,
-            check="response_time_budget",
-            code=CHECK_CODES["response_time_budget"],
-            title=f"response time over budget: {message}",
-            message=f"budget {threshold}",
-            signature=f"budget {threshold}",
-            curls=[slowest] if slowest else [],
-        )
-        seen.setdefault((operation, failure.check, failure.signature), failure)
+    for active in _STATE.checks.values():
+        if active.check.finish is None:
+            continue
+        for late in active.check.finish(active.state):
+            failure = _late_failure(active.check, late)
+            seen.setdefault((failure.operation, failure.check, failure.signature), failure)
     outcome.failures = list(seen.values())
     outcome.operations = {
         op: OperationStats(requests=len(samples), samples_ms=[round(s, 2) for s in samples[:2000]])
-        for op, samples in _STATE.budgets.samples.items()
+        for op, samples in _STATE.samples.items()
     }
     outcome.duration_s = round(time.monotonic() - started, 3)
     return outcome
@@ -460,7 +504,8 @@ def _raw_failure(check: str, info: Any, case_id: str, phase: str, recorder: Any)
     title, message = str(failure.title), str(failure.message or "")
     code = str(getattr(failure, "code", "") or "")
     signature = str(failure._unique_key)
-    if check in CHECK_CODES or check in _STATE.extra_checks:
+    active = _STATE.checks.get(check)
+    if active is not None:
         # message = "title\ndetail...\ncause: X" (see _run_interlock_check)
         lines = message.splitlines()
         cause = (
@@ -472,7 +517,7 @@ def _raw_failure(check: str, info: Any, case_id: str, phase: str, recorder: Any)
         )
         title = lines[0] if lines else title
         message = "\n".join(lines[1:-1]) if len(lines) > 2 else ""
-        signature, code = cause, CHECK_CODES.get(check, "IL900")
+        signature, code = cause, active.check.code
     curls = _STATE.reproductions.get(failure.case_id or case_id)
     if not curls:
         steps = [step.curl for step in getattr(info, "steps", None) or []]

@@ -6,17 +6,11 @@ the contract between the two processes is written down in one place.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 from interlock.core.worker import WorkerJob
-
-
-class IdempotencySettings(BaseModel):
-    """How the idempotency check replays requests."""
-
-    header: str = "Idempotency-Key"
-    #: Replays per operation and run: each costs one or two extra requests.
-    samples: int = 2
 
 
 class FuzzJob(WorkerJob):
@@ -46,9 +40,9 @@ class FuzzJob(WorkerJob):
     disabled_interlock_checks: list[str] = Field(default_factory=list)
     #: Statuses that count as accepting valid data, per operation ("POST /payments": [402]).
     accepted_statuses: dict[str, list[int]] = Field(default_factory=dict)
-    #: Threshold expressions per operation ("*" for every operation).
-    budgets: dict[str, list[str]] = Field(default_factory=dict)
-    idempotency: IdempotencySettings = Field(default_factory=IdempotencySettings)
+    #: Each interlock check's settings by check name, as dumped by the check registry
+    #: (:func:`interlock.stages.fuzz.checks.registry.dump_settings`); absent ones are the defaults.
+    check_settings: dict[str, Any] = Field(default_factory=dict)
     #: "module:function" of extra checks on an Exchange (see interlock.stages.fuzz.checks).
     extra_checks: list[str] = Field(default_factory=list)
     request_timeout_s: float = 10.0

@@ -23,8 +23,10 @@ from interlock.core.worker import WorkerFailed, WorkerFiles
 from interlock.core.yamlfile import load_yaml
 from interlock.stages.base import StageContext
 from interlock.stages.fuzz.baseline import Baseline, baseline_path, load_baseline, write_baseline
+from interlock.stages.fuzz.checks import CHECKS
+from interlock.stages.fuzz.checks.registry import dump_settings
 from interlock.stages.fuzz.findings import STAGE, checks_for_outcome
-from interlock.stages.fuzz.job import FuzzJob, FuzzOutcome, IdempotencySettings
+from interlock.stages.fuzz.job import FuzzJob, FuzzOutcome
 from interlock.stages.fuzz.profiles import Profile, resolve_profile
 from interlock.stages.fuzz.suite import Suite, load_suite, suite_path
 
@@ -57,11 +59,6 @@ class FuzzStage:
     def __init__(self, options: FuzzOptions | None = None) -> None:
         self.options = options or FuzzOptions()
         self._runs: dict[tuple[str, str], _ProviderRun] = {}
-
-    def configure(self, options: FuzzOptions) -> None:
-        """Set the command line's options for the next run (the stage is a registered singleton)."""
-        self.options = options
-        self._runs.clear()
 
     def suites_dir(self, manifest: Manifest) -> Path:
         return self.options.suites_dir or manifest.base_dir / "suites"
@@ -153,7 +150,7 @@ def _job(provider: str, spec: str, url: str, suite: Suite, profile: Profile, sta
     exclude = list(suite.exclude)
     if states:  # the provider-state hook is test-only: never fuzz it, whether or not the spec shows it
         exclude.append(states)
-    interlock_off = [c for c in suite.checks.disable if c in _interlock_check_names()]
+    interlock_off = [c for c in suite.checks.disable if c in CHECKS]
     return FuzzJob(
         provider=provider,
         spec=spec,
@@ -170,16 +167,9 @@ def _job(provider: str, spec: str, url: str, suite: Suite, profile: Profile, sta
         disabled_checks=[c for c in suite.checks.disable if c not in interlock_off],
         disabled_interlock_checks=interlock_off,
         accepted_statuses=suite.accepted_statuses,
-        budgets=suite.budgets,
-        idempotency=IdempotencySettings(header=suite.idempotency.header, samples=suite.idempotency.samples),
+        check_settings=dump_settings(suite.check_settings),
         extra_checks=suite.extra_checks,
     )
-
-
-def _interlock_check_names() -> list[str]:
-    from interlock.stages.fuzz.checks import INTERLOCK_CHECKS
-
-    return list(INTERLOCK_CHECKS)
 
 
 def _fuzz_in_child(job: FuzzJob, files: WorkerFiles, run_id: str, base_dir: Path) -> FuzzOutcome:

@@ -17,6 +17,10 @@ A provider without a suite file is fuzzed with the defaults. Everything is optio
       ci: {max_examples: 25, time_budget: 25s, seed: 7}
       full: {max_examples: 300, time_budget: 10m}
 
+``budgets`` and ``idempotency`` are the settings of the checks ``response_time_budget`` and
+``idempotency``: every registered check with settings reads them from its own key
+(:mod:`interlock.stages.fuzz.checks.registry`).
+
 ``${VAR}`` in headers and auth is read from the environment, so secrets stay out of the file.
 Every mistake is a :class:`~interlock.core.errors.ConfigError` naming ``file:line``.
 """
@@ -33,10 +37,9 @@ from pydantic import Field, field_validator, model_validator
 from interlock.core.config import Strict, validate_model
 from interlock.core.durations import Duration
 from interlock.core.errors import ConfigError
-from interlock.core.thresholds import ThresholdError
 from interlock.core.yamlfile import YamlDocument, load_yaml
-from interlock.stages.fuzz.checks import INTERLOCK_CHECKS
-from interlock.stages.fuzz.checks.budgets import parse_budget
+from interlock.stages.fuzz.checks import CHECKS
+from interlock.stages.fuzz.checks.registry import settings_keys
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _OPERATION = re.compile(r"^(?:(?:GET|PUT|POST|DELETE|PATCH|HEAD|OPTIONS|TRACE) )?/\S*$")
@@ -92,11 +95,6 @@ class ChecksSettings(Strict):
     disable: list[str] = Field(default_factory=list)
 
 
-class IdempotencySuite(Strict):
-    header: str = "Idempotency-Key"
-    samples: int = Field(default=2, ge=0, le=1000)
-
-
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 
@@ -109,11 +107,26 @@ class Suite(Strict):
     headers: dict[str, str] = Field(default_factory=dict)
     auth: AuthSettings | None = None
     accepted_statuses: dict[str, list[int]] = Field(default_factory=dict)
-    budgets: dict[str, list[str]] = Field(default_factory=dict)
     checks: ChecksSettings = Field(default_factory=ChecksSettings)
     extra_checks: list[str] = Field(default_factory=list)
-    idempotency: IdempotencySuite = Field(default_factory=IdempotencySuite)
     profiles: ProfilesSettings = Field(default_factory=ProfilesSettings)
+    #: Each registered check's settings by check name, read from the check's own suite key
+    #: (``budgets:``, ``idempotency:``, ...; see :mod:`interlock.stages.fuzz.checks.registry`).
+    check_settings: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_check_settings(cls, data: Any) -> Any:
+        """Move each check's suite key into ``check_settings``, validated by the check's model."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        gathered = dict(data.pop("check_settings", None) or {})
+        for key, check in settings_keys().items():
+            if key in data:
+                gathered[check.name] = check.settings_from(data.pop(key))
+        data["check_settings"] = gathered
+        return data
 
     @field_validator("phases")
     @classmethod
@@ -167,6 +180,12 @@ def load_suite(path: Path, *, environ: dict[str, str] | None = None) -> Suite:
         return Suite()
     if not isinstance(doc.data, dict):
         raise ConfigError("a fuzz suite must be a mapping (include, exclude, budgets, ...)", path, 1)
+    if "check_settings" in doc.data:
+        raise doc.error(("check_settings",), "unknown key 'check_settings'")
+    for key, check in settings_keys().items():
+        if key in doc.data:  # validated here first, so a mistake names its line
+            assert check.settings is not None
+            validate_model(check.settings, doc.data[key], doc, (key,))
     suite = validate_model(Suite, doc.data, doc)
     _check_semantics(suite, doc)
     return _interpolate(suite, doc, os.environ if environ is None else environ)
@@ -175,18 +194,12 @@ def load_suite(path: Path, *, environ: dict[str, str] | None = None) -> Suite:
 def _check_semantics(suite: Suite, doc: YamlDocument) -> None:
     from interlock.stages.fuzz.engine import builtin_check_names
 
-    known = [*builtin_check_names(), *INTERLOCK_CHECKS]
+    known = [*builtin_check_names(), *CHECKS]
     for index, name in enumerate(suite.checks.disable):
         if name not in known:
             raise doc.error(
                 ("checks", "disable", index), f"unknown check '{name}' (known: {', '.join(known)})"
             )
-    for operation, texts in suite.budgets.items():
-        for index, text in enumerate(texts):
-            try:
-                parse_budget(text)
-            except ThresholdError as exc:
-                raise doc.error(("budgets", operation, index), str(exc)) from None
 
 
 def _interpolate(suite: Suite, doc: YamlDocument, environ: dict[str, str] | os._Environ[str]) -> Suite:

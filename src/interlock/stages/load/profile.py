@@ -8,7 +8,7 @@ threshold language (:mod:`interlock.core.thresholds`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import AliasChoices, ConfigDict, Field, field_validator, model_validator
 
@@ -23,6 +23,7 @@ from interlock.core.thresholds import (
     parse_threshold,
 )
 from interlock.core.yamlfile import PathKey, YamlDocument, load_yaml
+from interlock.stages.load.shapes import SHAPES
 
 #: Metrics a load SLO may gate on (``p`` admits every percentile ``p(N)``).
 LOAD_METRICS = (
@@ -42,16 +43,12 @@ LOAD_METRIC_KINDS = {**DEFAULT_METRIC_KINDS, "rps": MetricKind.NUMBER}
 
 
 class LoadShape(Strict):
-    """The user count over time; see :mod:`interlock.stages.load.schedule` for each type's phases.
-
-    * ``ramp``: 0 -> ``users`` at ``spawn_rate``, hold for the rest of ``duration``.
-    * ``step``: ``steps`` equal steps up to ``users``, each held ``duration / steps``.
-    * ``spike``: ``users`` (the expected peak) then ``spike_factor`` x peak for ``spike_duration``
-      (teams test at three times expected peak), then back to ``users``.
-    * ``soak``: ramp to ``users`` and hold it for a long ``duration``.
+    """The user count over time: ``type`` names a registered shape class
+    (:mod:`interlock.stages.load.shapes`: ramp, step, spike, soak), which turns these values into
+    its schedule and phases. ``steps`` is the step shape's; ``spike_*`` are the spike shape's.
     """
 
-    type: Literal["ramp", "step", "spike", "soak"]
+    type: str
     #: The expected peak (``peak_users``, DESIGN.md's name, is accepted too).
     users: int = Field(ge=1, le=100_000, validation_alias=AliasChoices("users", "peak_users"))
     spawn_rate: float = Field(default=10.0, gt=0, le=10_000)
@@ -61,17 +58,18 @@ class LoadShape(Strict):
     spike_at: Duration | None = None
     spike_duration: Duration | None = None
 
+    @field_validator("type")
+    @classmethod
+    def _registered(cls, value: str) -> str:
+        if value not in SHAPES:
+            raise ValueError(f"unknown shape '{value}' (shapes: {', '.join(SHAPES)})")
+        return value
+
     @model_validator(mode="after")
     def _fits(self) -> LoadShape:
         if self.duration <= 0:
             raise ValueError("duration must be above 0")
-        if self.type == "spike":
-            at = self.spike_at if self.spike_at is not None else self.duration / 3
-            length = self.spike_duration if self.spike_duration is not None else self.duration / 6
-            if at + length > self.duration:
-                raise ValueError(
-                    f"the spike ({at:g}s + {length:g}s) must end within duration ({self.duration:g}s)"
-                )
+        SHAPES[self.type].check(self)
         return self
 
 

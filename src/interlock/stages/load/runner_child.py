@@ -31,8 +31,8 @@ from locust.env import Environment
 from locust.runners import MasterRunner, WorkerRunner
 
 from interlock.core import worker
+from interlock.stages.load.locust_shape import shape_for
 from interlock.stages.load.runner_job import RunnerJob
-from interlock.stages.load.shapes import shape_for
 
 REPORT_KEY = "interlock_samples"
 FLUSH_INTERVAL_S = 1.0

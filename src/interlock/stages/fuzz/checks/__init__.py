@@ -1,22 +1,26 @@
-"""interlock's own checks, each a function ``check(exchange, settings) -> None`` that raises
-:class:`~interlock.stages.fuzz.checks.exchange.CheckFailed`.
+"""interlock's own fuzz checks: one module each, registered with
+:func:`~interlock.stages.fuzz.checks.registry.fuzz_check` when imported below.
 
-They see an :class:`~interlock.stages.fuzz.checks.exchange.Exchange` (one request and its response),
-never a schemathesis object: :mod:`interlock.stages.fuzz.engine` adapts schemathesis' cases and
-responses and registers these functions as schemathesis checks.
+Each is a function ``check(exchange, state) -> None`` that raises
+:class:`~interlock.stages.fuzz.checks.exchange.CheckFailed`. They see an
+:class:`~interlock.stages.fuzz.checks.exchange.Exchange` (one request and its response), never a
+schemathesis object: :mod:`interlock.stages.fuzz.engine` adapts schemathesis' cases and responses
+and registers the checks of :data:`CHECKS` as schemathesis checks.
+
+A new check is a new module here plus one import line (the import order is the run order).
 """
 
 from __future__ import annotations
 
-from interlock.stages.fuzz.checks import budgets, idempotency, leakage, throttling
+# The import order is the run order.
+# isort: off
+from interlock.stages.fuzz.checks import leakage  # noqa: F401
+from interlock.stages.fuzz.checks import throttling  # noqa: F401
+from interlock.stages.fuzz.checks import idempotency  # noqa: F401
+from interlock.stages.fuzz.checks import budgets  # noqa: F401
+
+# isort: on
 from interlock.stages.fuzz.checks.exchange import CheckFailed, Exchange
+from interlock.stages.fuzz.checks.registry import CHECKS, FuzzCheck, LateFailure, RunInfo, fuzz_check
 
-#: Check name -> function, in the order they run on each response.
-INTERLOCK_CHECKS = {
-    "no_leakage": leakage.no_leakage,
-    "retry_after": throttling.retry_after,
-    "idempotency": idempotency.idempotency,
-    "response_time_budget": budgets.response_time_budget,
-}
-
-__all__ = ["INTERLOCK_CHECKS", "CheckFailed", "Exchange"]
+__all__ = ["CHECKS", "CheckFailed", "Exchange", "FuzzCheck", "LateFailure", "RunInfo", "fuzz_check"]

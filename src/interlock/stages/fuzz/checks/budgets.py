@@ -12,10 +12,14 @@ import fnmatch
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Annotated
+
+from pydantic import AfterValidator, ConfigDict, RootModel
 
 from interlock.core.metrics import Distribution, summarize
 from interlock.core.thresholds import Threshold, parse_threshold
 from interlock.stages.fuzz.checks.exchange import CheckFailed, Exchange
+from interlock.stages.fuzz.checks.registry import LateFailure, RunInfo, fuzz_check
 
 BUDGET_METRICS = ("p", "max", "avg", "med", "min")
 #: Samples kept per operation: enough for p(99) without growing without bound.
@@ -24,6 +28,18 @@ MAX_SAMPLES = 5000
 
 def parse_budget(text: str) -> Threshold:
     return parse_threshold(text, known_metrics=BUDGET_METRICS)
+
+
+def _valid_budget(text: str) -> str:
+    parse_budget(text)  # ThresholdError is a ValueError: the suite names the file and line
+    return text
+
+
+class BudgetSettings(RootModel[dict[str, list[Annotated[str, AfterValidator(_valid_budget)]]]]):
+    """The suite's ``budgets:`` key: threshold expressions per operation pattern ("*" for all)."""
+
+    model_config = ConfigDict(frozen=True)
+    root: dict[str, list[Annotated[str, AfterValidator(_valid_budget)]]] = {}
 
 
 @dataclass
@@ -80,6 +96,32 @@ def metrics(samples: Sequence[float], quantiles: Iterable[float] = ()) -> dict[s
     return summarize(Distribution.of(samples), quantiles)
 
 
+def _start(settings: BudgetSettings, _run: RunInfo) -> BudgetBook:
+    return BudgetBook({pattern: [parse_budget(t) for t in texts] for pattern, texts in settings.root.items()})
+
+
+def _finish(book: BudgetBook) -> list[LateFailure]:
+    """The aggregate budgets (p(95), avg, ...), judged over every response of the run."""
+    return [
+        LateFailure(
+            operation=operation,
+            title=f"response time over budget: {message}",
+            message=f"budget {threshold}",
+            cause=f"budget {threshold}",
+            curls=[slowest] if slowest else [],
+        )
+        for operation, threshold, message, slowest in book.evaluate()
+    ]
+
+
+@fuzz_check(
+    "response_time_budget",
+    code="IL104",
+    settings=BudgetSettings,
+    suite_key="budgets",
+    start=_start,
+    finish=_finish,
+)
 def response_time_budget(exchange: Exchange, book: BudgetBook) -> None:
     book.record(exchange)
     for threshold in book.for_operation(exchange.operation):

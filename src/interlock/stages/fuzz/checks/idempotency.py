@@ -19,11 +19,29 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from interlock.stages.fuzz.checks.exchange import CheckFailed, Exchange
+from interlock.stages.fuzz.checks.registry import RunInfo, fuzz_check
 
 WRITE_METHODS = ("POST", "PATCH")
 SAFE_REPEAT_METHODS = ("GET", "HEAD", "PUT", "DELETE")
 _GONE = (404, 410)
+
+
+class IdempotencySettings(BaseModel):
+    """The suite's ``idempotency:`` key: how the check replays requests.
+
+    Strict like every suite model, but not through :class:`interlock.core.config.Strict`: the fuzz
+    worker imports the checks, and importing ``core.config`` (and YAML with it) there changed what
+    schemathesis generated with the same seed (tests/stages/fuzz/test_gate.py's protocol slips).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    header: str = "Idempotency-Key"
+    #: Replays per operation and run: each costs one or two extra requests.
+    samples: int = Field(default=2, ge=0, le=1000)
 
 
 @dataclass
@@ -46,6 +64,15 @@ class IdempotencyState:
             return True
 
 
+def _start(settings: IdempotencySettings, run: RunInfo) -> IdempotencyState:
+    return IdempotencyState(
+        header=settings.header,
+        samples=settings.samples,
+        keyed_operations=run.operations_declaring_header(settings.header),
+    )
+
+
+@fuzz_check("idempotency", code="IL103", settings=IdempotencySettings, start=_start, remember_verdicts=True)
 def idempotency(exchange: Exchange, state: IdempotencyState) -> None:
     method = exchange.method.upper()
     if exchange.resend is None or exchange.status >= 500 or exchange.status == 429:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from interlock.stages.fuzz.checks.exchange import CheckFailed, Exchange
+from interlock.stages.fuzz.checks.registry import fuzz_check
 
 #: Request headers whose values are secrets: echoing them back is a leak.
 SECRET_HEADER = re.compile(
@@ -136,6 +137,7 @@ def find_leaks(exchange: Exchange) -> list[tuple[str, str, str]]:
     return list(found.values())
 
 
+@fuzz_check("no_leakage", code="IL101")
 def no_leakage(exchange: Exchange, _settings: object = None) -> None:
     leaks = find_leaks(exchange)
     if not leaks:

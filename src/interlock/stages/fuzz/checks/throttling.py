@@ -10,6 +10,7 @@ import re
 from email.utils import parsedate_to_datetime
 
 from interlock.stages.fuzz.checks.exchange import CheckFailed, Exchange
+from interlock.stages.fuzz.checks.registry import fuzz_check
 
 THROTTLING_STATUSES = (429, 503)
 _DELAY_SECONDS = re.compile(r"^\d+$")
@@ -25,6 +26,7 @@ def valid_retry_after(value: str) -> bool:
         return False
 
 
+@fuzz_check("retry_after", code="IL102")
 def retry_after(exchange: Exchange, _settings: object = None) -> None:
     if exchange.status not in THROTTLING_STATUSES:
         return
