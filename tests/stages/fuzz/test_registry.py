@@ -63,7 +63,7 @@ def test_a_registered_check_reads_its_suite_key_and_travels_in_the_job(
     suite = load_suite(path, environ={})
     assert suite.check_settings[registered] == LimitSettings(most=10)
     profile = resolve_profile("ci", suite, provider="payments", base_dir=tmp_path)
-    job = _job("payments", "spec.json", "http://127.0.0.1:1", suite, profile, None, tmp_path / "r.json")
+    job = _job("payments", "spec.json", "http://127.0.0.1:1", suite, profile, None)
     assert job.check_settings[registered] == {"most": 10}
     assert job.disabled_interlock_checks == ["idempotency"]
     assert FuzzJob.model_validate_json(job.model_dump_json()).check_settings == job.check_settings
