@@ -32,7 +32,7 @@ class InterruptGuard:
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         self._raising = False
         for sig, handler in self._previous.items():
-            signal.signal(sig, handler)  # type: ignore[arg-type]
+            signal.signal(sig, handler)  # type: ignore[arg-type]  # what signal.signal returned before: a valid handler
 
     def cleaning_up(self) -> None:
         """From now on, signals are recorded but do not raise."""

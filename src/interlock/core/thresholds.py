@@ -230,7 +230,7 @@ class _Scanner:
         self.pos = 0
 
     def skip_ws(self) -> int:
-        self.pos = _WS.match(self.text, self.pos).end()  # type: ignore[union-attr]
+        self.pos = _WS.match(self.text, self.pos).end()  # type: ignore[union-attr]  # _WS (\s*) matches everywhere
         return self.pos
 
     def take(self, pattern: re.Pattern[str]) -> re.Match[str] | None:

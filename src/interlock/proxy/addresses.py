@@ -65,7 +65,7 @@ def resolve(address: str) -> Address:
         infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror:
         raise AddressError(f"lookup {host}: no such host") from None
-    ips = [info[4][0] for info in infos]
+    ips = [str(info[4][0]) for info in infos]
     ipv4 = [ip for ip in ips if ":" not in ip]
     return Address((ipv4 or ips)[0], port)
 
@@ -99,7 +99,7 @@ def listen_error(address: str, exc: OSError | AddressError) -> str:
 
 def printed(sockname: tuple[object, ...], wildcard: bool) -> str:
     """The bound address as Go prints ``listener.Addr().String()``."""
-    host, port = str(sockname[0]), int(sockname[1])  # type: ignore[call-overload]
+    host, port = str(sockname[0]), int(str(sockname[1]))
     if wildcard:
         return f"[::]:{port}"
     return str(Address(host, port))

@@ -16,7 +16,7 @@ import os
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -182,7 +182,7 @@ def _error(status: int, message: str) -> web.Response:
 
 _NAME = "([^/]+)"
 _ROUTES: list[tuple[re.Pattern[str], tuple[str, ...], dict[str, Handler]]] = [
-    (re.compile(pattern), names, methods)
+    (re.compile(pattern), names, cast(dict[str, Handler], methods))
     for pattern, names, methods in [
         ("/version", (), {"GET": Api.version}),
         ("/proxies", (), {"GET": Api.list_proxies, "POST": Api.create_proxy}),
@@ -222,7 +222,7 @@ def _match(path: str) -> tuple[dict[str, Handler], dict[str, str]] | None:
     for pattern, names, methods in _ROUTES:
         found = pattern.fullmatch(path)
         if found:
-            return methods, dict(zip(names, found.groups()))
+            return methods, dict(zip(names, found.groups(), strict=False))
     return None
 
 

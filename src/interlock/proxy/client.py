@@ -9,7 +9,7 @@ Only ``observations``/``clear_observations`` need interlock's embedded server.
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -75,6 +75,12 @@ class ProxyClient:
 
     # ---- server ------------------------------------------------------------------------------
 
+    def _object(
+        self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A call whose answer is a JSON object (Toxiproxy's proxies and toxics)."""
+        return cast(dict[str, Any], self._call(method, path, body, params))
+
     def version(self) -> str:
         """The server's version string (the bare string for Toxiproxy <= 2.5, which sent no JSON)."""
         response = self._http.get("/version")
@@ -92,36 +98,36 @@ class ProxyClient:
     # ---- proxies -----------------------------------------------------------------------------
 
     def proxies(self) -> dict[str, dict[str, Any]]:
-        return self._call("GET", "/proxies")  # type: ignore[no-any-return]
+        return cast(dict[str, dict[str, Any]], self._call("GET", "/proxies"))
 
     def create_proxy(self, name: str, listen: str, upstream: str, enabled: bool = True) -> dict[str, Any]:
-        return self._call(
+        return self._object(
             "POST",
-            "/proxies",  # type: ignore[no-any-return]
+            "/proxies",
             {"name": name, "listen": listen, "upstream": upstream, "enabled": enabled},
         )
 
     def get_proxy(self, name: str) -> dict[str, Any]:
-        return self._call("GET", f"/proxies/{_seg(name)}")  # type: ignore[no-any-return]
+        return self._object("GET", f"/proxies/{_seg(name)}")
 
     def update_proxy(self, name: str, **fields: Any) -> dict[str, Any]:
         """Change ``listen``, ``upstream`` and/or ``enabled`` (``enabled=False`` is the "down" fault).
 
         Uses POST, which every 2.x server accepts (PATCH only exists since 2.6).
         """
-        return self._call("POST", f"/proxies/{_seg(name)}", fields)  # type: ignore[no-any-return]
+        return self._object("POST", f"/proxies/{_seg(name)}", fields)
 
     def delete_proxy(self, name: str) -> None:
         self._call("DELETE", f"/proxies/{_seg(name)}")
 
     def populate(self, proxies: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Create or replace proxies in one call; returns them in request order."""
-        return self._call("POST", "/populate", proxies)["proxies"] or []  # type: ignore[no-any-return]
+        return cast(list[dict[str, Any]], self._object("POST", "/populate", proxies)["proxies"] or [])
 
     # ---- toxics ------------------------------------------------------------------------------
 
     def toxics(self, proxy: str) -> list[dict[str, Any]]:
-        return self._call("GET", f"/proxies/{_seg(proxy)}/toxics")  # type: ignore[no-any-return]
+        return cast(list[dict[str, Any]], self._call("GET", f"/proxies/{_seg(proxy)}/toxics"))
 
     def add_toxic(
         self,
@@ -140,10 +146,10 @@ class ProxyClient:
         }
         if name is not None:
             body["name"] = name
-        return self._call("POST", f"/proxies/{_seg(proxy)}/toxics", body)  # type: ignore[no-any-return]
+        return self._object("POST", f"/proxies/{_seg(proxy)}/toxics", body)
 
     def get_toxic(self, proxy: str, name: str) -> dict[str, Any]:
-        return self._call("GET", f"/proxies/{_seg(proxy)}/toxics/{_seg(name)}")  # type: ignore[no-any-return]
+        return self._object("GET", f"/proxies/{_seg(proxy)}/toxics/{_seg(name)}")
 
     def update_toxic(
         self, proxy: str, name: str, attributes: dict[str, Any] | None = None, toxicity: float | None = None
@@ -154,7 +160,7 @@ class ProxyClient:
             body["attributes"] = attributes
         if toxicity is not None:
             body["toxicity"] = toxicity
-        return self._call("POST", f"/proxies/{_seg(proxy)}/toxics/{_seg(name)}", body)  # type: ignore[no-any-return]
+        return self._object("POST", f"/proxies/{_seg(proxy)}/toxics/{_seg(name)}", body)
 
     def remove_toxic(self, proxy: str, name: str) -> None:
         self._call("DELETE", f"/proxies/{_seg(proxy)}/toxics/{_seg(name)}")
@@ -168,7 +174,7 @@ class ProxyClient:
         params: dict[str, Any] = {"since": since}
         if limit is not None:
             params["limit"] = limit
-        return self._call("GET", f"/interlock/observations/{_seg(proxy)}", params=params)  # type: ignore[no-any-return]
+        return self._object("GET", f"/interlock/observations/{_seg(proxy)}", params=params)
 
     def clear_observations(self, proxy: str) -> None:
         self._call("DELETE", f"/interlock/observations/{_seg(proxy)}")

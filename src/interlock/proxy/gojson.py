@@ -93,12 +93,12 @@ def _syntax_message(text: str, pos: int) -> str:
                     return f"invalid character {_quote_char(found)} in literal {literal} (expecting '{expected}')"
     char = text[pos]
     before = text[:pos].rstrip()
-    if before.endswith("{") or before.endswith(","):
+    if before.endswith(("{", ",")):
         if before.endswith("{") and char == "}":
             pass
         else:
             return f"invalid character {_quote_char(char)} looking for beginning of object key string"
-    if before.endswith(":") or before.endswith("[") or not before:
+    if before.endswith((":", "[")) or not before:
         return f"invalid character {_quote_char(char)} looking for beginning of value"
     if _inside_object(before):
         if _after_key(before):

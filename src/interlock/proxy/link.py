@@ -16,6 +16,7 @@ source end and does the same.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import random
 import socket
@@ -86,7 +87,7 @@ class Link:
             if self.on_deliver is not None:
                 data = self.on_deliver(data)
             if data:
-                self.dest.write(data)  # type: ignore[union-attr]
+                self.dest.write(data)
             return
         self._inbox.append((data, self.loop.time()))
         self._inbox_bytes += len(data)
@@ -283,7 +284,7 @@ class Side(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # asyncio and uvloop both set TCP_NODELAY on TCP transports already.
-        self.transport = transport  # type: ignore[assignment]
+        self.transport = transport  # type: ignore[assignment]  # asyncio hands every stream protocol a Transport, typed as its base
 
     def data_received(self, data: bytes) -> None:
         link = self.outbound
@@ -324,7 +325,7 @@ class ClientSide(Side):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
-        transport.pause_reading()  # type: ignore[attr-defined]
+        transport.pause_reading()  # type: ignore[attr-defined]  # a stream server's transport is a ReadTransport
         self.connection.client_connected(self)
 
 
@@ -352,7 +353,7 @@ class Connection:
     async def _connect_upstream(self) -> None:
         host, _, port = self.proxy.upstream.rpartition(":")
         try:
-            await self.loop.create_connection(lambda: self.server, host.strip("[]") or None, int(port))
+            await self.loop.create_connection(lambda: self.server, host.strip("[]") or None, int(port))  # type: ignore[arg-type]  # None (any local interface) is valid at run time; typeshed says str
         except (OSError, ValueError):
             # Toxiproxy closes the client when the upstream cannot be dialled; the proxy stays up.
             if self.client.transport is not None:
@@ -361,7 +362,7 @@ class Connection:
         finally:
             self._dial = None
         if self.client.transport is None or self.client.transport.is_closing():
-            self.server.transport.close()  # type: ignore[union-attr]
+            self.server.transport.close()  # type: ignore[union-attr]  # set: the dial above succeeded
             return
         self.upstream.source, self.upstream.dest = self.client.transport, self.server.transport
         self.downstream.source, self.downstream.dest = self.server.transport, self.client.transport
@@ -423,8 +424,6 @@ class Connection:
                 continue
             sock = transport.get_extra_info("socket")
             if sock is not None:
-                try:
+                with contextlib.suppress(OSError):
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                except OSError:
-                    pass
             transport.abort()

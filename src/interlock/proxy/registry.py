@@ -273,7 +273,7 @@ class Registry:
                 f"json: cannot unmarshal {gojson.json_kind(body)} into Go value of type {_POPULATE_TYPE}"
             )
         entries = []
-        for index, item in enumerate(body, start=1):
+        for item in body:
             if item is None:
                 item = {}
             fields = _object(item, "Proxy", where_value=f"[]struct {{ {_POPULATE_FIELDS} }}")

@@ -204,9 +204,12 @@ def choose_provider(manifest: Manifest, provider: str | None, head: Path | None)
                 f" (providers: {', '.join(providers)})"
             )
         return provider
-    with_files = [p for p in providers if (s := spec_source(manifest, p)) is not None and s.file is not None]
+    files = {
+        p: s.file for p in providers if (s := spec_source(manifest, p)) is not None and s.file is not None
+    }
+    with_files = list(files)
     if head is not None:
-        owner = [p for p in with_files if spec_source(manifest, p).file == head.resolve()]  # type: ignore[union-attr]
+        owner = [p for p, file in files.items() if file == head.resolve()]
         if len(owner) == 1:
             return owner[0]
     if len(with_files) == 1:

@@ -53,7 +53,7 @@ class Stub:
 
     @property
     def attrs(self) -> dict[str, Any]:
-        return self.toxic.attributes  # type: ignore[no-any-return]
+        return self.toxic.attributes  # type: ignore[no-any-return]  # the live toxic is typed Any to keep this module free of the registry import
 
     def roll(self) -> None:
         """Toxicity is drawn per link whenever the stub (re)starts, like Toxiproxy."""

@@ -333,7 +333,7 @@ def _metrics_line(phase: PhaseRecord) -> str:
             continue
         if name == "success_rate":
             shown.append(f"success_rate={value:.0%}")
-        elif name.startswith("p(") or name.startswith("retry_gap"):
+        elif name.startswith(("p(", "retry_gap")):
             shown.append(f"{name}={value:.0f}ms")
         elif name == "recovery_s":
             shown.append(f"recovery_s={value:.2f}")

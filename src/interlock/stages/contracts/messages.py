@@ -43,7 +43,8 @@ def load_handler(spec: str, search_path: list[str]) -> Callable[..., Any]:
     handler = getattr(module, function, None)
     if not callable(handler):
         raise AttributeError(f"{module_name} has no function {function!r}")
-    return handler
+    found: Callable[..., Any] = handler
+    return found
 
 
 def check_handlers(

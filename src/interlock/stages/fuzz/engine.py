@@ -114,6 +114,7 @@ def builtin_check_names() -> list[str]:
 def load_schema(job: FuzzJob) -> Any:
     import schemathesis
 
+    schema: Any  # include/exclude return schemathesis' BaseSchema, the loaders its OpenApiSchema
     config = schemathesis.Config.from_dict(schemathesis_config(job))
     if job.spec.startswith(("http://", "https://")):
         schema = schemathesis.openapi.from_url(job.spec, config=config, timeout=job.request_timeout_s)
@@ -207,8 +208,8 @@ def _register_checks(names: list[str]) -> None:
         if name in _REGISTERED:
             continue
 
-        def check(ctx: Any, response: Any, case: Any, _name: str = name) -> bool | None:
-            return _run_interlock_check(_name, response, case)
+        def check(ctx: Any, response: Any, case: Any, _name: str = name) -> None:
+            _run_interlock_check(_name, response, case)
 
         check.__name__ = name
         check.__qualname__ = name
@@ -265,7 +266,7 @@ def exchange_from(response: Any, case: Any) -> Exchange:
     """The schemathesis response (and the case behind it) as an interlock Exchange."""
     prepared = response.request
     body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
-    request_headers = {k: v for k, v in prepared.headers.items()}
+    request_headers = dict(prepared.headers.items())
     response_headers = {
         k: ", ".join(v) if isinstance(v, list) else str(v) for k, v in response.headers.items()
     }

@@ -81,7 +81,7 @@ class _Buckets:
 def _bucket(ms: float) -> int:
     """Locust's own rounding: exact below 100 ms, then 2 significant digits, 3 above 1 s."""
     if ms < 100:
-        return int(round(ms))
+        return round(ms)
     if ms < 1000:
         return int(round(ms, -1))
     if ms < 10000:

@@ -56,10 +56,9 @@ class LoadStage:
 
     def needs_fault_proxy(self, manifest: Manifest, integration: Integration) -> bool:
         """Only a profile with ``under_fault`` routes the load through the fault proxy."""
-        return (
-            bool(integration.load)
-            and load_profile(manifest.resolve(integration.load)).under_fault is not None
-        )
+        if not integration.load:
+            return False
+        return load_profile(manifest.resolve(integration.load)).under_fault is not None
 
     def services_needed(self, manifest: Manifest, integration: Integration) -> list[str]:
         if not integration.load:
@@ -240,7 +239,7 @@ def _fault_figures(
     cursor: int,
     timeline: Timeline,
 ) -> _FaultFigures:
-    if window is None:
+    if window is None or ctx.fault_proxy is None:
         return _FaultFigures()
     observations, _ = ctx.fault_proxy.observations(
         under_fault.fault_integration(profile, integration), cursor

@@ -73,7 +73,7 @@ def table(
 
 def _cell(value: float | None, fmt: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+        return "–"  # noqa: RUF001 - an en dash is the table cell for "no value"
     return fmt.format(value)
 
 

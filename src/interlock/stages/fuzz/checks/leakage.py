@@ -130,10 +130,10 @@ def find_leaks(exchange: Exchange) -> list[tuple[str, str, str]]:
         )
         if len(secret) < MIN_SECRET_LEN or _was_sent(secret, exchange.sent_values):
             continue
-        where = next((w for w, text in strings if secret in text), None)
-        if where is not None:
+        echoed_in = next((w for w, text in strings if secret in text), None)
+        if echoed_in is not None:
             cause = f"echoed {name.lower()} header"
-            found.setdefault(cause, (cause, where, "(the request's secret value)"))
+            found.setdefault(cause, (cause, echoed_in, "(the request's secret value)"))
     return list(found.values())
 
 
@@ -142,7 +142,7 @@ def no_leakage(exchange: Exchange, _settings: object = None) -> None:
     leaks = find_leaks(exchange)
     if not leaks:
         return
-    cause, where, text = leaks[0]
+    cause, _where, _text = leaks[0]
     detail = "\n".join(f"{c} in {w}: {_clip(t)}" for c, w, t in leaks)
     raise CheckFailed(
         f"response leaks a {cause}" if not cause.startswith("echoed") else f"response {cause}",
