@@ -100,8 +100,8 @@ def render_markdown(summary: RunSummary, images: Sequence[str]) -> str:
             table(summary.fault_rows, FAULT_COLUMNS),
             "",
             (
-                "*amplification*: requests that reached the provider (as the fault proxy saw them) per request"
-                " the load sent."
+                "*amplification*: requests the consumer sent towards the provider (every one the fault proxy"
+                " saw, answered by a fault or not) per request the load sent."
             ),
             "",
         ]
