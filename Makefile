@@ -12,11 +12,12 @@ help:  ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 # uv installs the ~150 packages in seconds where pip takes over a minute (most of CI's set-up);
-# pip does it alone if uv cannot be had.
+# pip does it alone if uv cannot be had. Bytecode is compiled at install time because CI sets
+# PYTHONDONTWRITEBYTECODE: without it every child process would compile every module again.
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check uv \
-	  && $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]' \
+	  && $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]' \
 	  || $(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
@@ -33,6 +34,7 @@ check: $(STAMP)  ## Lint, format, types and layer rules (ruff, mypy, import-lint
 
 # Four workers on two cores: most tests wait on real services and subprocesses, not on the CPU.
 tests: $(STAMP)  ## Run the test suite in parallel
+	@$(BIN)/python -m compileall -q src tests examples  # the suite starts hundreds of interlock processes
 	$(BIN)/python -m pytest -n 4
 
 pacts: $(STAMP)  ## Run the example's consumer contract tests; they write contracts/pacts/
