@@ -19,8 +19,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from interlock.core.config import Strict
 from interlock.stages.fuzz.checks.exchange import CheckFailed, Exchange
 from interlock.stages.fuzz.checks.registry import RunInfo, fuzz_check
 
@@ -29,15 +30,8 @@ SAFE_REPEAT_METHODS = ("GET", "HEAD", "PUT", "DELETE")
 _GONE = (404, 410)
 
 
-class IdempotencySettings(BaseModel):
-    """The suite's ``idempotency:`` key: how the check replays requests.
-
-    Strict like every suite model, but not through :class:`interlock.core.config.Strict`: the fuzz
-    worker imports the checks, and importing ``core.config`` (and YAML with it) there changed what
-    schemathesis generated with the same seed (tests/stages/fuzz/test_gate.py's protocol slips).
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class IdempotencySettings(Strict):
+    """The suite's ``idempotency:`` key: how the check replays requests."""
 
     header: str = "Idempotency-Key"
     #: Replays per operation and run: each costs one or two extra requests.
