@@ -1,4 +1,4 @@
-"""The Toxiproxy API edge cases from toxiproxy-api.md, over raw HTTP against the embedded server."""
+"""The Toxiproxy API edge cases measured on the real server, over raw HTTP against the embedded server."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The proxies and their toxics, with Toxiproxy's rules for creating, updating and replacing them.
 
-Everything here mirrors what toxiproxy-api.md measured on the real server: validation order,
+Everything here mirrors what was measured on the real Toxiproxy 2.x server: validation order,
 error texts and codes, populate's keep/replace rule, attribute merge on toxic update, toxics that
 survive disable/enable, and a listen address that becomes the bound address once started. The
 HTTP layer (:mod:`interlock.proxy.api`) only maps requests to these calls.

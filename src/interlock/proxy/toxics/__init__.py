@@ -1,6 +1,6 @@
 """The toxic table: every toxic type the proxy knows, by its API name.
 
-The eight Toxiproxy types behave as measured in toxiproxy-api.md; ``http_error`` is interlock's
+The eight Toxiproxy types behave as measured on the real Toxiproxy 2.x server; ``http_error`` is interlock's
 HTTP-level addition, which real Toxiproxy clients list like any other toxic.
 
 A new toxic type is one module here with a :class:`Kind` subclass (its attributes and the hooks it
