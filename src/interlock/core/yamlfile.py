@@ -3,6 +3,11 @@
 PyYAML's composer keeps a mark on every node; we walk the node tree next to the constructed
 data and record the line of each path (a tuple of keys and list indexes). Duplicate keys,
 which PyYAML silently resolves to the last one, are reported as errors.
+
+Input files come from users and from other teams' repositories, so a document is measured
+before anything walks it: aliases may repeat a node (a few hundred bytes can stand for billions
+of nodes, the "billion laughs"), and nesting may be deeper than Python's stack. Either is a
+ConfigError, in time and memory bounded by the file's size.
 """
 
 from __future__ import annotations
@@ -16,6 +21,11 @@ import yaml
 from interlock.core.errors import ConfigError
 
 PathKey = tuple[str | int, ...]
+
+#: The most nodes a document may have with its aliases expanded; interlock's files have hundreds.
+MAX_NODES = 100_000
+#: The deepest nesting of mappings and lists a document may have.
+MAX_DEPTH = 200
 
 
 @dataclass(frozen=True)
@@ -61,6 +71,7 @@ def parse_yaml(text: str, path: Path) -> YamlDocument:
         node = loader.get_single_node()
         if node is None:
             return YamlDocument(path, None, {})
+        _check_size(node, path)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -69,11 +80,54 @@ def parse_yaml(text: str, path: Path) -> YamlDocument:
         raise ConfigError(f"invalid YAML: {problem}", path, line) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", path) from None
+    except RecursionError:  # PyYAML composes recursively: nesting deeper than the stack
+        raise ConfigError(f"invalid YAML: nested more than {MAX_DEPTH} levels deep", path) from None
     finally:
         loader.dispose()
     lines: dict[PathKey, int] = {}
     _record_lines(node, (), lines, path)
     return YamlDocument(path, data, lines)
+
+
+def _check_size(root: yaml.Node, path: Path) -> None:
+    """Reject a document deeper than MAX_DEPTH or larger than MAX_NODES with aliases expanded.
+
+    Sizes are computed once per distinct node (an alias is the same node object again), so this
+    costs what the file's own nodes cost, however far its aliases would expand.
+    """
+    sizes: dict[int, int] = {}
+    # Iterative post-order walk: (node, depth, children done?).
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if depth > MAX_DEPTH:
+            raise ConfigError(
+                f"invalid YAML: nested more than {MAX_DEPTH} levels deep", path, node.start_mark.line + 1
+            )
+        children = _children(node)
+        if done:
+            size = 1 + sum(sizes[id(child)] for child in children)
+            if size > MAX_NODES:
+                raise ConfigError(
+                    f"invalid YAML: more than {MAX_NODES} values once its aliases are expanded"
+                    " (an alias bomb?)",
+                    path,
+                    node.start_mark.line + 1,
+                )
+            sizes[id(node)] = size
+            continue
+        stack.append((node, depth, True))
+        stack.extend((child, depth + 1, False) for child in children if id(child) not in sizes)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _record_lines(node: yaml.Node, loc: PathKey, lines: dict[PathKey, int], path: Path) -> None:
