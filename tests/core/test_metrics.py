@@ -38,7 +38,7 @@ from interlock.stages.fuzz.checks import budgets
 from interlock.stages.fuzz.checks.exchange import Exchange
 from interlock.stages.load import under_fault
 from interlock.stages.load.metrics import Bucket, Timeline, metrics_of
-from interlock.stages.load.profile import LOAD_METRIC_KINDS, LOAD_METRICS
+from interlock.stages.load.profile import LOAD_METRICS
 from interlock.stages.load.schedule import Phase
 
 REPO = Path(__file__).resolve().parents[2]
@@ -289,7 +289,7 @@ def test_the_parser_reads_kinds_from_the_registry() -> None:
         assert parse_threshold(text).kind is metric.kind
         assert parse_threshold(text, kinds=chaos_experiment.METRIC_KINDS).kind is metric.kind
         if name in LOAD_METRICS:
-            assert parse_threshold(text, kinds=LOAD_METRIC_KINDS).kind is metric.kind
+            assert parse_threshold(text, kinds=DEFAULT_METRIC_KINDS).kind is metric.kind
     assert DEFAULT_METRIC_KINDS["retry_gap_avg"] is MetricKind.DURATION
     assert parse_threshold("duplicate_writes == 0").kind is MetricKind.COUNT
 

@@ -176,15 +176,16 @@ def run(
     if code != 0 or not files.result.is_file():
         ended = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
         raise child.failed(ended if files.result.is_file() else f"{ended} without an outcome")
+    text = files.result.read_text(encoding="utf-8")
     try:
-        outcome = outcome_type.model_validate_json(files.result.read_text(encoding="utf-8"))
+        outcome = outcome_type.model_validate_json(text)
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(part) for part in problem["loc"]) or "the top level"
         raise child.failed(
             f"wrote an outcome that is not a {outcome_type.__name__} ({where}: {problem['msg']})"
         ) from None
-    _mask_secrets(files.result)
+    _mask_secrets(files.result, json.loads(text))
     return outcome
 
 
@@ -248,9 +249,8 @@ class JsonLinesTail:
         return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
 
-def _mask_secrets(path: Path) -> None:
-    """Rewrite a JSON record with its secrets masked, when it has any."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+def _mask_secrets(path: Path, data: Any) -> None:
+    """Rewrite the JSON record at ``path`` (holding ``data``) with its secrets masked, when it has any."""
     masked = redact_fields(data)
     if masked != data:
         path.write_text(json.dumps(masked, indent=1), encoding="utf-8")

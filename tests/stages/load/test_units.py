@@ -13,13 +13,12 @@ import yaml
 
 from interlock.core.errors import ConfigError
 from interlock.core.manifest import load_manifest
-from interlock.core.thresholds import parse_threshold
+from interlock.core.thresholds import DEFAULT_METRIC_KINDS, parse_threshold
 from interlock.core.yamlfile import parse_yaml
 from interlock.pacts.pactfile import load_pact
 from interlock.stages.load import baseline, generate, plots, schedule, slo, under_fault
 from interlock.stages.load.metrics import Bucket, Timeline, TimelineReader, histogram_percentile, metrics_of
 from interlock.stages.load.profile import (
-    LOAD_METRIC_KINDS,
     Baseline,
     LoadShape,
     Slo,
@@ -217,14 +216,14 @@ def test_timeline_reader_adds_partial_rows_and_waits_for_whole_lines(tmp_path: P
 def test_failed_slo_says_which_by_how_much_and_when() -> None:
     fast, slow = (50, 0, 20), (50, 0, 400)
     timeline = timeline_of([fast] * 10 + [slow] * 10 + [fast] * 10)
-    threshold = parse_threshold("p(95) < 300ms", kinds=LOAD_METRIC_KINDS)
+    threshold = parse_threshold("p(95) < 300ms", kinds=DEFAULT_METRIC_KINDS)
     outcome = slo._check("run", threshold, timeline, 0, 30, None)
     assert not outcome.passed
     assert outcome.describe() == (
         "run: p(95) = 400ms, expected < 300ms (33% over), breached at 10-24s (first at 10s)"
     )
     assert (
-        slo.excess_of(parse_threshold("rps > 100", kinds=LOAD_METRIC_KINDS).evaluate({"rps": 50}))
+        slo.excess_of(parse_threshold("rps > 100", kinds=DEFAULT_METRIC_KINDS).evaluate({"rps": 50}))
         == "50% under"
     )
 
@@ -253,7 +252,7 @@ def load_profile_slo(raw: dict) -> Slo:
 
 
 def test_sustained_breach_needs_every_second_of_the_window() -> None:
-    threshold = parse_threshold("p(95) < 300ms", kinds=LOAD_METRIC_KINDS)
+    threshold = parse_threshold("p(95) < 300ms", kinds=DEFAULT_METRIC_KINDS)
     flapping = timeline_of([(10, 0, 400), (10, 0, 20)] * 10)
     assert slo.sustained_breach(flapping, [threshold], now=20, window=3, grace=0) is None
     steady = timeline_of([(10, 0, 20)] * 5 + [(10, 0, 400)] * 5)

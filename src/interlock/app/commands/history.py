@@ -6,7 +6,6 @@ Broker when ``PACT_BROKER_BASE_URL`` is set.
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from typing import Any
 
 import click
 
+from interlock.core.config import did_you_mean
 from interlock.core.errors import ExitCode, UsageError
 from interlock.history import versions
 from interlock.history.broker import remote
@@ -132,10 +132,9 @@ def can_i_deploy(pacticipant: str, version: str, environment: str | None, home: 
         with _store(home) as store:
             if not store.knows(pacticipant):
                 known = store.pacticipants()
-                close = difflib.get_close_matches(pacticipant, known, n=1)
                 raise UsageError(
                     f"--pacticipant {pacticipant}: nothing is recorded for it in {store.home}"
-                    + (f" (did you mean '{close[0]}'?)" if close else "")
+                    + did_you_mean(pacticipant, known)
                     + (f" (known: {', '.join(known)})" if known else " (the store is empty)")
                 )
             decision = local_can_i_deploy(

@@ -12,7 +12,6 @@ closest ranks (not Locust's nearest rank).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from interlock.core.metrics import Distribution, outcome_rates, summarize
+from interlock.core.worker import JsonLinesTail
 
 #: Percentiles every summary shows, besides those the SLOs ask for.
 STANDARD_QUANTILES = (50.0, 90.0, 95.0, 99.0)
@@ -134,16 +134,15 @@ class TimelineReader:
     """
 
     def __init__(self, samples: Path, users: Path) -> None:
-        self.samples, self.users = samples, users
+        self.samples, self.users = JsonLinesTail(samples), JsonLinesTail(users)
         self.timeline = Timeline()
-        self._offsets = {samples: 0, users: 0}
 
     def read(self) -> Timeline:
         timeline = self.timeline
-        for row in self._new_lines(self.samples):
+        for row in self.samples.read():
             key = (int(row["s"]), f"{row['m']} {row['n']}")
             timeline.rows.setdefault(key, Bucket()).add(row["c"], row["f"], row["h"])
-        for row in self._new_lines(self.users):
+        for row in self.users.read():
             event = row.get("event")
             if event == "start" and timeline.started is None:
                 timeline.started = float(row["s"])
@@ -154,14 +153,3 @@ class TimelineReader:
             elif "users" in row:
                 timeline.users.append((float(row["s"]), int(row["users"]), int(row.get("workers", 0))))
         return timeline
-
-    def _new_lines(self, path: Path) -> list[dict[str, Any]]:
-        try:
-            with path.open("rb") as handle:
-                handle.seek(self._offsets[path])
-                data = handle.read()
-        except FileNotFoundError:
-            return []
-        complete = data[: data.rfind(b"\n") + 1]
-        self._offsets[path] += len(complete)
-        return [json.loads(line) for line in complete.splitlines() if line.strip()]

@@ -16,8 +16,6 @@ from interlock.core.config import Strict, did_you_mean, validate_model
 from interlock.core.durations import Duration, parse_duration
 from interlock.core.errors import ConfigError
 from interlock.core.thresholds import (
-    DEFAULT_METRIC_KINDS,
-    MetricKind,
     Threshold,
     ThresholdError,
     parse_threshold,
@@ -39,7 +37,6 @@ LOAD_METRICS = (
     "failures",
     "amplification",
 )
-LOAD_METRIC_KINDS = {**DEFAULT_METRIC_KINDS, "rps": MetricKind.NUMBER}
 
 
 class LoadShape(Strict):
@@ -210,7 +207,7 @@ def _parse_slo(raw: Any, doc: YamlDocument) -> dict[str, Any]:
             if not isinstance(text, str):
                 raise doc.error(item_loc, f"a threshold must be a string, got {text!r}")
             try:
-                parsed.append(parse_threshold(text, kinds=LOAD_METRIC_KINDS, known_metrics=LOAD_METRICS))
+                parsed.append(parse_threshold(text, known_metrics=LOAD_METRICS))
             except ThresholdError as exc:
                 raise doc.error(item_loc, str(exc)) from None
         return parsed

@@ -16,12 +16,12 @@ retry storm that takes a payment provider down at peak).
 
 from __future__ import annotations
 
-import difflib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from interlock.core.config import did_you_mean
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.metrics import ProxyRecord, provider_traffic
 from interlock.core.yamlfile import load_yaml
@@ -60,8 +60,7 @@ def find_fault(manifest: Manifest, profile: LoadProfile, integration: Integratio
         if fault.name == profile.under_fault.fault:
             return fault
     known = [f.name for f in faults]
-    close = difflib.get_close_matches(profile.under_fault.fault, known, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    hint = did_you_mean(profile.under_fault.fault, known)
     raise doc.error(
         ("under_fault", "fault") if isinstance(doc.data.get("under_fault"), dict) else ("under_fault",),
         f"no fault '{profile.under_fault.fault}' in {chaos_file}{hint} (faults: {', '.join(known)})",
