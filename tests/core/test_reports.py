@@ -92,8 +92,9 @@ def test_latest_points_at_newest_run(tmp_path: Path) -> None:
 
 def test_redaction_patterns() -> None:
     assert redact("Cookie: session=abc") == f"Cookie: {MASK}"
-    assert redact('{"password": "hunter2", "user": "ann"}') == f'{{"password": "{MASK}", "user": "ann"}}'
-    assert redact("GET /x?api_key=123&page=2") == f"GET /x?api_key={MASK}&page=2"
+    # generated request data is not judged by its member names (issue 11): only known values are masked
+    assert redact('{"password": "hunter2", "user": "ann"}') == '{"password": "hunter2", "user": "ann"}'
+    assert redact("GET /x?api_key=123&page=2") == "GET /x?api_key=123&page=2"
     assert redact("sent bearer abc.def.ghi") == f"sent bearer {MASK}"
     assert redact("status: captured") == "status: captured"
 
