@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,7 +30,7 @@ from interlock.core.verdict import (
     StageResult,
     Status,
 )
-from tests.helpers import REPO, interlock, processes_of_run
+from tests.helpers import REPO, interlock, processes_of_run, read_until
 
 MANIFEST = """\
 version: 1
@@ -148,3 +151,40 @@ def test_replay_reproduces_a_real_fuzz_finding_and_stops_the_provider(tmp_path: 
     proc = interlock("replay", finding["id"], *common, env=env, timeout=120)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "not reproduced: the run recorded 500, the replay got 201" in proc.stdout
+
+
+def test_ctrl_c_while_the_provider_starts_stops_it_and_exits_130(tmp_path: Path) -> None:
+    finding = Finding(
+        stage="fuzz",
+        integration="checkout-payments",
+        title="POST /payments: Server error",
+        request=RecordedRequest(method="POST", url="", path="/payments", body="{}"),
+        response=RecordedResponse(status=500),
+    )
+    reports = write_run(tmp_path, finding)
+    # a provider that never becomes healthy: replay is waiting for it when Ctrl-C comes
+    (tmp_path / "interlock.yaml").write_text(
+        MANIFEST.replace(
+            "{python} -m uvicorn tests.fixtures.fuzz_providers:violates_schema --host 127.0.0.1 --port {{port}}",
+            f"{sys.executable} -c 'import time; time.sleep(60)'",
+        )
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "interlock", "replay", finding.id, "--report-dir", str(reports)],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        seen, run_id = read_until(proc, "starting payments")
+        assert run_id, "".join(seen)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        rest, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, "".join(seen) + rest
+    assert "interrupted by signal 2" in rest
+    assert processes_of_run(run_id) == []

@@ -101,3 +101,14 @@ def test_configuration_and_responses_are_masked_by_field_name() -> None:
         "api_key": MASK,
         "nested": [{"client_secret": MASK, "user": "ann"}],
     }
+
+
+def test_titles_and_check_names_in_a_verdict_survive_every_rule() -> None:
+    policy = RedactionPolicy().with_secrets([Secret("s3cr3t-t0ken")])
+    finding = {"title": "Authorization: header missing", "check": "token: x", "detail": "Authorization: abc"}
+    assert policy.data(finding) == {
+        "title": "Authorization: header missing",
+        "check": "token: x",
+        "detail": f"Authorization: {MASK}",
+    }
+    assert policy.data({"title": "caller s3cr3t-t0ken"}) == {"title": f"caller {MASK}"}

@@ -41,6 +41,9 @@ SECRET_FIELD = re.compile(
 )
 #: Environment variable names whose values are secrets (PAYMENTS_TOKEN, DB_PASSWORD, API_KEY, ...).
 _SECRET_ENV_WORD = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|APIKEY|AUTH|(?:^|_)KEY(?:_|$)")
+#: Members of a verdict that name things (titles, checks, operations): only known values are masked
+#: in them, so "Authorization: header missing" stays a title.
+LABEL_KEYS = frozenset({"title", "name", "check", "code", "operation", "id", "stage", "integration"})
 #: A reference to a reproduction variable: never masked again.
 _REFERENCE = re.compile(r"^\$\{?INTERLOCK_[A-Z0-9_]+\}?$")
 _HEADER_LINE = re.compile(r"(?m)^([ \t]*(?:[<>][ \t]*)?)([A-Za-z0-9_-]+)([ \t]*:[ \t]*)([^\r\n]*)$")
@@ -148,17 +151,17 @@ class RedactionPolicy:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {
-                key: self.headers(item)
-                if key == "headers"
-                and isinstance(item, dict)
-                and all(isinstance(v, str) for v in item.values())
-                else self.data(item)
-                for key, item in value.items()
-            }
+            return {key: self._member(key, item) for key, item in value.items()}
         if isinstance(value, list | tuple):
             return [self.data(item) for item in value]
         return value
+
+    def _member(self, key: Any, item: Any) -> Any:
+        if key == "headers" and isinstance(item, dict) and all(isinstance(v, str) for v in item.values()):
+            return self.headers(item)
+        if key in LABEL_KEYS and isinstance(item, str):
+            return self.known_values(item)  # a title or a check name is never a header line
+        return self.data(item)
 
     def fields(self, value: Any) -> Any:
         """:meth:`data`, and also the whole value of every member named like a secret.
