@@ -91,3 +91,13 @@ def test_a_curl_refers_to_the_service_and_its_secrets_as_variables() -> None:
         """-d '{"password": "generated"}' "$SHOP_PAYMENTS_URL/payments?x=1\"""",
         """curl -X GET "$SHOP_PAYMENTS_URL"'/a b'""",
     ]
+
+
+def test_a_service_interlock_did_not_start_is_named_by_its_url() -> None:
+    from interlock.core.reproduction import Portable
+
+    portable = Portable("payments", "http://staging:8080", where="http://staging:8080")
+    assert portable.commands(["curl -X GET http://staging:8080/health"]) == [
+        "# export PAYMENTS_URL=http://staging:8080",
+        'curl -X GET "$PAYMENTS_URL/health"',
+    ]

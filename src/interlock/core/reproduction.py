@@ -101,7 +101,8 @@ class Portable:
         return service_variable(self.service)
 
     def curl(self, command: str) -> tuple[str, dict[str, str]]:
-        """``command`` made portable, and the variables it uses -> what to set them to."""
+        """``command`` made portable, and the variables it uses -> what to set them to (a value,
+        or ``<what it is>``)."""
         used: dict[str, str] = {}
 
         def header(match: re.Match[str]) -> str:
@@ -115,11 +116,11 @@ class Portable:
                 return match.group(0)
             secret = self.policy.secret_for(value)
             if secret is not None and secret.variable:
-                used[secret.variable] = secret.meaning or f"the {name} header"
+                used[secret.variable] = f"<{secret.meaning or f'the {name} header'}>"
                 return f'{match.group(1)}"{name}: ${secret.variable}"'
             if SECRET_HEADER.fullmatch(name):
                 variable = variable_for(name)
-                used.setdefault(variable, f"a {name} header value")
+                used.setdefault(variable, f"<a {name} header value>")
                 return f'{match.group(1)}"{name}: ${variable}"'
             return match.group(0)
 
@@ -127,7 +128,8 @@ class Portable:
         at = command.rfind(self.url) if self.url else -1
         end = at + len(self.url)
         if at > 0 and (end == len(command) or command[end] in "/?'# \n"):
-            used = {self.variable: self.where or f"<where {self.service} runs>", **used}
+            where = shlex.quote(self.where) if self.where else f"<where {self.service} runs>"
+            used = {self.variable: where, **used}
             if command[at - 1] == "'":  # a quoted URL: "$PAYMENTS_URL"'/path with spaces'
                 command = f'{command[: at - 1]}"${self.variable}"\'{command[end:]}'
             else:
@@ -146,7 +148,7 @@ class Portable:
             used.update({k: v for k, v in variables.items() if k not in used})
         if not used:
             return lines
-        exports = " ".join(f"{k}={v if v.startswith('<') else '<' + v + '>'}" for k, v in used.items())
+        exports = " ".join(f"{k}={v}" for k, v in used.items())
         return [f"# export {exports}", *lines]
 
     def request(self, request: RecordedRequest) -> RecordedRequest:

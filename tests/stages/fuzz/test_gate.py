@@ -84,7 +84,7 @@ def replay(reproduce: str, url: str, secrets: dict[str, str] | None = None) -> l
     env = dict(os.environ)
     for line in reproduce.splitlines():
         if line.startswith("# export "):
-            for name in re.findall(r"([A-Z][A-Z0-9_]*)=<", line):
+            for name in re.findall(r"([A-Z][A-Z0-9_]*)=", line):
                 env[name] = url if name == "PAYMENTS_URL" else (secrets or {})[name]
     answers = []
     for line in reproduce.splitlines():
@@ -181,6 +181,8 @@ def test_a_stateful_failure_carries_the_sequence_of_calls(tmp_path: Path) -> Non
         found = findings(verdict, "response_schema_conformance")
         assert found and "phase:     stateful" in found[0]["detail"], findings(verdict)
         assert " requests, in this order:" in found[0]["reproduce"]
+        # the chain is in the verdict as fields too: the earlier steps, then the failing request
+        assert found[0]["chain"] and found[0]["request"]["method"] == "GET", found[0]
         answers = replay(found[0]["reproduce"], url)
         (created, _), (fetched, body) = answers[0], answers[-1]
         assert len(answers) >= 2 and created in (201, 402)

@@ -176,6 +176,12 @@ def _replay(
     output = Output(plain=True)
     run_id = new_run_id()
     output.info(f"interlock replay {finding.id}: {finding.title} (run {run_id})")
+    curls = sum(line.startswith("curl ") for line in (finding.reproduce or "").splitlines())
+    if curls > len(requests):
+        output.warn(
+            f"the check's reproduction sends {curls} requests (the curls in the report); replay sends the"
+            f" {len(requests)} recorded, so it can only tell whether the recorded status comes back"
+        )
     services = ServiceGroup(
         manifest, run_dir / "replay" / f"{finding.id}-{run_id}", run_id=run_id, on_event=output.info
     )

@@ -121,7 +121,7 @@ def finding_for(
         stage=STAGE,
         integration=integration,
         severity=Severity.WARNING if known else Severity.ERROR,
-        title=policy.text(f"{failure.operation}: {failure.title}" + (" (known)" if known else "")),
+        title=policy.known_values(f"{failure.operation}: {failure.title}" + (" (known)" if known else "")),
         detail=policy.text("\n".join(lines)),
         reproduce=reproduction(failure, rerun=rerun, portable=portable),
         code=failure.code or None,
