@@ -86,7 +86,7 @@ def test_a_curl_refers_to_the_service_and_its_secrets_as_variables() -> None:
     quoted = "curl -X GET 'http://127.0.0.1:43917/a b'"
     assert portable.commands([plain, quoted]) == [
         "# export SHOP_PAYMENTS_URL=<where shop-payments runs> INTERLOCK_AUTHORIZATION=<the auth>"
-        " INTERLOCK_COOKIE=<a Cookie header value>",
+        " INTERLOCK_COOKIE=<the Cookie header value>",
         'curl -X POST -H "Authorization: $INTERLOCK_AUTHORIZATION" -H "Cookie: $INTERLOCK_COOKIE" '
         """-d '{"password": "generated"}' "$SHOP_PAYMENTS_URL/payments?x=1\"""",
         """curl -X GET "$SHOP_PAYMENTS_URL"'/a b'""",

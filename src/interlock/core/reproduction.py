@@ -120,7 +120,7 @@ class Portable:
                 return f'{match.group(1)}"{name}: ${secret.variable}"'
             if SECRET_HEADER.fullmatch(name):
                 variable = variable_for(name)
-                used.setdefault(variable, f"<a {name} header value>")
+                used.setdefault(variable, f"<the {name} header value>")
                 return f'{match.group(1)}"{name}: ${variable}"'
             return match.group(0)
 
