@@ -68,3 +68,20 @@ def test_no_step_summary_outside_github(tmp_path: Path, monkeypatch: pytest.Monk
     summary.write_text("# verdict\n")
     append_step_summary(summary)  # nothing to append to: no error, nothing written
     assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.md"]
+
+
+def test_a_runs_reports_mask_the_manifests_secret_env_values(tmp_path: Path) -> None:
+    from interlock.app.pipeline import redaction_policy
+    from interlock.core.manifest import load_manifest
+
+    manifest = tmp_path / "interlock.yaml"
+    manifest.write_text(
+        "version: 1\nservices:\n"
+        "  payments:\n    base_url: http://127.0.0.1:9\n"
+        "    env: {PAYMENTS_API_KEY: k-0123456, STRIPE_SECRET: sk_live_abc, LOG_LEVEL: debug}\n"
+        "  checkout: {base_url: 'http://127.0.0.1:9'}\n"
+        "integrations:\n  - {name: checkout-payments, consumer: checkout, provider: payments}\n"
+    )
+    policy = redaction_policy(load_manifest(manifest))
+    assert sorted(s.value for s in policy.secrets) == ["k-0123456", "sk_live_abc"]
+    assert policy.text("key k-0123456 at debug level") == "key [REDACTED] at debug level"

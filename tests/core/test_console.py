@@ -73,7 +73,7 @@ def test_a_finished_stage_counts_checks_and_lists_failed_findings_and_the_error(
     Output(stream).stage_finished(result)
     assert plain_lines(stream) == [
         "! contracts a-b: error (1/2 checks passed, 1.3s)",
-        "    ✗ status 500, expected 201",
+        f"    ✗ status 500, expected 201 [{finding.id}]",  # the id names it to `interlock replay`
         "    verifier crashed",
     ]
 

@@ -74,3 +74,31 @@ def test_skipped_stage_without_checks() -> None:
     result = StageResult(stage="contracts", integration="a-b", skipped_reason="no pacts declared")
     assert result.status == Status.SKIPPED
     assert run_with(result).exit_code == 0
+
+
+def test_a_finding_has_a_short_stable_id_and_old_verdicts_still_load() -> None:
+    from interlock.core.verdict import Finding, RecordedRequest, RecordedResponse
+
+    def make(**extra: object) -> Finding:
+        return Finding(
+            stage="fuzz",
+            integration="checkout-payments",
+            title="POST /payments: Server error",
+            operation="POST /payments",
+            check="not_a_server_error",
+            **{"cause": "500", **extra},  # type: ignore[arg-type]
+        )
+
+    first, again = make(), make(detail="another run, other words", seed=2)
+    assert len(first.id) == 8 and first.id == again.id
+    assert make(cause="502").id != first.id
+    full = make(
+        code="ST100",
+        request=RecordedRequest(method="POST", url="http://127.0.0.1:1/payments", path="/payments"),
+        response=RecordedResponse(status=500, body_excerpt="boom"),
+        seed=1,
+    )
+    assert Finding.model_validate(full.model_dump(mode="json")) == full
+    # a verdict.json written before these fields existed
+    old = Finding.model_validate({"stage": "contracts", "integration": "a-b", "title": "t", "detail": "d"})
+    assert old.request is None and old.chain == [] and len(old.id) == 8

@@ -24,6 +24,7 @@ from interlock.core.console import Output
 from interlock.core.errors import ConfigError, Interrupted, RunIncomplete, UsageError
 from interlock.core.interrupts import InterruptGuard
 from interlock.core.manifest import Integration, Manifest, load_manifest, start_order
+from interlock.core.redact import RedactionPolicy
 from interlock.core.reports import new_run_id
 from interlock.core.services import ServiceGroup, check_fixed_port
 from interlock.core.verdict import RunVerdict, StageResult
@@ -101,7 +102,14 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
                 fabric.start_in_background()  # boots while the providers do; the consumer waits for it
             services.start(needed)
             ctx = StageContext(
-                manifest, services, run_dir, run_id, options.profile, output, fault_proxy=fabric
+                manifest,
+                services,
+                run_dir,
+                run_id,
+                options.profile,
+                output,
+                fault_proxy=fabric,
+                redaction=redaction_policy(manifest),
             )
             for integration in integrations:
                 judge_integration(
@@ -121,8 +129,13 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
             _close_fabric(fabric, output)
             if guard.received is not None and verdict.interrupted_by is None:
                 verdict.interrupted_by = guard.received
-            write_run_reports(verdict, run_dir)
+            write_run_reports(verdict, run_dir, redaction_policy(manifest))
     return RunOutcome(verdict, run_dir)
+
+
+def redaction_policy(manifest: Manifest) -> RedactionPolicy:
+    """What the run's reports mask: every service ``env`` value whose name looks secret, and names."""
+    return RedactionPolicy.for_environment(*(service.env for service in manifest.services.values()))
 
 
 def _fault_fabric(

@@ -15,6 +15,7 @@ from pathlib import Path
 from interlock import __version__
 from interlock.core.console import Output
 from interlock.core.manifest import Integration
+from interlock.core.redact import DEFAULT, RedactionPolicy
 from interlock.core.reports import SUMMARY_FILE, point_latest, write_reports
 from interlock.core.verdict import IntegrationVerdict, RunVerdict, StageResult
 
@@ -52,10 +53,10 @@ def judge_integration(
     return judged
 
 
-def write_run_reports(verdict: RunVerdict, run_dir: Path) -> None:
+def write_run_reports(verdict: RunVerdict, run_dir: Path, policy: RedactionPolicy = DEFAULT) -> None:
     """Close the verdict, write every report file into ``run_dir`` and make it ``latest``."""
     verdict.finished_at = datetime.now(UTC)
-    write_reports(verdict, run_dir)
+    write_reports(verdict, run_dir, policy)
     point_latest(run_dir)
 
 

@@ -66,7 +66,7 @@ class Output:
         for check in result.checks:
             if check.status in (Status.FAILED, Status.ERROR):
                 for finding in check.findings or []:
-                    self._line(f"    ✗ {finding.title}", "red")
+                    self._line(f"    ✗ {finding.title} [{finding.id}]", "red")
         if result.error:
             self._line(f"    {result.error.splitlines()[0]}", "red")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 
 from interlock.core.html_report import HTML_FILE, render_html
-from interlock.core.redact import redact_data
+from interlock.core.redact import DEFAULT, RedactionPolicy
 from interlock.core.verdict import IntegrationVerdict, RunVerdict, StageResult, Status
 
 VERDICT_FILE = "verdict.json"
@@ -37,10 +37,10 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
 
 
-def write_reports(verdict: RunVerdict, run_dir: Path) -> list[Path]:
-    """Write the reports into ``run_dir`` and return their paths."""
+def write_reports(verdict: RunVerdict, run_dir: Path, policy: RedactionPolicy = DEFAULT) -> list[Path]:
+    """Write the reports into ``run_dir`` (every string redacted by ``policy``) and return their paths."""
     run_dir.mkdir(parents=True, exist_ok=True)
-    data = redact_data(verdict.model_dump(mode="json"))
+    data = policy.data(verdict.model_dump(mode="json"))
     safe = RunVerdict.model_validate(data)
     paths = {
         VERDICT_FILE: json.dumps(data, indent=2, ensure_ascii=False) + "\n",

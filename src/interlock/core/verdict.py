@@ -9,10 +9,11 @@ fault); it maps to one JUnit testcase. A *finding* is one problem a check found.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field, computed_field, model_validator
 
 from interlock.core.errors import ExitCode
 
@@ -46,8 +47,42 @@ def worst(statuses: list[Status], default: Status = Status.SKIPPED) -> Status:
     return max(statuses, key=lambda s: s.rank, default=default)
 
 
+#: A recorded response body is cut to this many characters: enough to see the problem.
+BODY_EXCERPT_CHARS = 4096
+#: A recorded request body longer than this is cut (and can no longer be replayed).
+REQUEST_BODY_CHARS = 65536
+
+
+class RecordedRequest(BaseModel):
+    """A request as it was sent, secrets redacted (a known secret header refers to its variable)."""
+
+    method: str
+    #: The URL as sent (with the run's address of the service).
+    url: str
+    #: The URL after the service's root (path and query), for sending it to the service again.
+    path: str = ""
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str | None = None
+    #: ``base64`` when the body was not text.
+    body_encoding: str = "utf-8"
+    body_truncated: bool = False
+
+
+class RecordedResponse(BaseModel):
+    """A response as it came back: status, headers (redacted) and a bounded excerpt of the body."""
+
+    status: int
+    headers: dict[str, str] = Field(default_factory=dict)
+    body_excerpt: str = ""
+    body_truncated: bool = False
+
+
 class Finding(BaseModel):
-    """One problem, with enough context to understand and reproduce it without the logs."""
+    """One problem, with enough context to understand and reproduce it without the logs.
+
+    The optional structured fields (check, operation, request, ...) are filled by stages that know
+    them (fuzz); ``detail`` keeps saying everything in text for people and older readers.
+    """
 
     stage: str
     integration: str
@@ -55,6 +90,35 @@ class Finding(BaseModel):
     title: str
     detail: str = ""
     reproduce: str | None = None
+    #: Short and stable across runs (integration, stage, operation, check, cause): name it to
+    #: ``interlock replay``. Filled in when empty.
+    id: str = ""
+    #: The check's code (ST105, IL101) and name (content_type_conformance).
+    code: str | None = None
+    check: str | None = None
+    #: The operation it concerns ("POST /payments").
+    operation: str | None = None
+    #: What makes two findings of the same check on the same operation the same problem.
+    cause: str | None = None
+    #: The request that failed, and the ones sent before it in the same scenario, in order.
+    request: RecordedRequest | None = None
+    chain: list[RecordedRequest] = Field(default_factory=list)
+    response: RecordedResponse | None = None
+    seed: int | None = None
+
+    @model_validator(mode="after")
+    def _stable_id(self) -> Finding:
+        if not self.id:
+            self.id = finding_id(
+                self.integration, self.stage, self.operation or "", self.check or "", self.cause or self.title
+            )
+        return self
+
+
+def finding_id(integration: str, stage: str, operation: str, check: str, cause: str) -> str:
+    """Eight hex digits of a hash of what identifies a finding; the same problem gets the same id."""
+    key = "\x1f".join((integration, stage, operation, check, cause))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
 
 
 class CheckResult(BaseModel):

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from interlock.core.console import Output
 from interlock.core.manifest import Integration, Manifest
+from interlock.core.redact import DEFAULT, RedactionPolicy
 from interlock.core.services import ServiceGroup
 from interlock.core.verdict import StageResult
 from interlock.faults.fabric import FaultFabric
@@ -33,6 +34,8 @@ class StageContext:
     output: Output
     #: The run's fault proxy, when a selected stage said it needs one (see Stage.needs_fault_proxy).
     fault_proxy: FaultFabric | None = None
+    #: What is secret in this run (the manifest's secret env values); a stage adds its own.
+    redaction: RedactionPolicy = DEFAULT
 
     def artefact_dir(self, stage: str, integration: str) -> Path:
         path = self.run_dir / stage / integration

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -74,18 +75,29 @@ def findings(verdict: dict, check: str | None = None) -> list[dict]:
     return [f for f in found if check is None or f"check:     {check} " in f["detail"] + " "]
 
 
-def replay(reproduce: str) -> list[tuple[int, str]]:
-    """Run every curl line of a reproduction with the real curl: (status, body) of each."""
+def replay(reproduce: str, url: str, secrets: dict[str, str] | None = None) -> list[tuple[int, str]]:
+    """Run every curl line of a reproduction, unchanged, with the real curl: (status, body) of each.
+
+    First export what its ``# export`` note names: the service's URL (``$PAYMENTS_URL``) and any
+    secret (``$INTERLOCK_AUTHORIZATION``), exactly as a user would.
+    """
+    env = dict(os.environ)
+    for line in reproduce.splitlines():
+        if line.startswith("# export "):
+            for name in re.findall(r"([A-Z][A-Z0-9_]*)=", line):
+                env[name] = url if name == "PAYMENTS_URL" else (secrets or {})[name]
     answers = []
     for line in reproduce.splitlines():
         if not line.startswith("curl "):
             continue
+        assert "127.0.0.1" not in line, line  # the run's random port is gone after the run
         out = subprocess.run(
             ["bash", "-c", line + " -s -w '\\n%{http_code}'"],
             capture_output=True,
             text=True,
             timeout=20,
             check=True,
+            env=env,
         ).stdout
         body, _, status = out.rpartition("\n")
         answers.append((int(status), body))
@@ -125,7 +137,7 @@ def test_a_leaked_stack_trace_fails_with_a_working_curl(tmp_path: Path) -> None:
         assert worker_log.count(" operations: ") == 1
         assert {f["integration"] for f in leaks} == {"checkout-payments", "billing-payments"}
         assert any("stack trace" in f["title"] for f in leaks)
-        status, body = replay(leaks[0]["reproduce"])[0]
+        status, body = replay(leaks[0]["reproduce"], url)[0]
         assert status == 422 and "Traceback (most recent call last)" in body
 
 
@@ -142,8 +154,19 @@ def test_a_response_schema_violation_fails_with_a_working_curl(tmp_path: Path) -
         assert proc.returncode == 1, proc.stdout + proc.stderr
         found = findings(verdict, "response_schema_conformance")
         assert found, findings(verdict)
-        status, body = replay(found[0]["reproduce"])[0]
+        status, body = replay(found[0]["reproduce"], url)[0]
         assert status == 201 and isinstance(json.loads(body)["amount"], str)
+        # the same finding as fields: check, operation, request and response
+        finding = found[0]
+        assert (finding["check"], finding["code"], finding["operation"]) == (
+            "response_schema_conformance",
+            finding["code"] or "missing",
+            "POST /payments",
+        )
+        assert finding["code"].startswith("ST") and finding["seed"] == 20261121 and len(finding["id"]) == 8
+        assert finding["request"]["method"] == "POST" and finding["request"]["path"] == "/payments"
+        assert finding["response"]["status"] == 201 and '"amount"' in finding["response"]["body_excerpt"]
+        assert finding["id"] in (tmp_path / "reports" / "latest" / "summary.md").read_text()
 
 
 @needs_curl
@@ -158,7 +181,9 @@ def test_a_stateful_failure_carries_the_sequence_of_calls(tmp_path: Path) -> Non
         found = findings(verdict, "response_schema_conformance")
         assert found and "phase:     stateful" in found[0]["detail"], findings(verdict)
         assert " requests, in this order:" in found[0]["reproduce"]
-        answers = replay(found[0]["reproduce"])
+        # the chain is in the verdict as fields too: the earlier steps, then the failing request
+        assert found[0]["chain"] and found[0]["request"]["method"] == "GET", found[0]
+        answers = replay(found[0]["reproduce"], url)
         (created, _), (fetched, body) = answers[0], answers[-1]
         assert len(answers) >= 2 and created in (201, 402)
         assert fetched == 200 and isinstance(json.loads(body)["amount"], str)
@@ -172,7 +197,7 @@ def test_a_500_on_unicode_input_fails_then_the_baseline_accepts_it(tmp_path: Pat
         assert proc.returncode == 1, proc.stdout + proc.stderr
         crashes = findings(verdict, "not_a_server_error")
         assert crashes and "seed:      20261121" in crashes[0]["detail"]
-        status, _ = replay(crashes[0]["reproduce"])[0]
+        status, _ = replay(crashes[0]["reproduce"], url)[0]
         assert status == 500
 
         proc, verdict = fuzz(tmp_path, url, suite, "--max-examples", "10", "--update-baseline")
@@ -194,7 +219,7 @@ def test_a_provider_that_ignores_idempotency_key_fails_with_both_requests(tmp_pa
         assert proc.returncode == 1, proc.stdout + proc.stderr
         found = findings(verdict, "idempotency")
         assert found and "second resource" in found[0]["title"], findings(verdict)
-        (first_status, first), (second_status, second) = replay(found[0]["reproduce"])
+        (first_status, first), (second_status, second) = replay(found[0]["reproduce"], url)
         assert first_status == second_status == 201
         assert json.loads(first)["id"] != json.loads(second)["id"]
         # ignoring the header also accepts keys the spec forbids (longer than 255)
@@ -221,6 +246,16 @@ def test_throttling_without_retry_after_and_an_echoed_secret_fail(tmp_path: Path
         assert any("echoed authorization header" in f["title"] for f in echoed), findings(verdict)
         report = (tmp_path / "reports" / "latest" / "summary.md").read_text()
         assert secret not in report and secret not in json.dumps(verdict)
+        # the curl names the secret as a variable, and runs unchanged once it is exported
+        leak = next(f for f in echoed if "echoed authorization header" in f["title"])
+        assert '-H "Authorization: $INTERLOCK_AUTHORIZATION"' in leak["reproduce"], leak["reproduce"]
+        assert "INTERLOCK_AUTHORIZATION=<the suite's auth Authorization header>" in leak["reproduce"]
+        assert leak["request"]["headers"]["Authorization"] == "$INTERLOCK_AUTHORIZATION"
+        status, body = replay(leak["reproduce"], url, {"INTERLOCK_AUTHORIZATION": f"Bearer {secret}"})[0]
+        assert status == leak["response"]["status"] and secret in body
+        # the rerun hint carries every option that shaped the run
+        assert "--seed 20261121 --max-examples 5 --time-budget " in leak["reproduce"], leak["reproduce"]
+        assert "--suites " in leak["reproduce"] and "--update-baseline" not in leak["reproduce"]
 
 
 def test_budgets_and_undocumented_answers_fail(tmp_path: Path) -> None:

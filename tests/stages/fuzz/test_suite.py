@@ -131,7 +131,9 @@ def test_findings_one_check_per_operation_known_failures_do_not_fail(tmp_path: P
     assert severities == [Severity.ERROR, Severity.WARNING]
     finding = post.findings[0]
     assert "hunter2" not in (finding.reproduce or "") and "seed:      7" in finding.detail
-    assert (finding.reproduce or "").endswith("interlock fuzz --only c-p --seed 7")
+    # the stage's rerun command already carries the seed and every other option (see test_gate)
+    assert (finding.reproduce or "").endswith("# the whole run again: interlock fuzz --only c-p")
+    assert '-H "Authorization: $INTERLOCK_AUTHORIZATION"' in (finding.reproduce or "")
     only_known = FuzzOutcome(provider="payments", seed=7, failures=[failure()])
     assert all(
         c.status == Status.PASSED

@@ -19,6 +19,7 @@ profiles. The engine gives every failure as an object.
 
 from __future__ import annotations
 
+import base64
 import importlib
 import re
 import time
@@ -27,6 +28,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from interlock.core.verdict import BODY_EXCERPT_CHARS, REQUEST_BODY_CHARS, RecordedRequest, RecordedResponse
 from interlock.stages.fuzz.checks import CHECKS, CheckFailed, Exchange, FuzzCheck, LateFailure, RunInfo
 from interlock.stages.fuzz.checks.idempotency import IdempotencySettings
 from interlock.stages.fuzz.checks.registry import registered_for
@@ -524,6 +526,7 @@ def _raw_failure(check: str, info: Any, case_id: str, phase: str, recorder: Any)
         steps = [step.curl for step in getattr(info, "steps", None) or []]
         curls = steps if len(steps) > 1 else [_first_command(info.code_sample)]
     response = _response_status(recorder, failure.case_id or case_id)
+    request, answer, chain = recorded_exchange(recorder, failure.case_id or case_id)
     return RawFailure(
         operation=operation,
         check=check,
@@ -534,7 +537,63 @@ def _raw_failure(check: str, info: Any, case_id: str, phase: str, recorder: Any)
         curls=[c for c in curls if c],
         phase=phase,
         status_code=response,
+        request=request,
+        response=answer,
+        chain=chain,
     )
+
+
+#: The worker keeps this much of a response body; the parent redacts it, then cuts it to the excerpt.
+_CAPTURED_BODY_BYTES = 2 * BODY_EXCERPT_CHARS
+
+
+def recorded_exchange(
+    recorder: Any, case_id: str
+) -> tuple[RecordedRequest | None, RecordedResponse | None, list[RecordedRequest]]:
+    """The failing case's request and response as the recorder holds them, and the requests of
+    the cases before it in its scenario (a stateful chain's earlier steps), oldest first."""
+    interaction = recorder.interactions.get(case_id)
+    if interaction is None:
+        return None, None, []
+    chain = []
+    for case in recorder.iter_chain_cases(case_id=case_id):
+        earlier = recorder.interactions.get(case.id)
+        if case.id != case_id and earlier is not None:
+            chain.append(_recorded_request(earlier.request))
+    response = interaction.response
+    answer = None
+    if response is not None and hasattr(response, "status_code"):
+        content = bytes(response.content or b"")
+        answer = RecordedResponse(
+            status=response.status_code,
+            headers=_flat_headers(response.headers),
+            body_excerpt=content[:_CAPTURED_BODY_BYTES].decode("utf-8", errors="replace"),
+            body_truncated=len(content) > _CAPTURED_BODY_BYTES,
+        )
+    return _recorded_request(interaction.request), answer, chain
+
+
+def _recorded_request(request: Any) -> RecordedRequest:
+    body: bytes | None = request.body
+    text, encoding = None, "utf-8"
+    if body is not None:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text, encoding = base64.b64encode(body).decode("ascii"), "base64"
+    truncated = text is not None and len(text) > REQUEST_BODY_CHARS
+    return RecordedRequest(
+        method=str(request.method),
+        url=str(request.uri),
+        headers=_flat_headers(request.headers),
+        body=text[:REQUEST_BODY_CHARS] if text is not None else None,
+        body_encoding=encoding,
+        body_truncated=truncated,
+    )
+
+
+def _flat_headers(headers: Mapping[str, Any]) -> dict[str, str]:
+    return {k: ", ".join(v) if isinstance(v, list) else str(v) for k, v in (headers or {}).items()}
 
 
 def _response_status(recorder: Any, case_id: str) -> int | None:

@@ -2,14 +2,15 @@
 
 One check per fuzzed operation (one JUnit testcase each). Failures are already deduplicated by
 operation, check and cause in the worker; each becomes one finding with the curl command(s)
-that reproduce it, the seed, and the command that re-runs the fuzz stage. Secrets in curls are
-redacted here (reports redact again, as they do for every stage). A failure in the provider's
+that reproduce it (portable: ``$PAYMENTS_URL`` and ``$INTERLOCK_*`` secrets), the seed, the
+request and response as fields, and the command that re-runs the fuzz stage with every option
+of the run. Secrets are redacted here (reports redact again, as they do for every stage). A failure in the provider's
 baseline is a warning that does not fail the gate.
 """
 
 from __future__ import annotations
 
-from interlock.core.redact import redact
+from interlock.core.reproduction import Portable
 from interlock.core.verdict import CheckResult, Finding, Severity, Status
 from interlock.stages.fuzz.baseline import Baseline
 from interlock.stages.fuzz.job import FuzzOutcome, RawFailure
@@ -25,6 +26,7 @@ def checks_for_outcome(
     baseline: Baseline,
     rerun: str,
     operations: list[str] | None = None,
+    portable: Portable | None = None,
 ) -> list[CheckResult]:
     """The checks of one integration's fuzz stage, from its provider's ``outcome``."""
     by_operation: dict[str, list[RawFailure]] = {}
@@ -35,7 +37,14 @@ def checks_for_outcome(
     for operation in names:
         failures = sorted(by_operation.get(operation, []), key=lambda f: (f.check, f.signature))
         findings = [
-            finding_for(f, integration=integration, seed=outcome.seed, rerun=rerun, known=baseline.knows(f))
+            finding_for(
+                f,
+                integration=integration,
+                seed=outcome.seed,
+                rerun=rerun,
+                known=baseline.knows(f),
+                portable=portable,
+            )
             for f in failures
         ]
         new = [f for f in findings if f.severity == Severity.ERROR]
@@ -80,7 +89,22 @@ def checks_for_outcome(
     return checks
 
 
-def finding_for(failure: RawFailure, *, integration: str, seed: int, rerun: str, known: bool) -> Finding:
+def finding_for(
+    failure: RawFailure,
+    *,
+    integration: str,
+    seed: int,
+    rerun: str,
+    known: bool,
+    portable: Portable | None = None,
+) -> Finding:
+    """One finding: the failure in text (``detail``) and in fields (check, request, response, ...).
+
+    Everything that came from the run passes the provider's redaction policy here (``portable``);
+    reports redact again, by header name and the manifest's secrets, as for every stage.
+    """
+    portable = portable or Portable("", "")  # no service known: curls keep their URL
+    policy = portable.policy
     lines = [
         f"operation: {failure.operation}",
         f"check:     {failure.check}" + (f" ({failure.code})" if failure.code else ""),
@@ -97,17 +121,26 @@ def finding_for(failure: RawFailure, *, integration: str, seed: int, rerun: str,
         stage=STAGE,
         integration=integration,
         severity=Severity.WARNING if known else Severity.ERROR,
-        title=f"{failure.operation}: {failure.title}" + (" (known)" if known else ""),
-        detail=redact("\n".join(lines)),
-        reproduce=reproduction(failure, seed=seed, rerun=rerun),
+        title=policy.known_values(f"{failure.operation}: {failure.title}" + (" (known)" if known else "")),
+        detail=policy.text("\n".join(lines)),
+        reproduce=reproduction(failure, rerun=rerun, portable=portable),
+        code=failure.code or None,
+        check=failure.check,
+        operation=failure.operation,
+        cause=policy.known_values(failure.signature),
+        request=portable.request(failure.request) if failure.request else None,
+        chain=[portable.request(r) for r in failure.chain],
+        response=portable.response(failure.response) if failure.response else None,
+        seed=seed,
     )
 
 
-def reproduction(failure: RawFailure, *, seed: int, rerun: str) -> str:
-    """The curl command(s) that reproduce ``failure``, then the command that re-runs the stage."""
+def reproduction(failure: RawFailure, *, rerun: str, portable: Portable) -> str:
+    """The curl command(s) that reproduce ``failure`` (after the note of what to export), then the
+    command that re-runs the stage with the same options."""
     lines = []
     if len(failure.curls) > 1:
         lines.append(f"# {len(failure.curls)} requests, in this order:")
-    lines += [redact(c) for c in failure.curls]
-    lines.append(f"# the whole run again (same seed): {rerun} --seed {seed}")
+    lines += portable.commands(failure.curls)
+    lines.append(f"# the whole run again: {rerun}")
     return "\n".join(lines)

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from interlock.core.verdict import RecordedRequest, RecordedResponse
 from interlock.core.worker import WorkerJob
 
 
@@ -63,6 +64,11 @@ class RawFailure(BaseModel):
     curls: list[str] = Field(default_factory=list)
     phase: str = ""
     status_code: int | None = None
+    #: The request that failed as sent (not redacted: the parent redacts), its response, and the
+    #: requests of the same scenario before it, in order (a stateful chain).
+    request: RecordedRequest | None = None
+    response: RecordedResponse | None = None
+    chain: list[RecordedRequest] = Field(default_factory=list)
 
 
 class OperationStats(BaseModel):

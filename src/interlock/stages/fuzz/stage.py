@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from interlock.core import worker
 from interlock.core.errors import ConfigError
 from interlock.core.manifest import Integration, Manifest
-from interlock.core.reproduction import rerun_command
+from interlock.core.reproduction import Portable, options_as_flags, rerun_command
 from interlock.core.services import RUN_ID_ENV
 from interlock.core.verdict import StageResult
 from interlock.core.worker import WorkerFailed, WorkerFiles
@@ -28,6 +28,7 @@ from interlock.stages.fuzz.checks.registry import dump_settings
 from interlock.stages.fuzz.findings import STAGE, checks_for_outcome
 from interlock.stages.fuzz.job import FuzzJob, FuzzOutcome
 from interlock.stages.fuzz.profiles import Profile, resolve_profile
+from interlock.stages.fuzz.secrets import suite_secrets
 from interlock.stages.fuzz.suite import Suite, load_suite, suite_path
 
 #: Beyond its time budget, a worker gets this long to load the spec and finish its last scenario.
@@ -38,8 +39,10 @@ GRACE_S = 60.0
 class FuzzOptions:
     """What `interlock fuzz` can change beyond the profile."""
 
-    suites_dir: Path | None = None
-    update_baseline: bool = False
+    #: Every field is carried into the re-run command of a finding (core.reproduction.options_as_flags):
+    #: ``max_examples`` is ``--max-examples``; ``metadata`` renames a flag or keeps it out.
+    suites_dir: Path | None = field(default=None, metadata={"flag": "--suites"})
+    update_baseline: bool = field(default=False, metadata={"rerun": False})
     seed: int | None = None
     max_examples: int | None = None
     time_budget_s: float | None = None
@@ -51,6 +54,10 @@ class _ProviderRun:
     baseline: Baseline
     artefacts: list[str] = field(default_factory=list)
     operations: list[str] = field(default_factory=list)
+    #: The profile as resolved for this provider (seed, examples, budget), for re-run commands.
+    profile: Profile | None = None
+    #: How this provider's requests are written in reports (its URL and secrets as variables).
+    portable: Portable | None = None
 
 
 class FuzzStage:
@@ -98,8 +105,9 @@ class FuzzStage:
                 run.outcome,
                 integration=integration.name,
                 baseline=run.baseline,
-                rerun=_rerun_command(ctx, integration.name),
+                rerun=_rerun_command(ctx, integration.name, self.options, run.profile),
                 operations=run.operations,
+                portable=run.portable,
             )
         result.duration_s = round(time.monotonic() - started, 3)
         return result
@@ -143,7 +151,13 @@ class FuzzStage:
             ctx.output.info(f"{STAGE} {provider}: wrote {path} ({len(baseline.entries)} accepted failure(s))")
         operations = sorted(outcome.operations)
         artefacts = [str(p.relative_to(ctx.run_dir)) for p in files if p.is_file()]
-        return _ProviderRun(outcome, baseline, artefacts, operations)
+        portable = Portable(
+            provider,
+            url,
+            ctx.redaction.with_secrets(suite_secrets(suite)),
+            where="" if service.run is not None else url,
+        )
+        return _ProviderRun(outcome, baseline, artefacts, operations, profile, portable)
 
 
 def _job(provider: str, spec: str, url: str, suite: Suite, profile: Profile, states: str | None) -> FuzzJob:
@@ -197,7 +211,13 @@ def _check_spec_file(path: Path) -> None:
         raise ConfigError("not an OpenAPI document (no 'openapi' key at the top)", path, 1)
 
 
-def _rerun_command(ctx: StageContext, integration: str) -> str:
-    return rerun_command(
-        ctx.manifest, "fuzz", integration, *([f"--profile {ctx.profile}"] if ctx.profile != "ci" else [])
-    )
+def _rerun_command(ctx: StageContext, integration: str, options: FuzzOptions, profile: Profile | None) -> str:
+    """``interlock fuzz`` with every option that shaped this run: the profile, and the seed,
+    examples and budget it resolved to (the ``full`` profile's seed is random), then the rest of
+    ``options`` whatever they are."""
+    if profile is not None:
+        options = replace(
+            options, seed=profile.seed, max_examples=profile.max_examples, time_budget_s=profile.time_budget_s
+        )
+    profile_flag = [f"--profile {ctx.profile}"] if ctx.profile != "ci" else []
+    return rerun_command(ctx.manifest, "fuzz", integration, *profile_flag, *options_as_flags(options))

@@ -1,0 +1,23 @@
+"""The secrets a fuzz suite makes the run send, each with the variable reproductions use for it.
+
+A suite's ``auth`` header is always a secret, and so is a ``headers`` entry whose name says it
+carries a credential (``X-Api-Key``). Reports mask their values wherever they appear, and curls
+and ``interlock replay`` refer to them as ``$INTERLOCK_<HEADER>``.
+"""
+
+from __future__ import annotations
+
+from interlock.core.redact import SECRET_HEADER, Secret, variable_for
+from interlock.stages.fuzz.suite import Suite
+
+
+def suite_secrets(suite: Suite) -> list[Secret]:
+    """The suite's auth header(s) and secret-named headers, as known secrets with their variables."""
+    found = []
+    if suite.auth is not None:
+        for name, value in suite.auth.headers().items():
+            found.append(Secret(value, variable_for(name), f"the suite's auth {name} header"))
+    for name, value in suite.headers.items():
+        if SECRET_HEADER.fullmatch(name) and not any(s.value == value for s in found):
+            found.append(Secret(value, variable_for(name), f"the suite's {name} header"))
+    return found
