@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,18 +210,14 @@ def _curls(block: str) -> list[str]:
 
 
 def _curl_target(curl: str) -> tuple[str, str]:
-    try:
-        words = shlex.split(curl)
-    except ValueError:
-        return "", ""
-    method = "GET"
-    url = ""
-    for index, word in enumerate(words):
-        if word == "-X" and index + 1 < len(words):
-            method = words[index + 1].upper()
-        elif word.startswith(("http://", "https://")):
-            url = word
-    return method, url
+    """(method, URL) of a curl command as schemathesis prints it.
+
+    Not shlex: a header may be quoted the bash way ($'...\\t...'), which shlex cannot read; the URL is
+    percent-encoded, so it is one word, bare or in single quotes, and the last one in the command.
+    """
+    method = re.search(r"(?:^|\s)-X\s+([A-Za-z]+)", curl)
+    urls = re.findall(r"(?:^|\s)'?(https?://[^\s']+)", curl)
+    return (method.group(1).upper() if method else "GET"), (urls[-1] if urls else "")
 
 
 def match_operation(method: str, url: str, operations: list[str], base_path: str | None = None) -> str | None:

@@ -21,6 +21,7 @@ from benchmarks.realworld.reports import (
     normalise_operation,
     parse_interlock_verdict,
     parse_st_junit,
+    stateful_operation,
 )
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -193,3 +194,15 @@ def test_the_base_path_is_learnt_from_failures_of_known_operations() -> None:
 def test_operations_are_normalised() -> None:
     assert normalise_operation(" get  /x/ ") == "GET /x"
     assert normalise_operation("GET /") == "GET /"
+
+
+def test_a_curl_with_bash_quoted_headers_still_names_its_operation() -> None:
+    # Recorded from st on kinto: shlex cannot read the $'...' header, the URL is still found.
+    block = (
+        "1. Test Case ID: Yyfm29\n\n- ST101 Server error\n\nReproduce with:\n\n"
+        "    curl -X GET -H $'If-None-Match: *\\'\\tO^- ' -H 'If-Match: 3F``G*b' http://127.0.0.1:45023/v1/permissions\n"
+    )
+
+    assert (
+        stateful_operation(block, ["GET /permissions", "GET /buckets"], "ST101", "/v1") == "GET /permissions"
+    )
