@@ -138,9 +138,9 @@ def render_app(app: AppComparison) -> list[str]:
             lines.append("     " + _key_line(app, key, st_hits.get(key, 0), our_hits.get(key, 0), rounds))
     own = app.own_checks()
     lines.append(f"  -- interlock own-check findings ({len(own)})")
-    for key, (count, failure) in own.items():
+    for (operation, code, _), (count, failure) in own.items():
         seen = f" [{stability(count, rounds)}]" if rounds > 1 else ""
-        lines.append(f"     {key[0]}  {key[1]} {failure.check}: {failure.title}{seen}")
+        lines.append(f"     {operation}  {code} {failure.check}: {failure.title}{seen}")
         lines += [f"         {line}" for line in _own_check_detail(failure)]
     errors = _errors(app)
     if errors:
