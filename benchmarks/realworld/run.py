@@ -88,6 +88,8 @@ class Settings:
     timeout_s: float
     apps_dir: Path
     mode: str
+    #: A suites directory for interlock (a diagnostic: st gets no such settings); None: none.
+    suites: Path | None = None
 
 
 class RunFailed(Exception):
@@ -300,6 +302,7 @@ def run_interlock(
             "--time-budget",
             f"{int(settings.timeout_s)}s",
             "--plain",
+            *(["--suites", str(settings.suites.resolve())] if settings.suites else []),
         ]
         log = work / "interlock.log"
         exit_code = run_bounded(
@@ -489,7 +492,7 @@ def main() -> int:
 
     work_dir = args.work_dir or Path("/tmp/interlock-realworld") / datetime.now().strftime("%Y%m%d-%H%M%S")
     work_dir.mkdir(parents=True, exist_ok=True)
-    settings = Settings(args.examples, args.seed, args.timeout, args.apps_dir, args.mode)
+    settings = Settings(args.examples, args.seed, args.timeout, args.apps_dir, args.mode, args.suites)
     print(
         f"budget: {args.examples} examples per operation, seed {args.seed}, all checks, 1 worker,"
         f" phases {PHASES}; work dir {work_dir}",
