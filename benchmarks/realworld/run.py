@@ -457,6 +457,9 @@ def main() -> int:
     parser.add_argument("--allow-network", action="store_true", help="run without a private network")
     parser.add_argument("--skip-setup", action="store_true", help="do not check or install the app venvs")
     parser.add_argument(
+        "--suites", type=Path, help="interlock's suites directory (a diagnostic; default: none)"
+    )
+    parser.add_argument(
         "--reread", type=Path, metavar="WORK_DIR", help="compare an earlier run's reports again"
     )
     args = parser.parse_args()
