@@ -63,6 +63,9 @@ class RawFailure(BaseModel):
     curls: list[str] = Field(default_factory=list)
     phase: str = ""
     status_code: int | None = None
+    #: interlock's own checks: why this is a defect, and how sure the check is ("high (basis)").
+    why: str = ""
+    confidence: str = ""
 
 
 class OperationStats(BaseModel):
