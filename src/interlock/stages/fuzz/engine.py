@@ -36,6 +36,7 @@ from interlock.stages.fuzz.checks import (
     LateFailure,
     RunInfo,
 )
+from interlock.stages.fuzz.checks.exchange import spec_text
 from interlock.stages.fuzz.checks.idempotency import IdempotencySettings
 from interlock.stages.fuzz.checks.registry import registered_for
 from interlock.stages.fuzz.job import FuzzJob, FuzzOutcome, OperationStats, RawFailure
@@ -347,24 +348,6 @@ def _response_schema(case: Any, status: int, content_type: Any) -> Any:
         return None
 
 
-def spec_documentation(raw_schema: Any) -> str:
-    """Every string value of the spec (descriptions, examples, defaults), one per line."""
-    strings: list[str] = []
-
-    def walk(value: Any) -> None:
-        if isinstance(value, str):
-            strings.append(value)
-        elif isinstance(value, dict):
-            for item in value.values():
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(raw_schema)
-    return "\n".join(strings)
-
-
 def _is_positive(case: Any) -> bool:
     meta = getattr(case, "meta", None)
     mode = getattr(getattr(meta, "generation", None), "mode", None)
@@ -446,7 +429,7 @@ def _run_state(job: FuzzJob, schema: Any) -> RunState:
             c.name: ActiveCheck(c, c.state_for(job.check_settings.get(c.name), run_info)) for c in chosen
         },
         timeout_s=job.request_timeout_s,
-        documentation=spec_documentation(getattr(schema, "raw_schema", None)),
+        documentation=spec_text(getattr(schema, "raw_schema", None)),
     )
 
 

@@ -198,3 +198,19 @@ def test_replays_are_bounded_per_operation_and_skip_undeclared_writes() -> None:
     with pytest.raises(CheckFailed):
         idempotency(keyed_write(ignores), state)
     idempotency(keyed_write(ignores), state)  # the one sample is spent
+
+
+def test_a_slow_request_is_not_replayed_and_keeps_its_sample() -> None:
+    calls: list[Mapping[str, str]] = []
+
+    def server(headers: Mapping[str, str]) -> tuple[int, Any]:
+        calls.append(headers)
+        return 404, {}
+
+    state = IdempotencyState(samples=1, max_elapsed_s=1.0)
+    slow = exchange({"a": 1}, server=server)
+    slow.elapsed_ms = 1500
+    idempotency(slow, state)
+    assert calls == []
+    with pytest.raises(CheckFailed):
+        idempotency(exchange({"a": 1}, server=server), state)  # the sample was still there

@@ -115,3 +115,22 @@ class Exchange:
             return json.loads(self.body)
         except ValueError:
             return None
+
+
+def spec_text(document: Any) -> str:
+    """Every string value of a spec document (descriptions, examples, defaults), one per line:
+    what :attr:`Exchange.documentation` holds."""
+    strings: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(document)
+    return "\n".join(strings)

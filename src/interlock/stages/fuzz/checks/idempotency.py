@@ -26,6 +26,7 @@ from typing import Any
 from pydantic import Field
 
 from interlock.core.config import Strict
+from interlock.core.durations import Duration
 from interlock.stages.fuzz.checks.exchange import CheckFailed, Exchange
 from interlock.stages.fuzz.checks.registry import RunInfo, fuzz_check
 
@@ -44,8 +45,11 @@ class IdempotencySettings(Strict):
     """The suite's ``idempotency:`` key: how the check replays requests."""
 
     header: str = "Idempotency-Key"
-    #: Replays per operation and run: each costs one or two extra requests.
+    #: Replays per operation and run: each costs two or three extra requests.
     samples: int = Field(default=2, ge=0, le=1000)
+    #: A request that took longer is not replayed: its replays would cost twice its time, and the
+    #: check judges what a repeat changes, not speed (httpbin's /delay/10 would add 20 s a sample).
+    max_elapsed: Duration = 1.0
 
 
 @dataclass
@@ -54,6 +58,7 @@ class IdempotencyState:
 
     header: str = "Idempotency-Key"
     samples: int = 2
+    max_elapsed_s: float = 1.0
     #: Operations ("POST /payments") whose spec declares the idempotency header.
     keyed_operations: Collection[str] = ()
     _used: dict[str, int] = field(default_factory=dict)
@@ -72,6 +77,7 @@ def _start(settings: IdempotencySettings, run: RunInfo) -> IdempotencyState:
     return IdempotencyState(
         header=settings.header,
         samples=settings.samples,
+        max_elapsed_s=settings.max_elapsed,
         keyed_operations=run.operations_declaring_header(settings.header),
     )
 
@@ -81,6 +87,8 @@ def idempotency(exchange: Exchange, state: IdempotencyState) -> None:
     method = exchange.method.upper()
     if exchange.resend is None or exchange.status >= 500 or exchange.status == 429:
         return
+    if exchange.elapsed_ms > state.max_elapsed_s * 1000:
+        return  # too slow to replay within the run's budget (see IdempotencySettings.max_elapsed)
     if not exchange.operation.upper().startswith(f"{method} "):
         return  # a probe with another method (unsupported_method): not this operation's semantics
     if method in WRITE_METHODS:
