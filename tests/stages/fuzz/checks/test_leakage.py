@@ -151,6 +151,13 @@ def test_the_token_interlock_sent_in_a_404_page_is_a_leak() -> None:
     assert "Authorization" in failed.value.message and TOKEN not in failed.value.message
 
 
+def test_a_secret_in_an_unlabelled_json_member_is_a_leak() -> None:
+    leak = exchange({"detail": f"no access for {TOKEN}"}, status=403, request_headers={"X-Api-Key": TOKEN})
+    with pytest.raises(CheckFailed) as failed:
+        no_leakage(leak)
+    assert failed.value.cause == "echoed secret" and "$.detail" in failed.value.message
+
+
 def test_a_secret_in_a_redirect_location_is_a_leak() -> None:
     redirect = exchange(
         status=302,
@@ -170,6 +177,8 @@ def test_a_secret_in_a_redirect_location_is_a_leak() -> None:
         ({"detail": "x-request-id abcdefghijk"}, {}, {"X-Request-Id": "abcdefghijk"}, []),
         # a request-echo endpoint (httpbin's /headers) shows the headers it got, by name
         ({"headers": {"Authorization": f"Bearer {TOKEN}"}}, {}, {"Authorization": f"Bearer {TOKEN}"}, []),
+        # token introspection (httpbin's /bearer) labels the member it shows the token in
+        ({"authenticated": True, "token": TOKEN}, {}, {"Authorization": f"Bearer {TOKEN}"}, []),
         # a session cookie refreshed in Set-Cookie is the server's own business
         ({}, {"Set-Cookie": f"session={TOKEN}; HttpOnly"}, {"Cookie": f"session={TOKEN}"}, []),
         # too short to tell from chance

@@ -15,7 +15,8 @@ What is not a leak, and never reported: a member the response schema declares (t
 documents it: an admin endpoint's ``sys_executable``, a job's ``traceback``), text the spec itself
 documents (an example ``postgres://user:pass@host`` in a description), a value the request sent
 (schemathesis sends strings it mined from the spec, and an error may quote a bad input back),
-a request-echo member named after the header it echoes (``{"headers": {"Authorization": ...}}``),
+a JSON member whose name labels the secret (``{"headers": {"Authorization": ...}}``,
+httpbin's ``/bearer`` answering ``{"token": ...}``: an echo or introspection by design),
 and HTML markup: forms, labels and links (``<label>Password:</label>``, ``href="/app/x"``).
 Keyword patterns (``password: ...``), SQL text and exception class names are not matched at
 all: they occur in documentation and login pages far more often than in leaks.
@@ -233,10 +234,17 @@ def _where_echoed(exchange: Exchange, header: str, secret: str) -> str | None:
     for path, text in _json_strings(data, ()):
         if secret not in text or exchange.declares(path):
             continue
-        if any(isinstance(step, str) and step.lower() == header.lower() for step in path[-1:]):
-            continue  # a request-echo endpoint showing the headers it got, by name
+        if any(isinstance(step, str) and _labelled_secret(step, header) for step in path[-1:]):
+            continue  # a member the API itself labels as the header or a token: echo or introspection
         return "body " + _dotted(path)
     return None
+
+
+def _labelled_secret(key: str, header: str) -> bool:
+    """Whether a JSON member's name says it holds the header or a secret (``Authorization``,
+    ``token``, ``api_key``): a request-echo endpoint (httpbin's ``/headers``, ``/bearer``) or a
+    token introspection answer shows it on purpose, to the caller that sent it."""
+    return key.lower() == header.lower() or SECRET_HEADER.search(key) is not None
 
 
 @fuzz_check("no_leakage", code="IL101")
