@@ -164,7 +164,7 @@ def test_a_secret_in_a_redirect_location_is_a_leak() -> None:
         headers={"Location": f"/login?next=%2Fapi%3Fkey%3D{TOKEN}"},
         request_headers={"X-Api-Key": TOKEN},
     )
-    with pytest.raises(CheckFailed, match="echoes a secret header"):
+    with pytest.raises(CheckFailed, match="echoed x-api-key header"):
         no_leakage(redirect)
 
 
@@ -189,3 +189,27 @@ def test_what_is_not_an_echoed_secret(
     body: Any, headers: dict[str, str], request_headers: dict[str, str], sent: list[str]
 ) -> None:
     no_leakage(exchange(body, headers=headers, request_headers=request_headers, sent=sent))
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}, "traceback": {"type": "string"}},
+}
+
+
+def test_a_declared_message_member_does_not_document_a_trace_or_a_secret() -> None:
+    """A generic ``detail: string`` declares a message: a trace or the caller's token in it still leaks.
+    A member named for the trace (a job API's ``traceback``) documents it."""
+    with pytest.raises(CheckFailed, match="stack trace"):
+        no_leakage(exchange({"detail": PY_TRACE}, status=422, response_schema=ERROR_SCHEMA))
+    with pytest.raises(CheckFailed, match="echoed authorization header"):
+        no_leakage(
+            exchange(
+                {"detail": f"no such thing for caller Bearer {TOKEN}"},
+                status=404,
+                request_headers={"Authorization": f"Bearer {TOKEN}"},
+                response_schema=ERROR_SCHEMA,
+            )
+        )
+    no_leakage(exchange({"traceback": PY_TRACE}, response_schema=ERROR_SCHEMA))
+    no_leakage(exchange({"detail": "cannot open /var/lib/payments/ledger.db"}, response_schema=ERROR_SCHEMA))

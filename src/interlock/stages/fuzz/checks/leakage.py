@@ -12,7 +12,9 @@ Only what is a leak beyond reasonable doubt is reported, one cause per kind:
   a home directory), never a URL path.
 
 What is not a leak, and never reported: a member the response schema declares (the API
-documents it: an admin endpoint's ``sys_executable``, a job's ``traceback``), text the spec itself
+documents it: an admin endpoint's ``sys_executable``, a config's ``database_url``; a stack
+trace only in a declared member named for it, ``traceback``, since a trace in a declared
+``detail`` message is still a leak; a secret only in a member named for it, below), text the spec itself
 documents (an example ``postgres://user:pass@host`` in a description), a value the request sent
 (schemathesis sends strings it mined from the spec, and an error may quote a bad input back),
 a JSON member whose name labels the secret (``{"headers": {"Authorization": ...}}``,
@@ -115,6 +117,8 @@ class Leak:
     cause: str
     where: str
     text: str
+    #: The request header whose secret value was echoed ("echoed secret" only).
+    header: str = ""
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,24 @@ def html_text(markup: str) -> str:
     return html.unescape(_TAG.sub(" ", _SCRIPT_OR_STYLE.sub(" ", markup)))
 
 
+_TRACE_MEMBER = re.compile(r"(?i)trace|stack|exception")
+
+
+def _documented_member(exchange: Exchange, cause: str, path: JsonPath) -> bool:
+    """Whether the response schema documents that this member may hold what ``cause`` found.
+
+    A declared member is the API's contract: an admin answer's ``sys_executable`` is a path on
+    purpose, a config answer's ``database_url`` a connection string. A stack trace is documented
+    only by a declared member named for it (``traceback``, ``stack``): a generic ``detail`` or
+    ``message`` string declares a message, and a trace in it is still a leak.
+    """
+    if not exchange.declares(path):
+        return False
+    if cause != "stack trace":
+        return True
+    return any(isinstance(step, str) and _TRACE_MEMBER.search(step) for step in path[-1:])
+
+
 def _was_sent(text: str, sent: list[str]) -> bool:
     return any(text in value for value in sent if value)
 
@@ -179,9 +201,11 @@ def _was_sent(text: str, sent: list[str]) -> bool:
 def find_leaks(exchange: Exchange) -> list[Leak]:
     """Each leak in the response, at most one per cause (see the module's docstring)."""
     found: dict[str, Leak] = {}
-    strings = [s for s in _scanned_strings(exchange) if s.path is None or not exchange.declares(s.path)]
+    strings = list(_scanned_strings(exchange))
     for cause, patterns in LEAK_PATTERNS.items():
         for scanned in strings:
+            if scanned.path is not None and _documented_member(exchange, cause, scanned.path):
+                continue
             match = next(
                 (
                     m.group()
@@ -210,7 +234,7 @@ def _echoed_secret(exchange: Exchange) -> Leak | None:
                 continue
             where = _where_echoed(exchange, name, secret)
             if where is not None:
-                return Leak("echoed secret", where, f"the value of the request's {name} header")
+                return Leak("echoed secret", where, f"the value of the request's {name} header", header=name)
     return None
 
 
@@ -232,7 +256,7 @@ def _where_echoed(exchange: Exchange, header: str, secret: str) -> str | None:
     if data is None:
         return "body" if secret in exchange.text else None
     for path, text in _json_strings(data, ()):
-        if secret not in text or exchange.declares(path):
+        if secret not in text:
             continue
         if any(isinstance(step, str) and _labelled_secret(step, header) for step in path[-1:]):
             continue  # a member the API itself labels as the header or a token: echo or introspection
@@ -256,9 +280,9 @@ def no_leakage(exchange: Exchange, _settings: object = None) -> None:
     why, confidence, basis = _JUDGEMENT[first.cause]
     detail = "\n".join(f"{leak.cause} in {leak.where}: {_clip(leak.text)}" for leak in leaks)
     raise CheckFailed(
-        f"response leaks a {first.cause}"
-        if first.cause != "echoed secret"
-        else "response echoes a secret header",
+        f"response echoed {first.header.lower()} header"
+        if first.header
+        else f"response leaks a {first.cause}",
         f"{exchange.status} response to {exchange.operation}:\n{detail}",
         cause=first.cause,
         why=f"{why}; here: {first.cause} in the {first.where} of a {exchange.status} response",
