@@ -50,7 +50,7 @@ def test_the_built_in_checks_declare_their_codes_and_settings_keys() -> None:
     }
     assert {c.suite_key for c in CHECKS.values() if c.settings} == {"idempotency", "budgets"}
     assert dump_settings({}) == {
-        "idempotency": {"header": "Idempotency-Key", "samples": 2},
+        "idempotency": {"header": "Idempotency-Key", "samples": 2, "max_elapsed": 1.0},
         "response_time_budget": {},
     }
 

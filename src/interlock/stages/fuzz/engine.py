@@ -29,7 +29,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from interlock.core.verdict import BODY_EXCERPT_CHARS, REQUEST_BODY_CHARS, RecordedRequest, RecordedResponse
-from interlock.stages.fuzz.checks import CHECKS, CheckFailed, Exchange, FuzzCheck, LateFailure, RunInfo
+from interlock.stages.fuzz.checks import (
+    CHECKS,
+    CheckFailed,
+    Exchange,
+    FuzzCheck,
+    Judgement,
+    LateFailure,
+    RunInfo,
+)
+from interlock.stages.fuzz.checks.exchange import spec_text
 from interlock.stages.fuzz.checks.idempotency import IdempotencySettings
 from interlock.stages.fuzz.checks.registry import registered_for
 from interlock.stages.fuzz.job import FuzzJob, FuzzOutcome, OperationStats, RawFailure
@@ -62,6 +71,10 @@ class RunState:
     reproductions: dict[str, list[str]] = field(default_factory=dict)
     #: Verdicts already given per request fingerprint, so shrinking sees the same answer again.
     verdicts: dict[tuple[str, str], CheckFailed | None] = field(default_factory=dict)
+    #: Why and how sure, per (case id, check name) that failed.
+    judgements: dict[tuple[str, str], Judgement] = field(default_factory=dict)
+    #: The spec's own text (for Exchange.documented), built once per run.
+    documentation: str = ""
 
 
 _STATE = RunState()
@@ -244,7 +257,8 @@ def _run_interlock_check(name: str, response: Any, case: Any) -> None:
         cached = _STATE.verdicts[fingerprint]
         if cached is not None:
             _STATE.reproductions[case.id] = cached.curls or []
-            raise AssertionError(str(cached))
+            _STATE.judgements[(case.id, name)] = cached.judgement
+            raise AssertionError(_assertion_text(cached))  # the same cause: one finding, not two
         return None
     try:
         active.check.function(exchange, active.state)
@@ -253,11 +267,16 @@ def _run_interlock_check(name: str, response: Any, case: Any) -> None:
             _STATE.verdicts[fingerprint] = failed
         if failed.curls:
             _STATE.reproductions[case.id] = failed.curls
-        # The first line is the failure's title; the cause goes last, where _raw_failure finds it.
-        raise AssertionError(f"{failed.title}\n{failed.message}\ncause: {failed.cause}") from None
+        _STATE.judgements[(case.id, name)] = failed.judgement
+        raise AssertionError(_assertion_text(failed)) from None
     if fingerprint is not None:
         _STATE.verdicts[fingerprint] = None
     return None
+
+
+def _assertion_text(failed: CheckFailed) -> str:
+    """The first line is the failure's title; the cause goes last, where _raw_failure finds it."""
+    return f"{failed.title}\n{failed.message}\ncause: {failed.cause}"
 
 
 def _request_fingerprint(exchange: Exchange) -> str:
@@ -298,6 +317,8 @@ def exchange_from(response: Any, case: Any) -> Exchange:
             sent_values=sent_values(case, body, sent),
             resend=resend,
             curl=lambda o: curl(again, o, generated),
+            response_schema=_response_schema(case, answer.status_code, answer.headers.get("Content-Type")),
+            documentation=_STATE.documentation,
         )
 
     return Exchange(
@@ -314,7 +335,19 @@ def exchange_from(response: Any, case: Any) -> Exchange:
         positive=_is_positive(case),
         resend=resend,
         curl=lambda overrides: curl(prepared, overrides, generated),
+        response_schema=_response_schema(case, response.status_code, response.headers.get("Content-Type")),
+        documentation=_STATE.documentation,
     )
+
+
+def _response_schema(case: Any, status: int, content_type: Any) -> Any:
+    """The JSON schema the spec declares for this status and media type (refs bundled inside), or None."""
+    media_type = content_type[0] if isinstance(content_type, list) and content_type else content_type
+    try:
+        definition = case.operation.responses.find_by_status_code(status)
+        return None if definition is None else definition.get_schema(media_type or None).schema
+    except Exception:  # an unusable response definition declares nothing
+        return None
 
 
 def _is_positive(case: Any) -> bool:
@@ -398,6 +431,7 @@ def _run_state(job: FuzzJob, schema: Any) -> RunState:
             c.name: ActiveCheck(c, c.state_for(job.check_settings.get(c.name), run_info)) for c in chosen
         },
         timeout_s=job.request_timeout_s,
+        documentation=spec_text(getattr(schema, "raw_schema", None)),
     )
 
 
@@ -410,6 +444,8 @@ def _late_failure(check: FuzzCheck, late: LateFailure) -> RawFailure:
         message=late.message,
         signature=late.cause,
         curls=late.curls,
+        why=late.judgement.why,
+        confidence=late.judgement.confidence_text,
     )
 
 
@@ -527,6 +563,7 @@ def _raw_failure(check: str, info: Any, case_id: str, phase: str, recorder: Any)
         curls = steps if len(steps) > 1 else [_first_command(info.code_sample)]
     response = _response_status(recorder, failure.case_id or case_id)
     request, answer, chain = recorded_exchange(recorder, failure.case_id or case_id)
+    judgement = _STATE.judgements.get((failure.case_id or case_id, check), Judgement())
     return RawFailure(
         operation=operation,
         check=check,
@@ -540,6 +577,8 @@ def _raw_failure(check: str, info: Any, case_id: str, phase: str, recorder: Any)
         request=request,
         response=answer,
         chain=chain,
+        why=judgement.why,
+        confidence=judgement.confidence_text,
     )
 
 

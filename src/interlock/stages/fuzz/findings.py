@@ -109,6 +109,8 @@ def finding_for(
         f"operation: {failure.operation}",
         f"check:     {failure.check}" + (f" ({failure.code})" if failure.code else ""),
         f"cause:     {failure.signature}",
+        *([f"why: {failure.why}"] if failure.why else []),
+        *([f"confidence: {failure.confidence}"] if failure.confidence else []),
         f"phase:     {failure.phase or '-'}"
         + (f", status {failure.status_code}" if failure.status_code else ""),
         f"seed:      {seed}",

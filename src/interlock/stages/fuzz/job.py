@@ -69,6 +69,9 @@ class RawFailure(BaseModel):
     request: RecordedRequest | None = None
     response: RecordedResponse | None = None
     chain: list[RecordedRequest] = Field(default_factory=list)
+    #: interlock's own checks: why this is a defect, and how sure the check is ("high (basis)").
+    why: str = ""
+    confidence: str = ""
 
 
 class OperationStats(BaseModel):

@@ -20,7 +20,16 @@ from interlock.stages.fuzz.checks import idempotency  # noqa: F401
 from interlock.stages.fuzz.checks import budgets  # noqa: F401
 
 # isort: on
-from interlock.stages.fuzz.checks.exchange import CheckFailed, Exchange
+from interlock.stages.fuzz.checks.exchange import CheckFailed, Exchange, Judgement
 from interlock.stages.fuzz.checks.registry import CHECKS, FuzzCheck, LateFailure, RunInfo, fuzz_check
 
-__all__ = ["CHECKS", "CheckFailed", "Exchange", "FuzzCheck", "LateFailure", "RunInfo", "fuzz_check"]
+__all__ = [
+    "CHECKS",
+    "CheckFailed",
+    "Exchange",
+    "FuzzCheck",
+    "Judgement",
+    "LateFailure",
+    "RunInfo",
+    "fuzz_check",
+]

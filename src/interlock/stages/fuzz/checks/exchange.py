@@ -2,25 +2,62 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from interlock.stages.fuzz.checks.schema_paths import JsonPath, declares
+
+#: How sure a check is that its finding is a real defect.
+ConfidenceLevel = Literal["high", "medium", "low"]
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Why a finding is a defect and how sure the check is: what a maintainer reads first.
+
+    ``why`` is one sentence a maintainer accepts (the rule broken and what the responses showed);
+    ``confidence`` is ``high``, ``medium`` or ``low`` and ``basis`` says what it rests on.
+    """
+
+    why: str = ""
+    confidence: ConfidenceLevel | None = None
+    basis: str = ""
+
+    @property
+    def confidence_text(self) -> str:
+        """``high (what it rests on)``, or "" when the check gave no confidence."""
+        if not self.confidence:
+            return ""
+        return self.confidence + (f" ({self.basis})" if self.basis else "")
 
 
 class CheckFailed(AssertionError):
     """A check found a problem.
 
     ``cause`` names the kind of problem (``stack trace``, ``second resource``, ...): findings are
-    deduplicated by operation, check and cause. ``curls`` replaces the failing request's own curl
-    when reproducing needs other requests (a replay, a request sent twice).
+    deduplicated by operation, check and cause, so one defect has one cause. ``curls`` replaces the
+    failing request's own curl when reproducing needs other requests (a replay, a request sent
+    twice). ``why``, ``confidence`` and ``basis`` are the :class:`Judgement` the finding shows.
     """
 
-    def __init__(self, title: str, message: str, *, cause: str, curls: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        message: str,
+        *,
+        cause: str,
+        curls: list[str] | None = None,
+        why: str = "",
+        confidence: ConfidenceLevel | None = None,
+        basis: str = "",
+    ) -> None:
         super().__init__(f"{title}\n{message}" if message else title)
         self.title = title
         self.message = message
         self.cause = cause
         self.curls = curls
+        self.judgement = Judgement(why, confidence, basis)
 
 
 @dataclass
@@ -44,6 +81,19 @@ class Exchange:
     resend: Callable[[Mapping[str, str]], Exchange] | None = None
     #: A curl command for this request (with these headers replaced).
     curl: Callable[[Mapping[str, str]], str] = lambda _headers: ""
+    #: The JSON schema the spec declares for this response (its status and media type), local
+    #: ``$ref`` pointers resolvable inside it; None when the spec declares none.
+    response_schema: Any = None
+    #: The spec's own text (descriptions, examples, titles), joined: what the API documents.
+    documentation: str = ""
+
+    def declares(self, path: Sequence[str | int]) -> bool:
+        """Whether the response schema declares the JSON member at ``path`` (keys and indexes)."""
+        return self.response_schema is not None and declares(self.response_schema, JsonPath(path))
+
+    def documented(self, text: str) -> bool:
+        """Whether ``text`` occurs in the spec's own text (a documented example, not a leak)."""
+        return bool(text) and text in self.documentation
 
     def header(self, name: str) -> str | None:
         """A response header, case-insensitively."""
@@ -65,3 +115,22 @@ class Exchange:
             return json.loads(self.body)
         except ValueError:
             return None
+
+
+def spec_text(document: Any) -> str:
+    """Every string value of a spec document (descriptions, examples, defaults), one per line:
+    what :attr:`Exchange.documentation` holds."""
+    strings: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(document)
+    return "\n".join(strings)

@@ -1,24 +1,41 @@
 """No leakage: a response must not reveal the provider's insides or the caller's secrets.
 
-Error responses above all: an unhandled exception that renders its traceback tells an attacker
-the stack, the file layout and sometimes the SQL or the database URL. The check scans every
-string of a response (each JSON string separately, so escaping hides nothing; the raw text
-otherwise; and every header) for stack traces, exception classes, file paths, SQL, connection
-strings, credentials and tokens, and for an echo of a secret header the request carried.
+Only what is a leak beyond reasonable doubt is reported, one cause per kind:
 
-What the request itself sent is not a leak: schemathesis sends strings it mined from the spec
-and from earlier answers (``SELECT * FROM``, paths), and an API that quotes a bad value back in
-its error message is fine. A match that lies inside a value the request sent is ignored.
+* ``stack trace``: a trace *with frames* (``File "app.py", line 3, in f``, ``at a.B(B.java:4)``,
+  ...), not the word "Traceback" or an exception's class name alone;
+* ``credential``: a connection string with a password (``postgres://user:pass@db``), a private
+  key, or a key of a well-known format (AWS, GitHub, Stripe, Slack);
+* ``echoed secret``: a secret header interlock sent (``Authorization``, API keys, cookies) repeated
+  in the response body or a redirect's ``Location``;
+* ``file path``: a path of the server's filesystem (a source or config file, a package directory,
+  a home directory), never a URL path.
+
+What is not a leak, and never reported: a member the response schema declares (the API
+documents it: an admin endpoint's ``sys_executable``, a config's ``database_url``; a stack
+trace only in a declared member named for it, ``traceback``, since a trace in a declared
+``detail`` message is still a leak; a secret only in a member named for it, below), text the spec itself
+documents (an example ``postgres://user:pass@host`` in a description), a value the request sent
+(schemathesis sends strings it mined from the spec, and an error may quote a bad input back),
+a JSON member whose name labels the secret (``{"headers": {"Authorization": ...}}``,
+httpbin's ``/bearer`` answering ``{"token": ...}``: an echo or introspection by design),
+and HTML markup: forms, labels and links (``<label>Password:</label>``, ``href="/app/x"``).
+Keyword patterns (``password: ...``), SQL text and exception class names are not matched at
+all: they occur in documentation and login pages far more often than in leaks.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
-from interlock.stages.fuzz.checks.exchange import CheckFailed, Exchange
+from interlock.stages.fuzz.checks.exchange import CheckFailed, ConfidenceLevel, Exchange
 from interlock.stages.fuzz.checks.registry import fuzz_check
+from interlock.stages.fuzz.checks.schema_paths import JsonPath
 
 #: Request headers whose values are secrets: echoing them back is a leak.
 SECRET_HEADER = re.compile(
@@ -26,115 +43,232 @@ SECRET_HEADER = re.compile(
 )
 #: A secret shorter than this is too likely to occur by chance in a response.
 MIN_SECRET_LEN = 8
+#: Response headers that hold URLs (paths in them are URL paths) or the server's own cookies.
+_URL_HEADERS = {"location", "content-location", "link", "refresh", "set-cookie"}
+
+_FILE_EXTENSIONS = (
+    r"py|pyc|pyx|java|class|jar|kt|scala|groovy|js|mjs|cjs|ts|rb|go|php|pl|rs|c|cc|cpp|h|cs|so|dll"
+    r"|conf|config|cfg|ini|toml|yaml|yml|env|pem|key|crt|db|sqlite|sqlite3|log|sock|sh"
+)
+_ROOTS = r"usr|home|var|opt|srv|etc|root|tmp|Users|app|proc|lib|mnt|private|workspace|code"
 
 #: cause -> patterns; the cause names the finding and deduplicates it.
 LEAK_PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "stack trace": [
-        re.compile(r"Traceback \(most recent call last\)"),
-        re.compile(r'File "[^"]+", line \d+'),
+        re.compile(r'File\s+"[^"\n]+"\s*,\s+line\s+\d+\s*,\s+in\s+[\w<>.]+'),
         re.compile(r"(?m)^\s*at [\w$.<>]+\([\w$]+\.(?:java|kt|scala|groovy):\d+\)"),
-        re.compile(r"\bat [\w$.<>]+ \([^()\s]+\.[cm]?js:\d+:\d+\)"),
-        re.compile(r"\bgoroutine \d+ \[[a-z ]+\]:"),
-        re.compile(r"\.rb:\d+:in `"),
-    ],
-    "exception class": [
-        re.compile(r"\b(?:[a-z_][a-z0-9_]*\.)+[A-Z]\w*(?:Error|Exception)\b"),
-        re.compile(r"\b[A-Z][A-Za-z0-9]*(?:Error|Exception): "),
-        re.compile(r"<class '[\w.]+'>"),
-    ],
-    "file path": [
-        re.compile(r"(?<![\w/])/(?:usr|home|var|opt|srv|app|etc|root|tmp|Users)/[\w.\-]+(?:/[\w.\-]+)+"),
-        re.compile(r"\b[A-Za-z]:\\(?:[\w.\- ]+\\)+[\w.\- ]*"),
-        re.compile(r"\bsite-packages/[\w.\-/]+"),
-    ],
-    "SQL": [
-        re.compile(r"(?i)\bselect\s+(?:[\w*.\"`]+\s*,\s*)*[\w*.\"`]+\s+from\s+[\w.\"`]+"),
-        re.compile(r"(?i)\binsert\s+into\s+[\w.\"`]+"),
-        re.compile(r"(?i)\bupdate\s+[\w.\"`]+\s+set\s+[\w.\"`]+\s*="),
-        re.compile(r"(?i)\bdelete\s+from\s+[\w.\"`]+"),
-        re.compile(
-            r"(?i)syntax error at or near|SQLSTATE\[|\bORA-\d{5}\b|error in your SQL syntax|sqlite3?\.\w+Error"
-        ),
-    ],
-    "connection string": [
-        re.compile(
-            r"(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver"
-            r"|jdbc:[a-z]+)://[^\s\"'<>]+"
-        ),
-        re.compile(r"(?i)\b(?:server|data source|host)=[^;\"']+;[^\"']*(?:password|pwd)=[^;\"']+"),
+        re.compile(r"\bat (?:[\w$.<>]+ )?\(?(?:[^()\s]+/)?[^()\s/]+\.[cm]?[jt]s:\d+:\d+\)?"),
+        re.compile(r"\bgoroutine \d+ \[[a-z ]+\]:\s*\n\S+\(.*\)\n\s+\S+\.go:\d+"),
+        re.compile(r"[\w/.\-]+\.rb:\d+:in [`'][\w<> ]+'"),
+        re.compile(r"(?m)^#\d+ [\w/.\-]+\.php\(\d+\): "),
     ],
     "credential": [
+        re.compile(
+            r"(?i)\b(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|redis|rediss|amqps?|mssql|sqlserver"
+            r"|jdbc:[a-z]+)://[^\s:/@\"'<>]+:[^\s@/\"'<>]+@[^\s\"'<>]+"
+        ),
         re.compile(r"\bAKIA[0-9A-Z]{16}\b"),
-        re.compile(r"\beyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}"),
         re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----"),
         re.compile(r"\b(?:ghp|gho|ghs|github_pat)_[A-Za-z0-9_]{20,}"),
         re.compile(r"\b(?:sk|rk)_live_[0-9A-Za-z]{16,}"),
         re.compile(r"\bxox[abprs]-[0-9A-Za-z-]{10,}"),
-        re.compile(
-            r"(?i)[\"']?\b(?:password|passwd|client_secret|secret_key|api_?key|access_token|refresh_token)\b"
-            r"[\"']?\s*[:=]\s*[\"']?[^\s\"',}{]{4,}"
-        ),
+    ],
+    "file path": [
+        re.compile(rf"(?<![\w/.~%-])/(?:{_ROOTS})(?:/[\w.\-]+)*/[\w\-]+\.(?:{_FILE_EXTENSIONS})\b(?![/\w])"),
+        re.compile(r"(?<![\w/.~%-])/(?:[\w.\-]+/)*(?:site|dist)-packages/[\w.\-/]+"),
+        re.compile(r"(?<![\w/.~%-])/(?:home|Users)/[\w.\-]+/[\w.\-]+/[\w.\-/]+"),
+        re.compile(rf"\b[A-Za-z]:\\(?:[\w.\- ]+\\)+[\w.\- ]+\.(?:{_FILE_EXTENSIONS})\b"),
     ],
 }
 
+_JUDGEMENT: dict[str, tuple[str, ConfidenceLevel, str]] = {
+    "stack trace": (
+        "a stack trace tells any caller the server's code paths, file layout and library versions"
+        " (CWE-209: error message containing sensitive information)",
+        "high",
+        "the response holds stack frames (file and line), which only an unhandled error renders",
+    ),
+    "credential": (
+        "a password-bearing connection string or a private or service key in a response hands it to"
+        " any caller (CWE-200); the spec documents no such value",
+        "high",
+        "the value has the exact format of a credential and the request did not send it",
+    ),
+    "echoed secret": (
+        "a secret the caller sent in a header, repeated in the response, ends up where responses go"
+        " (pages, logs, caches, browser history, Referer) although the caller never put it there (CWE-200)",
+        "high",
+        "the exact secret value interlock sent, which the request carried nowhere else",
+    ),
+    "file path": (
+        "a path of the server's filesystem in a member the spec does not declare reveals its layout"
+        " to any caller (CWE-209)",
+        "medium",
+        "a path to a source, config or package file outside any declared member; an API may still mean to"
+        " return it",
+    ),
+}
 
-def response_strings(exchange: Exchange) -> Iterator[tuple[str, str]]:
-    """(where, text) for every string in the response: headers, then JSON strings or the raw text."""
+
+@dataclass(frozen=True)
+class Leak:
+    """One leak: its cause, where it is ("body $.detail", "header Location") and the text matched."""
+
+    cause: str
+    where: str
+    text: str
+    #: The request header whose secret value was echoed ("echoed secret" only).
+    header: str = ""
+
+
+@dataclass(frozen=True)
+class _Scanned:
+    where: str
+    text: str
+    #: The JSON path of a body member; None for headers and non-JSON bodies.
+    path: JsonPath | None = None
+
+
+def _scanned_strings(exchange: Exchange) -> Iterator[_Scanned]:
+    """Every response string that may hold a leak: headers (not URL ones), then the body's strings.
+
+    A JSON body is scanned member by member, so escaping hides nothing and each string has its
+    path; an HTML body is scanned as the text a reader sees (tags, attributes and forms dropped).
+    """
     for name, value in exchange.response_headers.items():
-        yield f"header {name}", value
+        if name.lower() not in _URL_HEADERS:
+            yield _Scanned(f"header {name}", value)
     data = exchange.json()
-    if data is None:
-        if exchange.body:
-            yield "body", exchange.text
-        return
-    yield from (("body " + where, text) for where, text in _json_strings(data, "$"))
+    if data is not None:
+        for path, text in _json_strings(data, ()):
+            yield _Scanned("body " + _dotted(path), text, path)
+    elif exchange.body:
+        text = exchange.text
+        yield _Scanned("body", html_text(text) if looks_like_html(exchange) else text, ())
 
 
-def _json_strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+def _json_strings(value: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield path, str(key)
-            yield from _json_strings(item, f"{path}.{key}")
+            yield from _json_strings(item, (*path, str(key)))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _json_strings(item, f"{path}[{index}]")
+            yield from _json_strings(item, (*path, index))
+
+
+def _dotted(path: JsonPath) -> str:
+    return "$" + "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
+
+
+def looks_like_html(exchange: Exchange) -> bool:
+    content_type = (exchange.header("Content-Type") or "").lower()
+    return "html" in content_type or exchange.text.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
+
+
+_SCRIPT_OR_STYLE = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>")
+_TAG = re.compile(r"(?s)<[^>]*>")
+
+
+def html_text(markup: str) -> str:
+    """The text an HTML page shows: no scripts, styles, tags or attributes (so no forms or links)."""
+    return html.unescape(_TAG.sub(" ", _SCRIPT_OR_STYLE.sub(" ", markup)))
+
+
+_TRACE_MEMBER = re.compile(r"(?i)trace|stack|exception")
+
+
+def _documented_member(exchange: Exchange, cause: str, path: JsonPath) -> bool:
+    """Whether the response schema documents that this member may hold what ``cause`` found.
+
+    A declared member is the API's contract: an admin answer's ``sys_executable`` is a path on
+    purpose, a config answer's ``database_url`` a connection string. A stack trace is documented
+    only by a declared member named for it (``traceback``, ``stack``): a generic ``detail`` or
+    ``message`` string declares a message, and a trace in it is still a leak.
+    """
+    if not exchange.declares(path):
+        return False
+    if cause != "stack trace":
+        return True
+    return any(isinstance(step, str) and _TRACE_MEMBER.search(step) for step in path[-1:])
 
 
 def _was_sent(text: str, sent: list[str]) -> bool:
     return any(text in value for value in sent if value)
 
 
-def find_leaks(exchange: Exchange) -> list[tuple[str, str, str]]:
-    """(cause, where, matched text) for each leak in the response, at most one per cause."""
-    found: dict[str, tuple[str, str, str]] = {}
-    strings = list(response_strings(exchange))
+def find_leaks(exchange: Exchange) -> list[Leak]:
+    """Each leak in the response, at most one per cause (see the module's docstring)."""
+    found: dict[str, Leak] = {}
+    strings = list(_scanned_strings(exchange))
     for cause, patterns in LEAK_PATTERNS.items():
-        for where, text in strings:
-            if cause in found:
+        for scanned in strings:
+            if scanned.path is not None and _documented_member(exchange, cause, scanned.path):
+                continue
+            match = next(
+                (
+                    m.group()
+                    for pattern in patterns
+                    for m in pattern.finditer(scanned.text)
+                    if not _was_sent(m.group(), exchange.sent_values) and not exchange.documented(m.group())
+                ),
+                None,
+            )
+            if match is not None:
+                found[cause] = Leak(cause, scanned.where, match)
                 break
-            for pattern in patterns:
-                match = next(
-                    (m for m in pattern.finditer(text) if not _was_sent(m.group(), exchange.sent_values)),
-                    None,
-                )
-                if match is not None:
-                    found[cause] = (cause, where, match.group())
-                    break
+    echo = _echoed_secret(exchange)
+    if echo is not None:
+        found[echo.cause] = echo
+    return list(found.values())
+
+
+def _echoed_secret(exchange: Exchange) -> Leak | None:
+    """A secret request header's value repeated in the body or a redirect's Location."""
     for name, value in exchange.request_headers.items():
         if not SECRET_HEADER.search(name):
             continue
-        secret = (
-            value.split(" ", 1)[1] if value.lower().startswith(("bearer ", "basic ", "token ")) else value
-        )
-        if len(secret) < MIN_SECRET_LEN or _was_sent(secret, exchange.sent_values):
+        for secret in _secret_values(name, value):
+            if len(secret) < MIN_SECRET_LEN or _was_sent(secret, exchange.sent_values):
+                continue
+            where = _where_echoed(exchange, name, secret)
+            if where is not None:
+                return Leak("echoed secret", where, f"the value of the request's {name} header", header=name)
+    return None
+
+
+def _secret_values(name: str, value: str) -> list[str]:
+    """The secret part(s) of a header value: a token after its scheme, each cookie's value."""
+    if name.lower() == "cookie":
+        return [part.partition("=")[2].strip() for part in value.split(";") if "=" in part]
+    scheme, _, rest = value.partition(" ")
+    if rest and scheme.lower() in ("bearer", "basic", "token", "digest", "apikey"):
+        return [rest.strip()]
+    return [value.strip()]
+
+
+def _where_echoed(exchange: Exchange, header: str, secret: str) -> str | None:
+    location = exchange.header("Location")
+    if location and (secret in location or secret in unquote(location)):
+        return "header Location"
+    data = exchange.json()
+    if data is None:
+        return "body" if secret in exchange.text else None
+    for path, text in _json_strings(data, ()):
+        if secret not in text:
             continue
-        echoed_in = next((w for w, text in strings if secret in text), None)
-        if echoed_in is not None:
-            cause = f"echoed {name.lower()} header"
-            found.setdefault(cause, (cause, echoed_in, "(the request's secret value)"))
-    return list(found.values())
+        if any(isinstance(step, str) and _labelled_secret(step, header) for step in path[-1:]):
+            continue  # a member the API itself labels as the header or a token: echo or introspection
+        return "body " + _dotted(path)
+    return None
+
+
+def _labelled_secret(key: str, header: str) -> bool:
+    """Whether a JSON member's name says it holds the header or a secret (``Authorization``,
+    ``token``, ``api_key``): a request-echo endpoint (httpbin's ``/headers``, ``/bearer``) or a
+    token introspection answer shows it on purpose, to the caller that sent it."""
+    return key.lower() == header.lower() or SECRET_HEADER.search(key) is not None
 
 
 @fuzz_check("no_leakage", code="IL101")
@@ -142,12 +276,18 @@ def no_leakage(exchange: Exchange, _settings: object = None) -> None:
     leaks = find_leaks(exchange)
     if not leaks:
         return
-    cause, _where, _text = leaks[0]
-    detail = "\n".join(f"{c} in {w}: {_clip(t)}" for c, w, t in leaks)
+    first = leaks[0]
+    why, confidence, basis = _JUDGEMENT[first.cause]
+    detail = "\n".join(f"{leak.cause} in {leak.where}: {_clip(leak.text)}" for leak in leaks)
     raise CheckFailed(
-        f"response leaks a {cause}" if not cause.startswith("echoed") else f"response {cause}",
+        f"response echoed {first.header.lower()} header"
+        if first.header
+        else f"response leaks a {first.cause}",
         f"{exchange.status} response to {exchange.operation}:\n{detail}",
-        cause=cause,
+        cause=first.cause,
+        why=f"{why}; here: {first.cause} in the {first.where} of a {exchange.status} response",
+        confidence=confidence,
+        basis=basis,
     )
 
 

@@ -25,12 +25,12 @@ object, and per-run state is built by the check's own ``start`` from its setting
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from interlock.stages.fuzz.checks.exchange import Exchange
+from interlock.stages.fuzz.checks.exchange import Exchange, Judgement
 
 CheckFunction = Callable[[Exchange, Any], None]
 F = TypeVar("F", bound=Callable[..., None])
@@ -54,6 +54,8 @@ class LateFailure:
     message: str
     cause: str
     curls: list[str]
+    #: Why it is a defect and how sure the check is (see :class:`CheckFailed`).
+    judgement: Judgement = field(default_factory=Judgement)
 
 
 @dataclass(frozen=True)
