@@ -9,6 +9,7 @@ test runs the real worker against a real provider.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import json
 import os
@@ -51,6 +52,40 @@ def test_config_keys_are_schemathesis_own() -> None:
     assert project.output.sanitization.enabled is False
     assert project.checks.use_after_free.enabled is False
     assert project.phases.stateful.enabled and project.phases.coverage.enabled
+
+
+def test_st_run_options_are_schemathesis_config_keys_with_st_run_defaults() -> None:
+    import schemathesis
+
+    default = schemathesis.Config.from_dict(engine.schemathesis_config(job())).projects.get_default()
+    # no max-redirects unless asked: schemathesis' own redirect policy, as `st run` has it
+    assert "max-redirects" not in engine.schemathesis_config(job()) and default.max_redirects is None
+    assert default.tls_verify is True and default.request_timeout == 10.0
+    changed = job(max_redirects=0, tls_verify=False, request_timeout_s=2.5)
+    project = schemathesis.Config.from_dict(engine.schemathesis_config(changed)).projects.get_default()
+    assert (project.max_redirects, project.tls_verify, project.request_timeout) == (0, False, 2.5)
+
+
+def test_error_kinds_the_engine_sorts_by() -> None:
+    """Every schemathesis error kind is a spec problem, the provider's, or the run's (engine._non_fatal)."""
+    from schemathesis.engine.errors import EngineErrorInfo, RuntimeErrorKind
+
+    assert isinstance(EngineErrorInfo.__dict__["_kind"], functools.cached_property)
+    run_level = {
+        "server_unavailable",
+        "authentication_error",
+        "config_error",
+        "hook_execution_error",
+        "unclassified",
+    }
+    for kind in RuntimeErrorKind:
+        assert (
+            kind.value.startswith((*engine._PROBLEM_KINDS, *engine._PROVIDER_KINDS))
+            or kind.value in run_level
+        ), kind
+    from schemathesis.core.result import Err, Ok
+
+    assert callable(Ok.ok) and callable(Err.err)
 
 
 def test_builtin_checks_and_their_failure_types() -> None:
