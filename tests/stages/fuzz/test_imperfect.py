@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.slow
 BROKEN = ("GET /legacy", "GET /orders/{order_id}")
 
 
-def checks(verdict: dict) -> dict[str, dict]:
+def checks(verdict: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The first integration's fuzz checks by name (both integrations get the same ones)."""
     return {c["name"]: c for c in verdict["integrations"][0]["stages"][0]["checks"]}
 
@@ -75,7 +76,7 @@ def st_codes(url: str, *args: str) -> set[str]:
     return set(re.findall(r"^- (ST\d+) ", out, re.MULTILINE))
 
 
-def interlock_codes(verdict: dict) -> set[str]:
+def interlock_codes(verdict: dict[str, Any]) -> set[str]:
     return {m for f in findings(verdict) for m in re.findall(r"\((ST\d+)\)", f["detail"])}
 
 

@@ -9,7 +9,10 @@ something breaks this module and its pinning tests (``tests/stages/fuzz/test_eng
 * the engine's event stream (``schemathesis.engine.from_schema(schema).execute()``), which is
   undocumented but is what ``st run`` itself consumes: ``ScenarioFinished`` carries a recorder
   whose check nodes hold the failure, its curl (``code_sample``) and, for stateful chains, one
-  curl per step; ``NonFatalError`` / ``FatalError`` carry problems;
+  curl per step; ``NonFatalError`` / ``FatalError`` carry problems, sorted by the error's kind
+  into problems of one operation (warnings and coverage gaps), the provider's failures and the
+  run's errors; ``ScenarioFinished`` / ``PhaseFinished`` also say what was covered
+  (:mod:`interlock.stages.fuzz.coverage`);
 * ``schemathesis.check`` to register interlock's checks, and a schema-level ``before_call`` hook.
 
 Why the engine and not the ``st`` CLI: the CLI's JSON report has codes and counts only (curls are

@@ -52,7 +52,8 @@ class FuzzJob(WorkerJob):
     max_redirects: int | None = None
     #: Verify TLS certificates: true, false, or the path of a CA bundle (``st run --tls-verify``).
     tls_verify: bool | str = True
-    #: Concurrent workers (``st run -w``).
+    #: Concurrent workers (``st run -w``). Not a suite key or option: more than one hits a CPython
+    #: thread-safety SystemError in schemathesis' generation (docs/fuzz.md, "Workers").
     workers: int = 1
 
 
