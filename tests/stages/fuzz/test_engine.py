@@ -181,3 +181,41 @@ def test_the_worker_reports_failures_with_curls_seed_and_filters(tmp_path: Path)
     assert crash.curls and all(c.startswith("curl -X POST") and "X-Tenant: shop" in c for c in crash.curls)
     assert not any(f.check == "positive_data_acceptance" and f.status_code == 402 for f in outcome.failures)
     assert json.loads((tmp_path / "result.json").read_text())["provider"] == "payments"
+
+
+def test_schemathesis_errors_are_sorted_into_problems_failures_and_run_errors() -> None:
+    import requests
+    from schemathesis.core.errors import InvalidSchema
+    from schemathesis.engine import events
+    from schemathesis.engine.run import PhaseName
+
+    from interlock.stages.fuzz.coverage import CoverageTracker
+
+    def error(exc: Exception, label: str, on_operation: bool) -> events.NonFatalError:
+        return events.NonFatalError(
+            error=exc, phase=PhaseName.FUZZING, label=label, related_to_operation=on_operation
+        )
+
+    outcome, tracker = FuzzOutcome(provider="p", seed=1), CoverageTracker()
+    for event in (
+        error(InvalidSchema("Path parameter 'id' is not defined"), "GET /orders/{id}", True),
+        error(
+            InvalidSchema("Path parameter 'id' is not defined"), "GET /orders/{id}", True
+        ),  # again, next phase
+        error(requests.exceptions.ConnectionError("Connection aborted"), "GET /slow", True),
+        # a stateful sequence reaching broken operations: hypothesis groups their errors
+        error(
+            ExceptionGroup(
+                "2 distinct failures", [InvalidSchema("Invalid `type`"), InvalidSchema("Path parameter")]
+            ),
+            "Stateful tests",
+            False,
+        ),
+        error(ExceptionGroup("mixed", [InvalidSchema("x"), RuntimeError("boom")]), "Stateful tests", False),
+        error(RuntimeError("SystemError: AST constructor recursion depth mismatch"), "GET /a", True),
+    ):
+        engine._non_fatal(event, outcome, tracker)
+    assert tracker.problems == {"GET /orders/{id}": ["Schema Error: Path parameter 'id' is not defined"]}
+    assert list(tracker.errors) == ["GET /slow"] and "Network Error" in tracker.errors["GET /slow"][0]
+    assert outcome.problems == ["Stateful tests: Schema Error: Invalid `type`; Schema Error: Path parameter"]
+    assert [e.split(":")[0] for e in outcome.errors] == ["Stateful tests", "GET /a"]

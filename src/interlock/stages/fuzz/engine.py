@@ -585,6 +585,17 @@ def _non_fatal(event: Any, outcome: FuzzOutcome, tracker: CoverageTracker) -> No
     info = event.info
     kind = _value(info._kind)
     line = _problem_line(str(info.title), str(info.message))
+    leaves = _leaf_errors(event.value)
+    if len(leaves) > 1 or leaves[0] is not event.value:
+        # hypothesis groups the errors of several steps (a stateful sequence reaching broken
+        # operations): the group is what its members are when they are all of one sort
+        from schemathesis.engine.errors import EngineErrorInfo
+
+        infos = [EngineErrorInfo(error=leaf) for leaf in leaves if isinstance(leaf, Exception)]
+        kinds = {_value(i._kind) for i in infos}
+        if len(infos) == len(leaves) and all(k.startswith(_PROBLEM_KINDS) for k in kinds):
+            kind = next(iter(kinds))
+            line = "; ".join(dict.fromkeys(_problem_line(str(i.title), str(i.message)) for i in infos))
     label = str(event.label)
     on_operation = event.related_to_operation or bool(_LABEL.match(label))
     if kind.startswith(_PROBLEM_KINDS):
@@ -596,6 +607,13 @@ def _non_fatal(event: Any, outcome: FuzzOutcome, tracker: CoverageTracker) -> No
         tracker.error(label, line)
     elif f"{label}: {line}" not in outcome.errors:
         outcome.errors.append(f"{label}: {line}")
+
+
+def _leaf_errors(error: BaseException) -> list[BaseException]:
+    """The exceptions inside (nested) exception groups; ``[error]`` for a plain one."""
+    if isinstance(error, BaseExceptionGroup):
+        return [leaf for inner in error.exceptions for leaf in _leaf_errors(inner)]
+    return [error]
 
 
 def _operations_in(recorder: Any) -> list[str]:
