@@ -9,6 +9,7 @@ test runs the real worker against a real provider.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import json
 import os
@@ -51,6 +52,40 @@ def test_config_keys_are_schemathesis_own() -> None:
     assert project.output.sanitization.enabled is False
     assert project.checks.use_after_free.enabled is False
     assert project.phases.stateful.enabled and project.phases.coverage.enabled
+
+
+def test_st_run_options_are_schemathesis_config_keys_with_st_run_defaults() -> None:
+    import schemathesis
+
+    default = schemathesis.Config.from_dict(engine.schemathesis_config(job())).projects.get_default()
+    # no max-redirects unless asked: schemathesis' own redirect policy, as `st run` has it
+    assert "max-redirects" not in engine.schemathesis_config(job()) and default.max_redirects is None
+    assert default.tls_verify is True and default.request_timeout == 10.0
+    changed = job(max_redirects=0, tls_verify=False, request_timeout_s=2.5)
+    project = schemathesis.Config.from_dict(engine.schemathesis_config(changed)).projects.get_default()
+    assert (project.max_redirects, project.tls_verify, project.request_timeout) == (0, False, 2.5)
+
+
+def test_error_kinds_the_engine_sorts_by() -> None:
+    """Every schemathesis error kind is a spec problem, the provider's, or the run's (engine._non_fatal)."""
+    from schemathesis.engine.errors import EngineErrorInfo, RuntimeErrorKind
+
+    assert isinstance(EngineErrorInfo.__dict__["_kind"], functools.cached_property)
+    run_level = {
+        "server_unavailable",
+        "authentication_error",
+        "config_error",
+        "hook_execution_error",
+        "unclassified",
+    }
+    for kind in RuntimeErrorKind:
+        assert (
+            kind.value.startswith((*engine._PROBLEM_KINDS, *engine._PROVIDER_KINDS))
+            or kind.value in run_level
+        ), kind
+    from schemathesis.core.result import Err, Ok
+
+    assert callable(Ok.ok) and callable(Err.err)
 
 
 def test_builtin_checks_and_their_failure_types() -> None:
@@ -146,3 +181,41 @@ def test_the_worker_reports_failures_with_curls_seed_and_filters(tmp_path: Path)
     assert crash.curls and all(c.startswith("curl -X POST") and "X-Tenant: shop" in c for c in crash.curls)
     assert not any(f.check == "positive_data_acceptance" and f.status_code == 402 for f in outcome.failures)
     assert json.loads((tmp_path / "result.json").read_text())["provider"] == "payments"
+
+
+def test_schemathesis_errors_are_sorted_into_problems_failures_and_run_errors() -> None:
+    import requests
+    from schemathesis.core.errors import InvalidSchema
+    from schemathesis.engine import events
+    from schemathesis.engine.run import PhaseName
+
+    from interlock.stages.fuzz.coverage import CoverageTracker
+
+    def error(exc: Exception, label: str, on_operation: bool) -> events.NonFatalError:
+        return events.NonFatalError(
+            error=exc, phase=PhaseName.FUZZING, label=label, related_to_operation=on_operation
+        )
+
+    outcome, tracker = FuzzOutcome(provider="p", seed=1), CoverageTracker()
+    for event in (
+        error(InvalidSchema("Path parameter 'id' is not defined"), "GET /orders/{id}", True),
+        error(
+            InvalidSchema("Path parameter 'id' is not defined"), "GET /orders/{id}", True
+        ),  # again, next phase
+        error(requests.exceptions.ConnectionError("Connection aborted"), "GET /slow", True),
+        # a stateful sequence reaching broken operations: hypothesis groups their errors
+        error(
+            ExceptionGroup(
+                "2 distinct failures", [InvalidSchema("Invalid `type`"), InvalidSchema("Path parameter")]
+            ),
+            "Stateful tests",
+            False,
+        ),
+        error(ExceptionGroup("mixed", [InvalidSchema("x"), RuntimeError("boom")]), "Stateful tests", False),
+        error(RuntimeError("SystemError: AST constructor recursion depth mismatch"), "GET /a", True),
+    ):
+        engine._non_fatal(event, outcome, tracker)
+    assert tracker.problems == {"GET /orders/{id}": ["Schema Error: Path parameter 'id' is not defined"]}
+    assert list(tracker.errors) == ["GET /slow"] and "Network Error" in tracker.errors["GET /slow"][0]
+    assert outcome.problems == ["Stateful tests: Schema Error: Invalid `type`; Schema Error: Path parameter"]
+    assert [e.split(":")[0] for e in outcome.errors] == ["Stateful tests", "GET /a"]

@@ -9,7 +9,10 @@ something breaks this module and its pinning tests (``tests/stages/fuzz/test_eng
 * the engine's event stream (``schemathesis.engine.from_schema(schema).execute()``), which is
   undocumented but is what ``st run`` itself consumes: ``ScenarioFinished`` carries a recorder
   whose check nodes hold the failure, its curl (``code_sample``) and, for stateful chains, one
-  curl per step; ``NonFatalError`` / ``FatalError`` carry problems;
+  curl per step; ``NonFatalError`` / ``FatalError`` carry problems, sorted by the error's kind
+  into problems of one operation (warnings and coverage gaps), the provider's failures and the
+  run's errors; ``ScenarioFinished`` / ``PhaseFinished`` also say what was covered
+  (:mod:`interlock.stages.fuzz.coverage`);
 * ``schemathesis.check`` to register interlock's checks, and a schema-level ``before_call`` hook.
 
 Why the engine and not the ``st`` CLI: the CLI's JSON report has codes and counts only (curls are
@@ -22,6 +25,7 @@ from __future__ import annotations
 import base64
 import importlib
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -41,6 +45,7 @@ from interlock.stages.fuzz.checks import (
 from interlock.stages.fuzz.checks.exchange import spec_text
 from interlock.stages.fuzz.checks.idempotency import IdempotencySettings
 from interlock.stages.fuzz.checks.registry import registered_for
+from interlock.stages.fuzz.coverage import STATEFUL, CoverageTracker
 from interlock.stages.fuzz.job import FuzzJob, FuzzOutcome, OperationStats, RawFailure
 
 #: The code of an ``extra_checks`` function that is not a registered check.
@@ -67,6 +72,8 @@ class RunState:
     timeout_s: float = 10.0
     #: Response times in ms per operation (bounded), for the outcome's statistics.
     samples: dict[str, list[float]] = field(default_factory=dict)
+    #: Responses per operation (not bounded): what the coverage report counts.
+    requests: dict[str, int] = field(default_factory=dict)
     #: Reproductions that differ from the failing case's own curl, by case id.
     reproductions: dict[str, list[str]] = field(default_factory=dict)
     #: Verdicts already given per request fingerprint, so shrinking sees the same answer again.
@@ -81,18 +88,24 @@ _STATE = RunState()
 _REGISTERED: set[str] = set()
 #: The schemathesis check that records every response's time for the outcome's statistics.
 _STATS_CHECK = "interlock_response_times"
+_STATS_LOCK = threading.Lock()
 
 
 # --- configuration -------------------------------------------------------------------------------
 
 
 def schemathesis_config(job: FuzzJob) -> dict[str, Any]:
-    """The run's settings in schemathesis' own config language (as in schemathesis.toml)."""
+    """The run's settings in schemathesis' own config language (as in schemathesis.toml).
+
+    Settings a job leaves at their defaults are left out, so schemathesis' own defaults apply and a
+    run behaves as ``st run`` with the same options would (redirects above all: see ``max-redirects``).
+    """
     checks: dict[str, Any] = {name: {"enabled": False} for name in job.disabled_checks}
     config: dict[str, Any] = {
         "seed": job.seed,
-        "workers": 1,  # -w 2 once hit a CPython thread-safety SystemError here (LIBRARY-NOTES)
+        "workers": job.workers,
         "request-timeout": job.request_timeout_s,
+        "tls-verify": job.tls_verify,
         "base-url": job.base_url,
         "headers": dict(job.headers),
         # Reproductions must work as printed; interlock redacts secrets itself, in every report.
@@ -108,6 +121,8 @@ def schemathesis_config(job: FuzzJob) -> dict[str, Any]:
         "checks": checks,
         "warnings": False,
     }
+    if job.max_redirects is not None:
+        config["max-redirects"] = job.max_redirects
     return config
 
 
@@ -132,7 +147,13 @@ def load_schema(job: FuzzJob) -> Any:
     schema: Any  # include/exclude return schemathesis' BaseSchema, the loaders its OpenApiSchema
     config = schemathesis.Config.from_dict(schemathesis_config(job))
     if job.spec.startswith(("http://", "https://")):
-        schema = schemathesis.openapi.from_url(job.spec, config=config, timeout=job.request_timeout_s)
+        schema = schemathesis.openapi.from_url(
+            job.spec,
+            config=config,
+            timeout=job.request_timeout_s,
+            headers=dict(job.headers),
+            verify=job.tls_verify,
+        )
     else:
         schema = schemathesis.openapi.from_path(job.spec, config=config)
     schema.config.base_url = job.base_url
@@ -146,11 +167,29 @@ def load_schema(job: FuzzJob) -> Any:
 
 
 def _operations(schema: Any) -> Iterator[Any]:
-    """The operations the (filtered) schema will test; ones schemathesis cannot parse are skipped."""
+    """The operations the (filtered) schema will test (see :func:`unparsable_operations` for the rest)."""
+    from schemathesis.core.result import Ok
+
     for result in schema.get_all_operations():
-        operation = result.ok() if hasattr(result, "ok") else result
-        if operation is not None:
-            yield operation
+        if isinstance(result, Ok):
+            yield result.ok()
+
+
+def unparsable_operations(schema: Any) -> dict[str, list[str]]:
+    """Operations (or whole paths) schemathesis cannot parse, by label, with the problem in one line.
+
+    schemathesis tests the others and reports these as errors, as ``st run`` does; interlock lists
+    each on its own operation instead of dropping it silently.
+    """
+    from schemathesis.core.result import Err
+
+    problems: dict[str, list[str]] = {}
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            error = result.err()
+            line = _problem_line("Schema Error", str(getattr(error, "message", error)))
+            problems.setdefault(str(getattr(error, "label", "-")), []).append(line)
+    return problems
 
 
 def operation_labels(schema: Any) -> list[str]:
@@ -240,9 +279,12 @@ def _register_response_times() -> None:
         return
 
     def check(ctx: Any, response: Any, case: Any) -> None:
-        samples = _STATE.samples.setdefault(case.operation.label, [])
-        if len(samples) < MAX_SAMPLES:
-            samples.append(response.elapsed * 1000)
+        label = case.operation.label
+        with _STATS_LOCK:  # several workers may answer at once
+            _STATE.requests[label] = _STATE.requests.get(label, 0) + 1
+            samples = _STATE.samples.setdefault(label, [])
+            if len(samples) < MAX_SAMPLES:
+                samples.append(response.elapsed * 1000)
 
     check.__name__ = check.__qualname__ = _STATS_CHECK
     schemathesis.check(check)
@@ -453,19 +495,19 @@ def _late_failure(check: FuzzCheck, late: LateFailure) -> RawFailure:
 
 
 def run(job: FuzzJob, on_progress: Callable[[str], None] = lambda _m: None) -> FuzzOutcome:
-    """Fuzz one provider; every failure and problem is in the returned outcome."""
+    """Fuzz one provider; every failure, problem and coverage gap is in the returned outcome."""
     import hypothesis
-    from schemathesis.core.errors import LoaderError
-    from schemathesis.engine import events, from_schema
+    from schemathesis.core.errors import IncorrectUsage, LoaderError
+    from schemathesis.engine import from_schema
 
     global _STATE
     # The `CI` variable makes hypothesis load its `ci` profile; interlock's profiles decide instead.
     hypothesis.settings.load_profile("default")
     started = time.monotonic()
-    outcome = FuzzOutcome(provider=job.provider, seed=job.seed)
+    outcome = FuzzOutcome(provider=job.provider, seed=job.seed, time_budget_s=job.time_budget_s)
     try:
         schema = load_schema(job)
-    except (LoaderError, OSError, ValueError) as exc:
+    except (LoaderError, OSError, ValueError, IncorrectUsage) as exc:
         outcome.fatal = f"cannot load the OpenAPI spec {job.spec}: {_one_line(exc)}"
         return outcome
     _STATE = _run_state(job, schema)
@@ -483,35 +525,31 @@ def run(job: FuzzJob, on_progress: Callable[[str], None] = lambda _m: None) -> F
             _accept_statuses(job.accepted_statuses), "filter_failure"
         )
     labels = operation_labels(schema)
+    tracker = CoverageTracker()
+    for label, problems in unparsable_operations(schema).items():
+        for line in problems:
+            tracker.problem(label, line)
     if not labels:
-        outcome.fatal = "no operations to fuzz (the spec has none, or the suite excludes them all)"
+        broken = f": {len(tracker.problems)} have problems in the spec" if tracker.problems else ""
+        outcome.fatal = f"no operations to fuzz (the spec has none, or the suite excludes them all{broken})"
         return outcome
     on_progress(f"{len(labels)} operations: {', '.join(labels)}")
 
     seen: dict[tuple[str, str, str], RawFailure] = {}
     stream = from_schema(schema).execute()
+    # Checked between events, so the scenario in progress finishes and keeps what it found (a
+    # stop inside a scenario loses its failures); the overrun is at most one operation's scenario.
     deadline = started + job.time_budget_s
-    stopped = False
+    expired = False
     for event in stream:
-        if not stopped and time.monotonic() > deadline:
+        if not expired and time.monotonic() > deadline:
             stream.stop()
-            stopped = True
-            outcome.notes.append(
-                f"the time budget of {job.time_budget_s:g}s ended the run after the phase in progress"
-            )
-        if isinstance(event, events.ScenarioFinished):
-            for failure in failures_of(
-                event.recorder, str(event.phase.value if hasattr(event.phase, "value") else event.phase)
-            ):
-                seen.setdefault((failure.operation, failure.check, failure.signature), failure)
-        elif isinstance(event, events.PhaseFinished):
-            on_progress(f"phase {event.phase.name.value} {event.status.value}")
-        elif isinstance(event, events.NonFatalError):
-            outcome.errors.append(f"{event.label}: {_one_line(event.value)}")
-        elif isinstance(event, events.FatalError):
-            outcome.fatal = f"schemathesis failed: {_one_line(event.exception)}"
-        elif isinstance(event, events.EngineFinished):
-            outcome.stop_reason = str(event.stop_reason.value)
+            expired = True
+        _consume(event, outcome, tracker, seen, on_progress)
+    stopped = expired and outcome.stop_reason != "completed"
+    if stopped:
+        outcome.budget_exhausted = True
+        outcome.notes.append(f"the time budget of {job.time_budget_s:g}s ended the run")
     for active in _STATE.checks.values():
         if active.check.finish is None:
             continue
@@ -520,11 +558,112 @@ def run(job: FuzzJob, on_progress: Callable[[str], None] = lambda _m: None) -> F
             seen.setdefault((failure.operation, failure.check, failure.signature), failure)
     outcome.failures = list(seen.values())
     outcome.operations = {
-        op: OperationStats(requests=len(samples), samples_ms=[round(s, 2) for s in samples[:2000]])
+        op: OperationStats(
+            requests=_STATE.requests.get(op, 0), samples_ms=[round(s, 2) for s in samples[:2000]]
+        )
         for op, samples in _STATE.samples.items()
     }
+    tracker.apply(outcome, labels, job.phases, stopped=stopped)
     outcome.duration_s = round(time.monotonic() - started, 3)
     return outcome
+
+
+def _consume(
+    event: Any,
+    outcome: FuzzOutcome,
+    tracker: CoverageTracker,
+    seen: dict[tuple[str, str, str], RawFailure],
+    on_progress: Callable[[str], None],
+) -> None:
+    """Fold one engine event into the outcome: failures, coverage, problems, how the run ended."""
+    from schemathesis.engine import events
+
+    if isinstance(event, events.ScenarioFinished):
+        phase = _value(event.phase)
+        for failure in failures_of(event.recorder, phase):
+            seen.setdefault((failure.operation, failure.check, failure.signature), failure)
+        if phase == STATEFUL:
+            tracker.stateful_reached(_operations_in(event.recorder))
+        else:
+            tracker.scenario_finished(phase, event.label, _value(event.status))
+    elif isinstance(event, events.PhaseFinished):
+        phase, status = _value(event.phase.name), _value(event.status)
+        tracker.phase_finished(phase, status, _value(event.phase.skip_reason) or None)
+        on_progress(f"phase {phase} {status}")
+    elif isinstance(event, events.NonFatalError):
+        _non_fatal(event, outcome, tracker)
+    elif isinstance(event, events.FatalError):
+        outcome.fatal = f"schemathesis failed: {_one_line(event.exception)}"
+    elif isinstance(event, events.EngineFinished):
+        outcome.stop_reason = _value(event.stop_reason)
+
+
+#: schemathesis' error kinds that mean "this cannot be tested (fully)": the spec is broken or asks
+#: for data that cannot be generated. Coverage gaps, reported as warnings (``st run`` lists them as
+#: errors beside its failures and tests the rest).
+_PROBLEM_KINDS = ("schema_", "serialization_", "hypothesis_")
+#: Kinds that are the provider's doing (a connection dropped, no answer within the request
+#: timeout): on an operation they fail it, as ``st run`` exits 1 for them.
+_PROVIDER_KINDS = ("connection_", "network_")
+_LABEL = re.compile(r"^(?:[A-Z]+ )?/")
+
+
+def _non_fatal(event: Any, outcome: FuzzOutcome, tracker: CoverageTracker) -> None:
+    """Sort a schemathesis error: a problem of one operation, the provider's failure, or the run's.
+
+    Everything else (the server unavailable, authentication or configuration errors, a hook or an
+    interpreter error) means the run could not do its job: a run error (the stage errors, exit 3).
+    """
+    info = event.info
+    kind = _value(info._kind)
+    line = _problem_line(str(info.title), str(info.message))
+    leaves = _leaf_errors(event.value)
+    if len(leaves) > 1 or leaves[0] is not event.value:
+        # hypothesis groups the errors of several steps (a stateful sequence reaching broken
+        # operations): the group is what its members are when they are all of one sort
+        from schemathesis.engine.errors import EngineErrorInfo
+
+        infos = [EngineErrorInfo(error=leaf) for leaf in leaves if isinstance(leaf, Exception)]
+        kinds = {_value(i._kind) for i in infos}
+        if len(infos) == len(leaves) and all(k.startswith(_PROBLEM_KINDS) for k in kinds):
+            kind = next(iter(kinds))
+            line = "; ".join(dict.fromkeys(_problem_line(str(i.title), str(i.message)) for i in infos))
+    label = str(event.label)
+    on_operation = event.related_to_operation or bool(_LABEL.match(label))
+    if kind.startswith(_PROBLEM_KINDS):
+        if on_operation:
+            tracker.problem(label, line)
+        elif f"{label}: {line}" not in outcome.problems:
+            outcome.problems.append(f"{label}: {line}")
+    elif kind.startswith(_PROVIDER_KINDS) and on_operation:
+        tracker.error(label, line)
+    elif f"{label}: {line}" not in outcome.errors:
+        outcome.errors.append(f"{label}: {line}")
+
+
+def _leaf_errors(error: BaseException) -> list[BaseException]:
+    """The exceptions inside (nested) exception groups; ``[error]`` for a plain one."""
+    if isinstance(error, BaseExceptionGroup):
+        return [leaf for inner in error.exceptions for leaf in _leaf_errors(inner)]
+    return [error]
+
+
+def _operations_in(recorder: Any) -> list[str]:
+    """The operations a (stateful) scenario sent requests to."""
+    return [str(node.value.operation.label) for node in recorder.cases.values()]
+
+
+def _value(item: Any) -> str:
+    """An enum's value (schemathesis' phases, statuses and reasons are string enums), else the text."""
+    if item is None:
+        return ""
+    return str(getattr(item, "value", item))
+
+
+def _problem_line(title: str, message: str) -> str:
+    """schemathesis' error title and message as one line: ``Schema Error: Invalid `type` ...``."""
+    text = " ".join(message.split())
+    return f"{title}: {text}"[:400] if text else title
 
 
 def failures_of(recorder: Any, phase: str) -> Iterator[RawFailure]:

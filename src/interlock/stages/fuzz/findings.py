@@ -13,10 +13,12 @@ from __future__ import annotations
 from interlock.core.reproduction import Portable
 from interlock.core.verdict import CheckResult, Finding, Severity, Status
 from interlock.stages.fuzz.baseline import Baseline
-from interlock.stages.fuzz.job import FuzzOutcome, RawFailure
+from interlock.stages.fuzz.coverage import coverage_gaps
+from interlock.stages.fuzz.job import FuzzOutcome, OperationStats, RawFailure
 
 STAGE = "fuzz"
 RUN_CHECK = "fuzz run"
+COVERAGE_CHECK = "coverage"
 
 
 def checks_for_outcome(
@@ -27,8 +29,14 @@ def checks_for_outcome(
     rerun: str,
     operations: list[str] | None = None,
     portable: Portable | None = None,
+    require_coverage: bool = False,
 ) -> list[CheckResult]:
-    """The checks of one integration's fuzz stage, from its provider's ``outcome``."""
+    """The checks of one integration's fuzz stage, from its provider's ``outcome``.
+
+    One check per operation (its failures, and as warnings the problems that kept it from being
+    tested), then one coverage check for the provider: a warning when the budget or the spec left
+    something untested, a failure with ``require_coverage``.
+    """
     by_operation: dict[str, list[RawFailure]] = {}
     for failure in outcome.failures:
         by_operation.setdefault(failure.operation, []).append(failure)
@@ -47,10 +55,12 @@ def checks_for_outcome(
             )
             for f in failures
         ]
+        stats = outcome.operations.get(operation)
+        if stats is not None:
+            findings += _problem_findings(operation, stats, integration=integration, rerun=rerun)
         new = [f for f in findings if f.severity == Severity.ERROR]
-        known = len(findings) - len(new)
-        requests = outcome.operations.get(operation)
-        message = f"{requests.requests} requests" if requests else ""
+        known = sum(f.title.endswith("(known)") for f in findings)
+        message = _operation_message(stats) if stats else ""
         if known:
             message += f"{', ' if message else ''}{known} known failure(s) in the baseline"
         checks.append(
@@ -61,10 +71,23 @@ def checks_for_outcome(
                 message=message,
             )
         )
-    if outcome.notes and not outcome.errors:
+    checks.append(coverage_check(outcome, integration=integration, rerun=rerun, required=require_coverage))
+    if outcome.problems:
         checks.append(
             CheckResult(
-                name=f"{outcome.provider} {RUN_CHECK}", status=Status.PASSED, message="; ".join(outcome.notes)
+                name=f"{outcome.provider} spec",
+                status=Status.PASSED,
+                message=f"{len(outcome.problems)} problem(s) in the spec",
+                findings=[
+                    Finding(
+                        stage=STAGE,
+                        integration=integration,
+                        severity=Severity.WARNING,
+                        title=f"{outcome.provider}: spec problem: {problem}",
+                        reproduce=rerun,
+                    )
+                    for problem in outcome.problems
+                ],
             )
         )
     if outcome.errors:
@@ -87,6 +110,88 @@ def checks_for_outcome(
             )
         )
     return checks
+
+
+def _operation_message(stats: OperationStats) -> str:
+    """``"40 requests; phases: examples, coverage; not finished: fuzzing"``."""
+    parts = [f"{stats.requests} requests"]
+    if stats.phases:
+        parts.append(f"phases: {', '.join(stats.phases)}")
+    if stats.unfinished:
+        parts.append(f"not finished: {', '.join(stats.unfinished)}")
+    if stats.problems:
+        parts.append(f"{len(stats.problems)} problem(s) in the spec")
+    return "; ".join(parts)
+
+
+def _problem_findings(
+    operation: str, stats: OperationStats, *, integration: str, rerun: str
+) -> list[Finding]:
+    """Each problem that kept ``operation`` from being tested: a warning (a coverage gap); each
+    error of the provider while testing it (a network error, no answer in time): a failure."""
+    found = [
+        Finding(
+            stage=STAGE,
+            integration=integration,
+            severity=Severity.WARNING,
+            title=f"{operation}: not tested: {problem}"
+            if not stats.requests
+            else f"{operation}: partly tested: {problem}",
+            detail=f"operation: {operation}\nproblem:   {problem}\n"
+            "schemathesis could not generate requests from this part of the spec; fix the spec to test it",
+            reproduce=rerun,
+        )
+        for problem in stats.problems
+    ]
+    found += [
+        Finding(
+            stage=STAGE,
+            integration=integration,
+            title=f"{operation}: {error}",
+            detail=f"operation: {operation}\nerror:     {error}",
+            reproduce=rerun,
+        )
+        for error in stats.errors
+    ]
+    return found
+
+
+def coverage_check(outcome: FuzzOutcome, *, integration: str, rerun: str, required: bool) -> CheckResult:
+    """Whether every operation was fully fuzzed; what the budget or the spec left out if not."""
+    gaps = coverage_gaps(outcome)
+    name = f"{outcome.provider} {COVERAGE_CHECK}"
+    covered = gaps.total - len(gaps.not_fuzzed) - len(gaps.partly) - len(gaps.spec)
+    if not gaps.any:
+        return CheckResult(
+            name=name, status=Status.PASSED, message=f"all {gaps.total} operations fully fuzzed"
+        )
+    lines = [f"{covered} of {gaps.total} operations fully fuzzed"]
+    lines += [f"not fuzzed:   {op}" for op in gaps.not_fuzzed]
+    for op in gaps.partly:
+        lines.append(f"partly:       {op} ({', '.join(outcome.operations[op].unfinished)} not finished)")
+    for op, problems in gaps.spec.items():
+        lines += [f"spec problem: {op}: {problem}" for problem in problems]
+    lines += [f"phase:        {phase} {status}" for phase, status in gaps.phases.items()]
+    if not required:
+        lines.append(
+            "(a warning: `coverage: {require: complete}` in the suite or --require-coverage fails it)"
+        )
+    summary = gaps.summary(outcome.provider)
+    return CheckResult(
+        name=name,
+        status=Status.FAILED if required else Status.PASSED,
+        message=f"{covered} of {gaps.total} operations fully fuzzed",
+        findings=[
+            Finding(
+                stage=STAGE,
+                integration=integration,
+                severity=Severity.ERROR if required else Severity.WARNING,
+                title=f"incomplete coverage: {summary}",
+                detail="\n".join(lines),
+                reproduce=rerun,
+            )
+        ],
+    )
 
 
 def finding_for(

@@ -46,7 +46,16 @@ class FuzzJob(WorkerJob):
     check_settings: dict[str, Any] = Field(default_factory=dict)
     #: "module:function" of extra checks on an Exchange (see interlock.stages.fuzz.checks).
     extra_checks: list[str] = Field(default_factory=list)
+    #: Seconds to wait for each response; schemathesis' own default (``st run --request-timeout``).
     request_timeout_s: float = 10.0
+    #: Redirects to follow per request; None is schemathesis' default (``st run`` without
+    #: ``--max-redirects``): follow same-host redirects unless the operation documents a 3xx.
+    max_redirects: int | None = None
+    #: Verify TLS certificates: true, false, or the path of a CA bundle (``st run --tls-verify``).
+    tls_verify: bool | str = True
+    #: Concurrent workers (``st run -w``). Not a suite key or option: more than one hits a CPython
+    #: thread-safety SystemError in schemathesis' generation (docs/fuzz.md, "Workers").
+    workers: int = 1
 
 
 class RawFailure(BaseModel):
@@ -75,9 +84,26 @@ class RawFailure(BaseModel):
 
 
 class OperationStats(BaseModel):
+    """What the run did for one operation: requests, phases, and problems that kept it from testing."""
+
     requests: int = 0
     #: Response times in ms (bounded sample) for budgets and the report.
     samples_ms: list[float] = Field(default_factory=list)
+    #: Phases that finished for this operation (examples, coverage, fuzzing; stateful when a
+    #: sequence reached it), in run order.
+    phases: list[str] = Field(default_factory=list)
+    #: Enabled phases that never finished for it (the time budget stopped the run first).
+    unfinished: list[str] = Field(default_factory=list)
+    #: What kept schemathesis from testing it fully (a spec error, data it cannot generate), one
+    #: line each: coverage gaps, not failures of the provider.
+    problems: list[str] = Field(default_factory=list)
+    #: The provider's side of testing it went wrong (a network error, no answer in time), one line each.
+    errors: list[str] = Field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        """Every enabled phase ran for it and its spec is usable: nothing about it was left untested."""
+        return not self.unfinished and not self.problems
 
 
 class FuzzOutcome(BaseModel):
@@ -86,11 +112,18 @@ class FuzzOutcome(BaseModel):
     provider: str
     seed: int
     failures: list[RawFailure] = Field(default_factory=list)
-    #: Problems that stopped part of the run (schema unusable, network errors, crashed checks).
+    #: Problems of the run as a whole (not of one operation) that stopped part of it.
     errors: list[str] = Field(default_factory=list)
+    #: Problems of the spec as a whole that did not stop the run (a broken link definition).
+    problems: list[str] = Field(default_factory=list)
     #: Things worth saying that are not problems (the time budget ended the run early).
     notes: list[str] = Field(default_factory=list)
     operations: dict[str, OperationStats] = Field(default_factory=dict)
+    #: How each phase of the run ended: "completed", "skipped (reason)", "stopped by the time budget".
+    phases: dict[str, str] = Field(default_factory=dict)
+    #: The time budget stopped the engine before it was done.
+    budget_exhausted: bool = False
+    time_budget_s: float = 0.0
     stop_reason: str = ""
     duration_s: float = 0.0
     #: Set when the run could not happen at all (no schema, nothing to test).

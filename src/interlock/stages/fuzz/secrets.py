@@ -8,7 +8,7 @@ and ``interlock replay`` refer to them as ``$INTERLOCK_<HEADER>``.
 from __future__ import annotations
 
 from interlock.core.redact import SECRET_HEADER, Secret, variable_for
-from interlock.stages.fuzz.suite import Suite
+from interlock.stages.fuzz.suite import Suite, parse_header
 
 
 def suite_secrets(suite: Suite) -> list[Secret]:
@@ -20,4 +20,21 @@ def suite_secrets(suite: Suite) -> list[Secret]:
     for name, value in suite.headers.items():
         if SECRET_HEADER.fullmatch(name) and not any(s.value == value for s in found):
             found.append(Secret(value, variable_for(name), f"the suite's {name} header"))
+    return found
+
+
+def option_secrets(auth: str | None, headers: tuple[str, ...]) -> list[Secret]:
+    """The secrets given on the command line (``--auth user:pass``, a secret-named ``-H``), so
+    the rerun hint and every report mask them as they mask the suite's."""
+    import base64
+
+    found = []
+    if auth:
+        found.append(Secret(auth, "INTERLOCK_AUTH", "the --auth user:password"))
+        basic = "Basic " + base64.b64encode(auth.encode()).decode()
+        found.append(Secret(basic, variable_for("Authorization"), "the --auth Authorization header"))
+    for text in headers:
+        name, value = parse_header(text)
+        if SECRET_HEADER.fullmatch(name):
+            found.append(Secret(value, variable_for(name), f"the -H {name} header"))
     return found

@@ -12,9 +12,10 @@ import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from interlock.core import worker
-from interlock.core.errors import ConfigError
+from interlock.core.errors import ConfigError, UsageError
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.reproduction import Portable, options_as_flags, rerun_command
 from interlock.core.services import RUN_ID_ENV
@@ -25,11 +26,12 @@ from interlock.stages.base import StageContext
 from interlock.stages.fuzz.baseline import Baseline, baseline_path, load_baseline, write_baseline
 from interlock.stages.fuzz.checks import CHECKS
 from interlock.stages.fuzz.checks.registry import dump_settings
+from interlock.stages.fuzz.coverage import coverage_gaps
 from interlock.stages.fuzz.findings import STAGE, checks_for_outcome
 from interlock.stages.fuzz.job import FuzzJob, FuzzOutcome
 from interlock.stages.fuzz.profiles import Profile, resolve_profile
-from interlock.stages.fuzz.secrets import suite_secrets
-from interlock.stages.fuzz.suite import Suite, load_suite, suite_path
+from interlock.stages.fuzz.secrets import option_secrets, suite_secrets
+from interlock.stages.fuzz.suite import AuthSettings, BasicAuth, Suite, load_suite, parse_header, suite_path
 
 #: Beyond its time budget, a worker gets this long to load the spec and finish its last scenario.
 GRACE_S = 60.0
@@ -37,7 +39,13 @@ GRACE_S = 60.0
 
 @dataclass(frozen=True)
 class FuzzOptions:
-    """What `interlock fuzz` can change beyond the profile."""
+    """What `interlock fuzz` can change beyond the profile.
+
+    Each field is the command-line option of the same name (``max_redirects`` is
+    ``--max-redirects``), so a rerun hint can be built from the fields. A command-line value
+    overrides the suite's; ``include_operation`` replaces the suite's ``include`` and
+    ``exclude_operation`` adds to its ``exclude``; ``header`` adds to (and overrides) its headers.
+    """
 
     #: Every field is carried into the re-run command of a finding (core.reproduction.options_as_flags):
     #: ``max_examples`` is ``--max-examples``; ``metadata`` renames a flag or keeps it out.
@@ -46,6 +54,20 @@ class FuzzOptions:
     seed: int | None = None
     max_examples: int | None = None
     time_budget_s: float | None = None
+    #: Where to send the requests instead of the service's URL (one provider only).
+    url: str | None = None
+    #: ``"Name: value"`` headers sent with every request.
+    header: tuple[str, ...] = ()
+    #: ``user:password`` for HTTP basic auth (replaces the suite's ``auth``).
+    auth: str | None = None
+    include_operation: tuple[str, ...] = ()
+    exclude_operation: tuple[str, ...] = ()
+    max_redirects: int | None = None
+    #: Seconds per request.
+    request_timeout: float | None = None
+    tls_verify: bool | str | None = None
+    #: Fail the stage when an operation was not fully fuzzed (the budget or the spec left it out).
+    require_coverage: bool = False
 
 
 @dataclass
@@ -58,6 +80,7 @@ class _ProviderRun:
     profile: Profile | None = None
     #: How this provider's requests are written in reports (its URL and secrets as variables).
     portable: Portable | None = None
+    require_coverage: bool = False
 
 
 class FuzzStage:
@@ -66,6 +89,7 @@ class FuzzStage:
     def __init__(self, options: FuzzOptions | None = None) -> None:
         self.options = options or FuzzOptions()
         self._runs: dict[tuple[str, str], _ProviderRun] = {}
+        self._providers: set[str] = set()
 
     def suites_dir(self, manifest: Manifest) -> Path:
         return self.options.suites_dir or manifest.base_dir / "suites"
@@ -74,10 +98,17 @@ class FuzzStage:
         spec = manifest.services[integration.provider].openapi
         if not spec:
             return
+        self._providers.add(integration.provider)
+        if self.options.url and len(self._providers) > 1:
+            raise UsageError(
+                f"--url {self.options.url} names one provider's URL, but this run fuzzes"
+                f" {', '.join(sorted(self._providers))}: choose one with --only"
+            )
         if not spec.startswith(("/", "http://", "https://")):
             _check_spec_file(manifest.resolve(spec))
         suites = self.suites_dir(manifest)
-        load_suite(suite_path(suites, integration.provider))
+        suite = load_suite(suite_path(suites, integration.provider))
+        _filters(suite, self.options, manifest.services[integration.provider].states)
         load_baseline(baseline_path(suites, integration.provider))
 
     def services_needed(self, manifest: Manifest, integration: Integration) -> list[str]:
@@ -101,13 +132,15 @@ class FuzzStage:
         if run.outcome.fatal:
             result.error = f"fuzzing {integration.provider} failed: {run.outcome.fatal}"
         else:
+            rerun = _rerun_command(ctx, integration.name, self.options, run.profile)
             result.checks = checks_for_outcome(
                 run.outcome,
                 integration=integration.name,
                 baseline=run.baseline,
-                rerun=_rerun_command(ctx, integration.name, self.options, run.profile),
+                rerun=run.portable.policy.text(rerun) if run.portable else rerun,
                 operations=run.operations,
                 portable=run.portable,
+                require_coverage=run.require_coverage,
             )
         result.duration_s = round(time.monotonic() - started, 3)
         return result
@@ -138,7 +171,7 @@ class FuzzStage:
         )
         out_dir = ctx.run_dir / STAGE / "providers" / provider
         files = WorkerFiles(out_dir / "job.json", out_dir / "result.json", out_dir / "worker.log")
-        job = _job(provider, spec, url, suite, profile, service.states)
+        job = _job(provider, spec, url, suite, profile, service.states, self.options)
         with ctx.output.waiting(
             f"{STAGE} {provider}: fuzzing {openapi} (profile {profile.name}, seed {profile.seed},"
             f" up to {profile.max_examples} examples per operation and phase,"
@@ -151,39 +184,76 @@ class FuzzStage:
             ctx.output.info(f"{STAGE} {provider}: wrote {path} ({len(baseline.entries)} accepted failure(s))")
         operations = sorted(outcome.operations)
         artefacts = [str(p.relative_to(ctx.run_dir)) for p in files if p.is_file()]
+        if outcome.fatal is None and (gaps := coverage_gaps(outcome)).any:
+            ctx.output.warn(f"{STAGE} {gaps.summary(provider)}")
+        require = self.options.require_coverage or suite.coverage.require == "complete"
         portable = Portable(
             provider,
             url,
-            ctx.redaction.with_secrets(suite_secrets(suite)),
+            ctx.redaction.with_secrets(
+                [*suite_secrets(suite), *option_secrets(self.options.auth, self.options.header)]
+            ),
             where="" if service.run is not None else url,
         )
-        return _ProviderRun(outcome, baseline, artefacts, operations, profile, portable)
+        return _ProviderRun(outcome, baseline, artefacts, operations, profile, portable, require)
 
 
-def _job(provider: str, spec: str, url: str, suite: Suite, profile: Profile, states: str | None) -> FuzzJob:
-    exclude = list(suite.exclude)
-    if states:  # the provider-state hook is test-only: never fuzz it, whether or not the spec shows it
-        exclude.append(states)
+def _job(
+    provider: str,
+    spec: str,
+    url: str,
+    suite: Suite,
+    profile: Profile,
+    states: str | None,
+    options: FuzzOptions | None = None,
+) -> FuzzJob:
+    """The worker's job: the suite's settings, overridden by the command line's."""
+    options = options or FuzzOptions()
+    include, exclude = _filters(suite, options, states)
+    headers = dict(suite.all_headers())
+    if options.auth is not None:
+        user, _, password = options.auth.partition(":")
+        headers.update(AuthSettings(basic=BasicAuth(username=user, password=password)).headers())
+    headers.update(parse_header(h) for h in options.header)
     interlock_off = [c for c in suite.checks.disable if c in CHECKS]
+    optional: dict[str, Any] = {
+        "request_timeout_s": options.request_timeout or suite.request_timeout,
+        "max_redirects": options.max_redirects if options.max_redirects is not None else suite.max_redirects,
+        "tls_verify": options.tls_verify if options.tls_verify is not None else suite.tls_verify,
+    }
     return FuzzJob(
+        **{k: v for k, v in optional.items() if v is not None},
         provider=provider,
         spec=spec,
-        base_url=url,
+        base_url=options.url or suite.base_url or url,
         seed=profile.seed,
         max_examples=profile.max_examples,
         time_budget_s=profile.time_budget_s,
         database=profile.database,
         deterministic=profile.deterministic,
         phases=suite.phases,
-        include=suite.include,
+        include=include,
         exclude=exclude,
-        headers=suite.all_headers(),
+        headers=headers,
         disabled_checks=[c for c in suite.checks.disable if c not in interlock_off],
         disabled_interlock_checks=interlock_off,
         accepted_statuses=suite.accepted_statuses,
         check_settings=dump_settings(suite.check_settings),
         extra_checks=suite.extra_checks,
     )
+
+
+def _filters(suite: Suite, options: FuzzOptions, states: str | None) -> tuple[list[str], list[str]]:
+    """The operations to include and exclude: the command line's include replaces the suite's,
+    its exclude adds to the suite's; an operation both included and excluded is a usage error."""
+    include = list(options.include_operation or suite.include)
+    exclude = list(dict.fromkeys([*suite.exclude, *options.exclude_operation]))
+    if states:  # the provider-state hook is test-only: never fuzz it, whether or not the spec shows it
+        exclude.append(states)
+    clash = sorted(set(include) & set(exclude))
+    if clash:
+        raise UsageError(f"{clash[0]!r} is both included and excluded (suite and command line)")
+    return include, exclude
 
 
 def _fuzz_in_child(job: FuzzJob, files: WorkerFiles, run_id: str, base_dir: Path) -> FuzzOutcome:

@@ -13,6 +13,11 @@ A provider without a suite file is fuzzed with the defaults. Everything is optio
     checks: {disable: [use_after_free]}                      # built-in or interlock checks
     extra_checks: ["mypackage.checks:no_pii"]                # (exchange, settings) -> None
     idempotency: {header: Idempotency-Key, samples: 2}
+    base_url: http://127.0.0.1:8001/v1                       # fuzz this URL, not the service's (st --url)
+    max_redirects: 0                                         # st --max-redirects (default: st's own)
+    request_timeout: 5s                                      # st --request-timeout (default 10s)
+    tls_verify: false                                        # or a CA bundle file; st --tls-verify
+    coverage: {require: complete}                            # untested operations fail the stage
     profiles:
       ci: {max_examples: 25, time_budget: 25s, seed: 7}
       full: {max_examples: 300, time_budget: 10m}
@@ -30,7 +35,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -95,6 +100,66 @@ class ChecksSettings(Strict):
     disable: list[str] = Field(default_factory=list)
 
 
+class CoverageSettings(Strict):
+    """What the stage makes of operations the run left untested (budget spent, spec problems)."""
+
+    #: ``none``: a warning; ``complete``: the stage fails unless every operation was fully fuzzed.
+    require: Literal["none", "complete"] = "none"
+
+
+#: The most redirects a request may follow; more is a loop or a typo.
+MAX_REDIRECTS = 100
+#: The longest request timeout: a request that needs longer is a hung request.
+MAX_REQUEST_TIMEOUT_S = 3600.0
+
+
+def tls_verify_value(value: Any, base_dir: Path | None = None) -> bool | str:
+    """``st run --tls-verify``'s values: true, false, or the path of a CA bundle, made absolute
+    against ``base_dir`` and checked to exist (only the form is checked without ``base_dir``)."""
+    if isinstance(value, bool):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"tls_verify is true, false or the path of a CA bundle, not {value!r}")
+    if value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    if base_dir is None:
+        return value
+    path = (base_dir / value).resolve()
+    if not path.is_file():
+        raise ValueError(f"no CA bundle file {value!r} for tls_verify (or write true or false)")
+    return str(path)
+
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    """``"X-Tenant: shop"`` -> ("X-Tenant", "shop"), as ``st run -H`` takes it; ValueError otherwise."""
+    name, sep, value = text.partition(":")
+    if not sep or not _HEADER_NAME.match(name.strip()):
+        raise ValueError(f"a header is 'Name: value', e.g. 'X-Tenant: shop', not {text!r}")
+    if "\n" in value or "\r" in value:
+        raise ValueError(f"a header value is one line, not {text!r}")
+    return name.strip(), value.strip()
+
+
+def check_operation(value: str) -> str:
+    """An operation filter, ``"METHOD /path"`` or ``"/path"``; ValueError otherwise."""
+    if not _OPERATION.match(value):
+        raise ValueError(f"{value!r} is not an operation: write 'METHOD /path' or '/path'")
+    return value
+
+
+def base_url_value(value: str) -> str:
+    """An http(s) URL with a host, without a trailing slash (as the manifest's ``base_url``)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL such as http://127.0.0.1:8001")
+    return value.rstrip("/")
+
+
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 
@@ -110,6 +175,14 @@ class Suite(Strict):
     checks: ChecksSettings = Field(default_factory=ChecksSettings)
     extra_checks: list[str] = Field(default_factory=list)
     profiles: ProfilesSettings = Field(default_factory=ProfilesSettings)
+    #: Where to send the requests instead of the service's URL (``st run --url``).
+    base_url: str | None = None
+    #: Redirects each request may follow; unset is schemathesis' default (``st run`` without
+    #: ``--max-redirects``: same-host redirects are followed unless the operation documents a 3xx).
+    max_redirects: int | None = Field(default=None, ge=0, le=MAX_REDIRECTS)
+    request_timeout: Duration | None = Field(default=None, gt=0, le=MAX_REQUEST_TIMEOUT_S)
+    tls_verify: bool | str = True
+    coverage: CoverageSettings = Field(default_factory=CoverageSettings)
     #: Each registered check's settings by check name, read from the check's own suite key
     #: (``budgets:``, ``idempotency:``, ...; see :mod:`interlock.stages.fuzz.checks.registry`).
     check_settings: dict[str, Any] = Field(default_factory=dict)
@@ -139,10 +212,7 @@ class Suite(Strict):
     @field_validator("include", "exclude")
     @classmethod
     def _operations(cls, values: list[str]) -> list[str]:
-        for value in values:
-            if not _OPERATION.match(value):
-                raise ValueError(f"{value!r} is not an operation: write 'METHOD /path' or '/path'")
-        return values
+        return [check_operation(value) for value in values]
 
     @field_validator("accepted_statuses")
     @classmethod
@@ -154,6 +224,16 @@ class Suite(Strict):
                 if not 100 <= status <= 599:
                     raise ValueError(f"{status} is not an HTTP status")
         return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        return None if value is None else base_url_value(value)
+
+    @field_validator("tls_verify", mode="before")
+    @classmethod
+    def _tls_verify(cls, value: Any) -> bool | str:
+        return tls_verify_value(value)
 
     @field_validator("extra_checks")
     @classmethod
@@ -187,11 +267,12 @@ def load_suite(path: Path, *, environ: dict[str, str] | None = None) -> Suite:
             assert check.settings is not None
             validate_model(check.settings, doc.data[key], doc, (key,))
     suite = validate_model(Suite, doc.data, doc)
-    _check_semantics(suite, doc)
+    suite = _check_semantics(suite, doc)
     return _interpolate(suite, doc, os.environ if environ is None else environ)
 
 
-def _check_semantics(suite: Suite, doc: YamlDocument) -> None:
+def _check_semantics(suite: Suite, doc: YamlDocument) -> Suite:
+    """Checks that need more than one key or the file's place; the suite with paths made absolute."""
     from interlock.stages.fuzz.engine import builtin_check_names
 
     known = [*builtin_check_names(), *CHECKS]
@@ -200,6 +281,17 @@ def _check_semantics(suite: Suite, doc: YamlDocument) -> None:
             raise doc.error(
                 ("checks", "disable", index), f"unknown check '{name}' (known: {', '.join(known)})"
             )
+    clash = set(suite.include) & set(suite.exclude)
+    if clash:
+        raise doc.error(("exclude",), f"{sorted(clash)[0]!r} is both included and excluded")
+    if isinstance(suite.tls_verify, str):
+        try:
+            return suite.model_copy(
+                update={"tls_verify": tls_verify_value(suite.tls_verify, doc.path.parent)}
+            )
+        except ValueError as exc:
+            raise doc.error(("tls_verify",), str(exc)) from None
+    return suite
 
 
 def _interpolate(suite: Suite, doc: YamlDocument, environ: dict[str, str] | os._Environ[str]) -> Suite:
