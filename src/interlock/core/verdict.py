@@ -162,7 +162,8 @@ class IntegrationVerdict(BaseModel):
     """All stages of one consumer -> provider integration, folded into one status."""
 
     integration: str
-    consumer: str
+    #: None for a provider-only integration.
+    consumer: str | None = None
     provider: str
     stages: list[StageResult] = Field(default_factory=list)
 

@@ -17,10 +17,11 @@ from interlock.core import worker
 from interlock.core.errors import ConfigError
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.reproduction import Portable, options_as_flags, rerun_command
-from interlock.core.services import RUN_ID_ENV
-from interlock.core.verdict import StageResult
+from interlock.core.services import RUN_ID_ENV, join_base_path
+from interlock.core.verdict import CheckResult, Finding, Severity, StageResult, Status
 from interlock.core.worker import WorkerFailed, WorkerFiles
 from interlock.core.yamlfile import load_yaml
+from interlock.openapi.source import SpecSource, read_base_path, source_location, spec_source
 from interlock.stages.base import StageContext
 from interlock.stages.fuzz.baseline import Baseline, baseline_path, load_baseline, write_baseline
 from interlock.stages.fuzz.checks import CHECKS
@@ -58,6 +59,7 @@ class _ProviderRun:
     profile: Profile | None = None
     #: How this provider's requests are written in reports (its URL and secrets as variables).
     portable: Portable | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 class FuzzStage:
@@ -71,11 +73,11 @@ class FuzzStage:
         return self.options.suites_dir or manifest.base_dir / "suites"
 
     def preflight(self, manifest: Manifest, integration: Integration) -> None:
-        spec = manifest.services[integration.provider].openapi
-        if not spec:
+        source = spec_source(manifest, integration.provider)
+        if source is None:
             return
-        if not spec.startswith(("/", "http://", "https://")):
-            _check_spec_file(manifest.resolve(spec))
+        if source.file is not None:
+            _check_spec_file(source.file)
         suites = self.suites_dir(manifest)
         load_suite(suite_path(suites, integration.provider))
         load_baseline(baseline_path(suites, integration.provider))
@@ -109,6 +111,7 @@ class FuzzStage:
                 operations=run.operations,
                 portable=run.portable,
             )
+        result.checks += [_warning_check(integration.name, text) for text in run.warnings]
         result.duration_s = round(time.monotonic() - started, 3)
         return result
 
@@ -127,20 +130,19 @@ class FuzzStage:
             time_budget_s=self.options.time_budget_s,
         )
         service = manifest.services[provider]
-        url = ctx.services.url(provider)
-        openapi = service.openapi or ""
-        spec = (
-            url + openapi
-            if openapi.startswith("/")
-            else openapi
-            if openapi.startswith("http")
-            else str(manifest.resolve(openapi))
-        )
+        root = ctx.services.url(provider)
+        source = spec_source(manifest, provider)
+        assert source is not None  # run() skips providers without a spec
+        spec = source_location(source, manifest, root)
+        api = _api_location(ctx, source, root)
         out_dir = ctx.run_dir / STAGE / "providers" / provider
         files = WorkerFiles(out_dir / "job.json", out_dir / "result.json", out_dir / "worker.log")
-        job = _job(provider, spec, url, suite, profile, service.states)
+        job = _job(provider, spec, api.url, suite, profile, service.states)
+        for warning in api.warnings:
+            ctx.output.warn(f"{STAGE} {provider}: {warning}")
         with ctx.output.waiting(
-            f"{STAGE} {provider}: fuzzing {openapi} (profile {profile.name}, seed {profile.seed},"
+            f"{STAGE} {provider}: fuzzing {service.openapi} at {api.url}"
+            f" (profile {profile.name}, seed {profile.seed},"
             f" up to {profile.max_examples} examples per operation and phase,"
             f" {profile.time_budget_s:g}s budget)"
         ):
@@ -153,11 +155,36 @@ class FuzzStage:
         artefacts = [str(p.relative_to(ctx.run_dir)) for p in files if p.is_file()]
         portable = Portable(
             provider,
-            url,
+            root,
             ctx.redaction.with_secrets(suite_secrets(suite)),
-            where="" if service.run is not None else url,
+            where="" if service.run is not None else root,
         )
-        return _ProviderRun(outcome, baseline, artefacts, operations, profile, portable)
+        return _ProviderRun(outcome, baseline, artefacts, operations, profile, portable, api.warnings)
+
+
+@dataclass(frozen=True)
+class _ApiLocation:
+    """Where the provider's operations are fuzzed, and why it may not be where the spec says."""
+
+    url: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def _api_location(ctx: StageContext, source: SpecSource, root: str) -> _ApiLocation:
+    """The service URL plus the base path: the manifest's ``base_path:``, else the spec's own.
+
+    schemathesis takes the base path from the base URL it is given, so the spec's ``servers`` /
+    ``basePath`` must be added here or it is lost and every request misses the API.
+    """
+    declared = ctx.manifest.services[source.provider].base_path
+    from_spec = read_base_path(source, ctx.manifest, root)
+    warnings = []
+    if declared is not None and from_spec and from_spec != declared:
+        warnings.append(
+            f"the spec's base path {from_spec} differs from base_path: {declared} in"
+            f" {ctx.manifest.path.name}; fuzzing at {declared} as the manifest says"
+        )
+    return _ApiLocation(join_base_path(root, declared if declared is not None else from_spec), warnings)
 
 
 def _job(provider: str, spec: str, url: str, suite: Suite, profile: Profile, states: str | None) -> FuzzJob:
@@ -202,6 +229,16 @@ def _fuzz_in_child(job: FuzzJob, files: WorkerFiles, run_id: str, base_dir: Path
         )
     except WorkerFailed as exc:
         return FuzzOutcome(provider=job.provider, seed=job.seed, fatal=str(exc))
+
+
+def _warning_check(integration: str, text: str) -> CheckResult:
+    """A passed check carrying a warning: told in every report, never failing the gate."""
+    return CheckResult(
+        name="base path",
+        status=Status.PASSED,
+        message=text,
+        findings=[Finding(stage=STAGE, integration=integration, severity=Severity.WARNING, title=text)],
+    )
 
 
 def _check_spec_file(path: Path) -> None:
