@@ -16,6 +16,7 @@ from interlock.core.errors import ConfigError
 from interlock.core.manifest import Manifest, load_manifest
 from interlock.openapi.source import (
     SpecSource,
+    base_path_mismatch,
     load_from_source,
     read_at_git_ref,
     read_base_path,
@@ -137,6 +138,20 @@ def test_the_base_path_a_spec_declares_from_a_file_or_the_running_service(
     m = manifest(tmp_path, "/missing.json")
     source = spec_source(m, "payments")
     assert source is not None and read_base_path(source, m, spec_server) == ""  # the loader reports it
+
+
+def test_a_base_path_mismatch_is_told_only_when_both_are_known_and_differ(tmp_path: Path) -> None:
+    m = manifest(tmp_path, "/openapi.json")
+    assert base_path_mismatch(m, "payments", "/v1") is None  # the manifest gives none
+    path = tmp_path / "interlock.yaml"
+    path.write_text(path.read_text().replace("    openapi:", "    base_path: /v1\n    openapi:"))
+    m = load_manifest(path)
+    assert base_path_mismatch(m, "payments", "/v1") is None
+    assert base_path_mismatch(m, "payments", "") is None  # the spec declares none
+    assert base_path_mismatch(m, "payments", "/api") == (
+        "the spec's base path /api differs from base_path: /v1 of payments in interlock.yaml;"
+        " using /v1 as the manifest says"
+    )
 
 
 def git(cwd: Path, *args: str) -> None:

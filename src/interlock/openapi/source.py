@@ -77,6 +77,17 @@ def read_base_path(source: SpecSource, manifest: Manifest, running_url: str | No
     return declared_base_path(data)
 
 
+def base_path_mismatch(manifest: Manifest, provider: str, from_spec: str) -> str | None:
+    """The warning when the spec's base path and the manifest's ``base_path:`` differ (the manifest wins)."""
+    declared = manifest.services[provider].base_path
+    if declared is None or not from_spec or from_spec == declared:
+        return None
+    return (
+        f"the spec's base path {from_spec} differs from base_path: {declared} of {provider} in"
+        f" {manifest.path.name}; using {declared} as the manifest says"
+    )
+
+
 def load_from_source(source: SpecSource, manifest: Manifest, running_url: str | None) -> SpecDocument:
     """Load the spec: the file, or fetch the URL (a URL path needs ``running_url`` or a ``base_url``)."""
     if source.file is not None:

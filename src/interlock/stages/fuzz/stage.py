@@ -18,10 +18,16 @@ from interlock.core.errors import ConfigError
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.reproduction import Portable, options_as_flags, rerun_command
 from interlock.core.services import RUN_ID_ENV, join_base_path
-from interlock.core.verdict import CheckResult, Finding, Severity, StageResult, Status
+from interlock.core.verdict import StageResult, warning_check
 from interlock.core.worker import WorkerFailed, WorkerFiles
 from interlock.core.yamlfile import load_yaml
-from interlock.openapi.source import SpecSource, read_base_path, source_location, spec_source
+from interlock.openapi.source import (
+    SpecSource,
+    base_path_mismatch,
+    read_base_path,
+    source_location,
+    spec_source,
+)
 from interlock.stages.base import StageContext
 from interlock.stages.fuzz.baseline import Baseline, baseline_path, load_baseline, write_baseline
 from interlock.stages.fuzz.checks import CHECKS
@@ -111,7 +117,7 @@ class FuzzStage:
                 operations=run.operations,
                 portable=run.portable,
             )
-        result.checks += [_warning_check(integration.name, text) for text in run.warnings]
+        result.checks += [warning_check(STAGE, integration.name, "base path", text) for text in run.warnings]
         result.duration_s = round(time.monotonic() - started, 3)
         return result
 
@@ -178,13 +184,9 @@ def _api_location(ctx: StageContext, source: SpecSource, root: str) -> _ApiLocat
     """
     declared = ctx.manifest.services[source.provider].base_path
     from_spec = read_base_path(source, ctx.manifest, root)
-    warnings = []
-    if declared is not None and from_spec and from_spec != declared:
-        warnings.append(
-            f"the spec's base path {from_spec} differs from base_path: {declared} in"
-            f" {ctx.manifest.path.name}; fuzzing at {declared} as the manifest says"
-        )
-    return _ApiLocation(join_base_path(root, declared if declared is not None else from_spec), warnings)
+    mismatch = base_path_mismatch(ctx.manifest, source.provider, from_spec)
+    url = join_base_path(root, declared if declared is not None else from_spec)
+    return _ApiLocation(url, [mismatch] if mismatch else [])
 
 
 def _job(provider: str, spec: str, url: str, suite: Suite, profile: Profile, states: str | None) -> FuzzJob:
@@ -229,16 +231,6 @@ def _fuzz_in_child(job: FuzzJob, files: WorkerFiles, run_id: str, base_dir: Path
         )
     except WorkerFailed as exc:
         return FuzzOutcome(provider=job.provider, seed=job.seed, fatal=str(exc))
-
-
-def _warning_check(integration: str, text: str) -> CheckResult:
-    """A passed check carrying a warning: told in every report, never failing the gate."""
-    return CheckResult(
-        name="base path",
-        status=Status.PASSED,
-        message=text,
-        findings=[Finding(stage=STAGE, integration=integration, severity=Severity.WARNING, title=text)],
-    )
 
 
 def _check_spec_file(path: Path) -> None:
