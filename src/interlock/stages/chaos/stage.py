@@ -108,7 +108,7 @@ class ChaosStage:
             runner = ExperimentRunner(
                 fabric,
                 integration.name,
-                ctx.services.url(integration.consumer),
+                ctx.services.api_url(integration.consumer),  # probes are calls to its API
                 journal_path=journal_path,
                 say=ctx.output.info,
                 journal_label=str(journal_path.relative_to(ctx.run_dir)),
