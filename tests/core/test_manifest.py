@@ -84,7 +84,9 @@ def test_valid_manifest_loads_with_defaults_and_string_env(workdir: Path) -> Non
         ),
         (("{proxy:checkout-payments}", "{proxy:nope}"), 9, "no integration named 'nope'"),
         (("{proxy:checkout-payments}", "{prox:checkout-payments}"), 9, "unknown placeholder"),
-        (("    consumer: checkout\n", ""), 13, "missing required key 'consumer'"),
+        (("    provider: payments\n", ""), 13, "missing required key 'provider'"),
+        (("    states: /_pact/states", "    base_path: v1"), 5, "must be a URL path starting with '/'"),
+        (("    states: /_pact/states", "    openapi: specs/missing.json"), 5, "OpenAPI file not found"),
         (("  checkout:\n", "  payments:\n"), 6, "duplicate key 'payments'"),
         (("integrations:", "integrations: {"), 13, "invalid YAML"),
     ],
@@ -100,6 +102,29 @@ def test_each_problem_names_file_line_and_problem(
     assert fragment in str(error)
     assert str(error).startswith(f"{path}:{line}: ")
     assert "\n" not in str(error)
+
+
+def test_a_provider_only_integration_has_no_consumer(workdir: Path) -> None:
+    manifest = load_manifest(write(workdir, VALID.replace("    consumer: checkout\n", "")))
+    assert manifest.integrations[0].consumer is None
+    assert manifest.integrations[0].provider == "payments"
+
+
+def test_base_path_is_normalised(workdir: Path) -> None:
+    text = VALID.replace("    states: /_pact/states", "    states: /_pact/states\n    base_path: /v1/")
+    manifest = load_manifest(write(workdir, text))
+    assert (manifest.services["payments"].base_path, manifest.services["checkout"].base_path) == ("/v1", None)
+
+
+def test_openapi_absolute_file_relative_file_and_url_path(
+    workdir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    elsewhere = tmp_path_factory.mktemp("specs") / "spec.json"
+    elsewhere.write_text('{"openapi": "3.0.3"}')
+    (workdir / "local.yaml").write_text("openapi: 3.0.3\n")
+    for entry in (str(elsewhere), "local.yaml", "/v1/__api__", "http://127.0.0.1:9/openapi.json"):
+        text = VALID.replace("    states: /_pact/states", f"    openapi: {entry}")
+        assert load_manifest(write(workdir, text)).services["payments"].openapi == entry
 
 
 def test_missing_manifest_is_a_config_error(tmp_path: Path) -> None:

@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 
 from interlock.core.errors import ConfigError
-from interlock.openapi.document import SpecDocument, escape, iter_json, load_spec, parse_spec, unescape
+from interlock.openapi.document import (
+    SpecDocument,
+    declared_base_path,
+    escape,
+    iter_json,
+    load_spec,
+    parse_spec,
+    unescape,
+)
 from tests.openapi.helpers import PAYMENTS_SPEC, SPECS
 
 
@@ -89,6 +97,16 @@ def test_the_base_path_is_the_server_url_path_unless_it_is_templated() -> None:
     assert spec({}, servers=[{"url": "https://{region}.example.com/api/"}]).base_path == "/api"
     assert spec({}, servers=[{"url": "https://example.com/{version}"}]).base_path == ""
     assert spec({}, servers=[{"url": "/api/v2/"}]).base_path == "/api/v2"
+
+
+def test_declared_base_path_of_openapi_3_and_swagger_2() -> None:
+    servers = [{"url": "https://example.com/{version}/", "variables": {"version": {"default": "v2"}}}]
+    assert declared_base_path({"openapi": "3.0.3", "servers": servers}) == "/v2"
+    assert declared_base_path({"openapi": "3.0.3", "servers": [{"url": "http://127.0.0.1:8000"}]}) == ""
+    assert declared_base_path({"openapi": "3.1.0"}) == ""
+    assert declared_base_path({"swagger": "2.0", "basePath": "/v1"}) == "/v1"
+    assert declared_base_path({"swagger": "2.0", "basePath": "/"}) == ""
+    assert declared_base_path(["not", "a", "spec"]) == ""
 
 
 def test_pointers_refs_and_escaping() -> None:

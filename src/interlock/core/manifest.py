@@ -18,6 +18,7 @@ from interlock.core import templating
 from interlock.core.config import Strict, did_you_mean, validate_model
 from interlock.core.durations import Duration
 from interlock.core.errors import ConfigError
+from interlock.core.spec_location import SpecKind, locate_spec
 from interlock.core.yamlfile import PathKey, YamlDocument, load_yaml
 
 DEFAULT_MANIFEST = "interlock.yaml"
@@ -33,6 +34,9 @@ class Service(Strict):
     port: int | None = Field(default=None, ge=1, le=65535)
     health: str = "/health"
     openapi: str | None = None
+    #: Where the API's operations live below the service URL (``/v1``); ``health``, ``states`` and a
+    #: URL-path ``openapi:`` stay relative to the service URL itself.
+    base_path: str | None = None
     states: str | None = None
     env: dict[str, str] = Field(default_factory=dict)
     start_timeout: Duration = Field(default=30.0, gt=0, le=600)
@@ -51,6 +55,15 @@ class Service(Strict):
         if value is not None and not value.startswith("/"):
             raise ValueError("must be a URL path starting with '/'")
         return value
+
+    @field_validator("base_path")
+    @classmethod
+    def _base_path(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith("/"):
+            raise ValueError("must be a URL path starting with '/', e.g. /v1")
+        return value.rstrip("/") or None
 
     @field_validator("base_url")
     @classmethod
@@ -75,10 +88,14 @@ def _env_string(value: Any) -> Any:
 
 
 class Integration(Strict):
-    """One consumer calling one provider, and the files that describe how to verify it."""
+    """One consumer calling one provider, and the files that describe how to verify it.
+
+    Without a consumer it is a provider-only integration: the provider is verified on its own
+    (its pacts if it has any, fuzzing, load); chaos needs a consumer to inject faults under.
+    """
 
     name: str = Field(pattern=_NAME_PATTERN)
-    consumer: str
+    consumer: str | None = None
     provider: str
     pacts: list[str] = Field(default_factory=list)
     #: Message pacts: each message description -> ``module:function`` that produces it (the provider's code).
@@ -156,7 +173,7 @@ def _check_references(manifest: Manifest, doc: YamlDocument) -> None:
             raise doc.error((*loc, "name"), f"integration name '{integration.name}' is used more than once")
         for role in ("consumer", "provider"):
             service = getattr(integration, role)
-            if service not in services:
+            if service is not None and service not in services:
                 raise doc.error(
                     (*loc, role),
                     f"{role} '{service}' is not a service in this manifest"
@@ -172,10 +189,10 @@ def _check_references(manifest: Manifest, doc: YamlDocument) -> None:
 
     for name, spec in services.items():
         loc = ("services", name)
-        openapi = spec.openapi
-        spec_file = None if not openapi or openapi.startswith(("/", "http://", "https://")) else openapi
-        if spec_file is not None and not manifest.resolve(spec_file).is_file():
-            raise doc.error((*loc, "openapi"), f"OpenAPI file not found: {spec_file}")
+        if spec.openapi:
+            where = locate_spec(spec.openapi, manifest.base_dir)
+            if where.kind == SpecKind.FILE and where.file is not None and not where.file.is_file():
+                raise doc.error((*loc, "openapi"), f"OpenAPI file not found: {spec.openapi}")
         templated: list[tuple[PathKey, str | None]] = [(("run",), spec.run), (("base_url",), spec.base_url)]
         templated += [(("env", key), value) for key, value in spec.env.items()]
         for key_loc, text in templated:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlsplit
 
 from interlock.core import processes, templating
 from interlock.core.errors import ConfigError, RunIncomplete
@@ -66,7 +67,12 @@ class ServiceGroup:
         self.stop_all()
 
     def url(self, name: str) -> str:
+        """The service's URL: the root that ``health``, ``states`` and a URL-path ``openapi:`` are on."""
         return self.running[name].url
+
+    def api_url(self, name: str) -> str:
+        """Where the service's API operations live: its URL plus the manifest's ``base_path:``."""
+        return join_base_path(self.url(name), self.manifest.services[name].base_path)
 
     def start(self, names: Iterable[str]) -> None:
         """Start ``names`` and what they depend on; skip running ones.
@@ -148,6 +154,15 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def join_base_path(url: str, base_path: str | None) -> str:
+    """``url`` + ``base_path``, unless ``url`` already ends with it (a ``base_url`` given as ``.../v1``)."""
+    url = url.rstrip("/")
+    base_path = (base_path or "").rstrip("/")
+    if not base_path or urlsplit(url).path.endswith(base_path):
+        return url
+    return url + base_path
 
 
 def check_fixed_port(manifest: Manifest, name: str) -> None:

@@ -131,6 +131,16 @@ class CheckResult(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
 
 
+def warning_check(stage: str, integration: str, name: str, text: str) -> CheckResult:
+    """A passed check carrying one warning: shown in every report, never failing a gate."""
+    return CheckResult(
+        name=name,
+        status=Status.PASSED,
+        message=text,
+        findings=[Finding(stage=stage, integration=integration, severity=Severity.WARNING, title=text)],
+    )
+
+
 class StageResult(BaseModel):
     """One stage run against one integration."""
 
@@ -162,7 +172,8 @@ class IntegrationVerdict(BaseModel):
     """All stages of one consumer -> provider integration, folded into one status."""
 
     integration: str
-    consumer: str
+    #: None for a provider-only integration.
+    consumer: str | None = None
     provider: str
     stages: list[StageResult] = Field(default_factory=list)
 

@@ -12,10 +12,10 @@ from pathlib import Path
 from interlock.core.console import Output
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.reproduction import display_path, rerun_command
-from interlock.core.verdict import CheckResult, StageResult, Status
+from interlock.core.verdict import CheckResult, StageResult, Status, warning_check
 from interlock.openapi.check import STAGE, check_pact
 from interlock.openapi.document import SpecDocument
-from interlock.openapi.source import load_from_source, needs_file_error, spec_source
+from interlock.openapi.source import base_path_mismatch, load_from_source, needs_file_error, spec_source
 from interlock.pacts.pactfile import load_pact
 
 
@@ -63,6 +63,11 @@ def spec_checks(
         )
         for finding in risks:
             output.warn(f"{STAGE} {integration.name}: spec: {finding.title}")
+    mismatch = base_path_mismatch(manifest, integration.provider, doc.base_path)
+    if mismatch:
+        checks.append(warning_check(STAGE, integration.name, "base path", mismatch))
+        if output is not None:
+            output.warn(f"{STAGE} {integration.name}: {mismatch}")
     return checks
 
 

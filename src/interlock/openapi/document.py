@@ -164,11 +164,8 @@ class SpecDocument:
 
     @cached_property
     def base_path(self) -> str:
-        """The path part of the first server URL (``/api/v1``), which pact paths include."""
-        servers = self.data.get("servers") or []
-        url = str(servers[0].get("url", "")) if servers and isinstance(servers[0], dict) else ""
-        path = re.sub(r"^[a-z][a-z0-9+.-]*://[^/]*", "", url, flags=re.IGNORECASE)
-        return "" if "{" in path else path.rstrip("/")
+        """The spec's own base path (``/api/v1``), which pact paths may include."""
+        return declared_base_path(self.data)
 
     def match_path(self, method: str, path: str) -> PathMatch | None:
         """The operation serving ``method path``; literal segments win over templated ones."""
@@ -250,6 +247,30 @@ def _match_template(template: str, segments: list[str]) -> dict[str, str] | None
             return None
         params.update({pieces[i]: found.group(f"g{i}") for i in range(1, len(pieces), 2)})
     return params
+
+
+def declared_base_path(data: Any) -> str:
+    """The base path a spec declares for its operations: "" when none (or one it cannot know).
+
+    OpenAPI 3: the path of the first ``servers`` URL (relative or absolute), with server variables
+    replaced by their defaults; Swagger 2: ``basePath``. A path with an unresolved variable is "".
+    """
+    if not isinstance(data, dict):
+        return ""
+    if "swagger" in data:
+        path = str(data.get("basePath") or "")
+    else:
+        servers = data.get("servers") or []
+        server = servers[0] if isinstance(servers, list) and servers and isinstance(servers[0], dict) else {}
+        path = str(server.get("url", ""))
+        variables = server.get("variables")
+        for name, variable in variables.items() if isinstance(variables, dict) else []:
+            if isinstance(variable, dict) and "default" in variable:
+                path = path.replace("{" + str(name) + "}", str(variable["default"]))
+        path = re.sub(r"^[a-z][a-z0-9+.-]*://[^/]*", "", path, flags=re.IGNORECASE)
+    if "{" in path or not path.startswith("/"):
+        return ""
+    return path.rstrip("/")
 
 
 def iter_json(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], Any]]:

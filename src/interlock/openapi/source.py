@@ -15,8 +15,9 @@ import httpx
 
 from interlock.core.errors import ConfigError
 from interlock.core.manifest import Manifest
-from interlock.core.yamlfile import load_yaml
-from interlock.openapi.document import SpecDocument, load_spec, parse_spec
+from interlock.core.spec_location import SpecKind, locate_spec
+from interlock.core.yamlfile import load_yaml, parse_yaml
+from interlock.openapi.document import SpecDocument, declared_base_path, load_spec, parse_spec
 
 FETCH_TIMEOUT_S = 10.0
 
@@ -31,29 +32,67 @@ class SpecSource:
 
 
 def spec_source(manifest: Manifest, provider: str) -> SpecSource | None:
-    """The declared spec of ``provider``, or None when its service declares no ``openapi:``."""
-    service = manifest.services[provider]
-    entry = service.openapi
+    """The declared spec of ``provider``, or None when its service declares no ``openapi:``.
+
+    Classified by :func:`interlock.core.spec_location.locate_spec`, the one rule for spec locations.
+    """
+    entry = manifest.services[provider].openapi
     if entry is None:
         return None
-    if entry.startswith(("http://", "https://")):
-        return SpecSource(provider, None, entry)
-    if entry.startswith("/") and not Path(entry).is_file():  # an absolute path to a file is a file
-        return SpecSource(provider, None, entry)
-    return SpecSource(provider, manifest.resolve(entry), None)
+    where = locate_spec(entry, manifest.base_dir)
+    if where.kind == SpecKind.FILE:
+        return SpecSource(provider, where.file, None)
+    return SpecSource(provider, None, where.url)
+
+
+def source_location(source: SpecSource, manifest: Manifest, running_url: str | None) -> str:
+    """Where to read the spec from: the file's path, the URL, or the URL path on ``running_url``."""
+    if source.file is not None:
+        return str(source.file)
+    assert source.url is not None
+    if not source.url.startswith("/"):
+        return source.url
+    base = running_url or manifest.services[source.provider].base_url
+    if base is None:
+        raise needs_file_error(manifest, source.provider)
+    return base.rstrip("/") + source.url
+
+
+def read_base_path(source: SpecSource, manifest: Manifest, running_url: str | None) -> str:
+    """The base path the spec declares (``servers`` / ``basePath``), "" when none or unreadable.
+
+    Reads the document as plain YAML/JSON, without validating it: Swagger 2 documents count too,
+    and a spec that cannot be read is reported by whoever loads it properly.
+    """
+    try:
+        location = source_location(source, manifest, running_url)
+        if source.file is not None:
+            data = load_yaml(source.file).data
+        else:
+            response = httpx.get(location, timeout=FETCH_TIMEOUT_S, follow_redirects=True)
+            response.raise_for_status()
+            data = parse_yaml(response.text, Path(location)).data
+    except (ConfigError, httpx.HTTPError):
+        return ""
+    return declared_base_path(data)
+
+
+def base_path_mismatch(manifest: Manifest, provider: str, from_spec: str) -> str | None:
+    """The warning when the spec's base path and the manifest's ``base_path:`` differ (the manifest wins)."""
+    declared = manifest.services[provider].base_path
+    if declared is None or not from_spec or from_spec == declared:
+        return None
+    return (
+        f"the spec's base path {from_spec} differs from base_path: {declared} of {provider} in"
+        f" {manifest.path.name}; using {declared} as the manifest says"
+    )
 
 
 def load_from_source(source: SpecSource, manifest: Manifest, running_url: str | None) -> SpecDocument:
     """Load the spec: the file, or fetch the URL (a URL path needs ``running_url`` or a ``base_url``)."""
     if source.file is not None:
         return load_spec(source.file)
-    assert source.url is not None
-    url = source.url
-    if url.startswith("/"):
-        base = running_url or manifest.services[source.provider].base_url
-        if base is None:
-            raise needs_file_error(manifest, source.provider)
-        url = base.rstrip("/") + url
+    url = source_location(source, manifest, running_url)
     try:
         response = httpx.get(url, timeout=FETCH_TIMEOUT_S, follow_redirects=True)
         response.raise_for_status()

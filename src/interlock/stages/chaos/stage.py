@@ -20,6 +20,7 @@ from interlock.core.errors import ConfigError, RunIncomplete
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.reproduction import rerun_command
 from interlock.core.verdict import StageResult
+from interlock.core.yamlfile import load_yaml
 from interlock.stages.base import StageContext
 from interlock.stages.chaos.catalogue import catalogue_experiment
 from interlock.stages.chaos.experiment import Experiment, load_experiment
@@ -57,19 +58,36 @@ class ChaosStage:
         return found
 
     def preflight(self, manifest: Manifest, integration: Integration) -> None:
+        if integration.consumer is None:
+            if integration.chaos:
+                index = manifest.integrations.index(integration)
+                raise load_yaml(manifest.path).error(
+                    ("integrations", index, "chaos"),
+                    f"chaos needs a consumer: '{integration.name}' names only the provider"
+                    f" '{integration.provider}'; add 'consumer:' (the service that calls it) or drop 'chaos:'",
+                )
+            return
         if self.experiments(manifest, integration):
-            _require_proxy_placeholder(manifest, integration)
+            _require_proxy_placeholder(manifest, integration, integration.consumer)
 
     def services_needed(self, manifest: Manifest, integration: Integration) -> list[str]:
+        if integration.consumer is None:
+            return []
         return [integration.consumer] if self.experiments(manifest, integration) else []
 
     def needs_fault_proxy(self, manifest: Manifest, integration: Integration) -> bool:
         """Every experiment runs through the fault proxy, so any work at all needs it."""
-        return bool(self.experiments(manifest, integration))
+        return integration.consumer is not None and bool(self.experiments(manifest, integration))
 
     def run(self, ctx: StageContext, integration: Integration) -> StageResult:
         started = time.monotonic()
         result = StageResult(stage=STAGE, integration=integration.name)
+        if integration.consumer is None:
+            result.skipped_reason = (
+                "chaos needs a consumer: faults are injected between a consumer and its provider,"
+                f" and '{integration.name}' names only the provider"
+            )
+            return result
         experiments = self.experiments(ctx.manifest, integration)
         if not experiments:
             result.skipped_reason = (
@@ -90,7 +108,7 @@ class ChaosStage:
             runner = ExperimentRunner(
                 fabric,
                 integration.name,
-                ctx.services.url(integration.consumer),
+                ctx.services.api_url(integration.consumer),  # probes are calls to its API
                 journal_path=journal_path,
                 say=ctx.output.info,
                 journal_label=str(journal_path.relative_to(ctx.run_dir)),
@@ -106,9 +124,9 @@ class ChaosStage:
         return result
 
 
-def _require_proxy_placeholder(manifest: Manifest, integration: Integration) -> None:
+def _require_proxy_placeholder(manifest: Manifest, integration: Integration, consumer: str) -> None:
     """Chaos is meaningless unless the consumer reaches the provider through the fault proxy."""
-    spec = manifest.services[integration.consumer]
+    spec = manifest.services[consumer]
     texts = [t for t in (spec.run, spec.base_url, *spec.env.values()) if t]
     if any(
         p.kind == "proxy" and p.arg == integration.name for t in texts for p in templating.placeholders(t)
@@ -117,14 +135,14 @@ def _require_proxy_placeholder(manifest: Manifest, integration: Integration) -> 
     if spec.run is None:
         raise ConfigError(
             f"chaos for '{integration.name}' needs interlock to start the consumer"
-            f" '{integration.consumer}' (it has only a base_url), so it can route it through"
+            f" '{consumer}' (it has only a base_url), so it can route it through"
             " the fault proxy",
             manifest.path,
         )
     raise ConfigError(
-        f"chaos for '{integration.name}': the consumer '{integration.consumer}' must reach"
+        f"chaos for '{integration.name}': the consumer '{consumer}' must reach"
         f" '{integration.provider}' through the fault proxy: use \"{{proxy:{integration.name}}}\""
-        f" in services.{integration.consumer}.env (e.g. as its {integration.provider.upper()}_URL)",
+        f" in services.{consumer}.env (e.g. as its {integration.provider.upper()}_URL)",
         manifest.path,
     )
 

@@ -65,7 +65,8 @@ class ContractsStage:
         conformance.preflight(manifest, integration)
 
     def services_needed(self, manifest: Manifest, integration: Integration) -> list[str]:
-        return [integration.provider] if integration.pacts or BrokerConfig.from_env() else []
+        from_broker = BrokerConfig.from_env() is not None and integration.consumer is not None
+        return [integration.provider] if integration.pacts or from_broker else []
 
     def needs_fault_proxy(self, manifest: Manifest, integration: Integration) -> bool:
         """Talks to the provider directly: faults would only blur what it verifies."""
@@ -79,10 +80,14 @@ class ContractsStage:
         if broker is None and not pact_paths:
             result.skipped_reason = "no pacts declared"
             return result
+        if broker is not None and integration.consumer is None:
+            # the broker's pacts are selected per consumer: the integrations naming one verify them
+            result.skipped_reason = "no consumer named: the broker's pacts are verified per consumer"
+            return result
         verification = _Verification(ctx, integration)
         # offline, before the replay: the local pacts against the provider's OpenAPI spec
         result.checks += conformance.spec_checks(
-            ctx.manifest, integration, verification.provider_url, ctx.output
+            ctx.manifest, integration, ctx.services.url(integration.provider), ctx.output
         )
         if broker is not None:
             verification.from_broker(result, broker)
@@ -102,8 +107,10 @@ class _Verification:
     def __init__(self, ctx: StageContext, integration: Integration) -> None:
         self.ctx, self.integration = ctx, integration
         provider = ctx.manifest.services[integration.provider]
-        self.provider_url = ctx.services.url(integration.provider)
-        self.states_url = self.provider_url + provider.states if provider.states else None
+        # the pacts' paths are relative to the API's base path; the states endpoint is on the root
+        self.provider_url = ctx.services.api_url(integration.provider)
+        root = ctx.services.url(integration.provider)
+        self.states_url = root + provider.states if provider.states else None
         self.out_dir = ctx.artefact_dir(STAGE, integration.name)
         self.rerun = rerun_command(ctx.manifest, "contracts", integration.name)
 
@@ -167,11 +174,13 @@ class _Verification:
         """Verify what the broker selects for this consumer; the Pact core publishes the results."""
         provider = self.integration.provider
         version = versions.detect("provider", self.ctx.manifest.base_dir)
-        chosen = broker_client.selectors(self.integration.consumer, version.branch)
+        consumer = self.integration.consumer
+        assert consumer is not None  # run() skips provider-only integrations with a broker
+        chosen = broker_client.selectors(consumer, version.branch)
         fetched = broker_client.pacts_for_verification(broker, provider, chosen, version.branch)
         if not fetched:
             result.skipped_reason = (
-                f"the broker has no pacts of {self.integration.consumer} for {provider}"
+                f"the broker has no pacts of {consumer} for {provider}"
                 " matching the consumer version selectors"
             )
             return
@@ -179,7 +188,7 @@ class _Verification:
         broker_dir = self.out_dir / "broker-pacts"
         broker_dir.mkdir(exist_ok=True)
         for number, entry in enumerate(fetched, start=1):
-            path = broker_dir / f"{number}-{self.integration.consumer}-{provider}.json"
+            path = broker_dir / f"{number}-{consumer}-{provider}.json"
             path.write_text(json.dumps(entry.content, indent=1), encoding="utf-8")
             pacts.append((load_pact(path), f"{broker.url}: {entry.description}"))
             result.artefacts.append(str(path.relative_to(self.ctx.run_dir)))

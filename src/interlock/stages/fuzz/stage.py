@@ -18,10 +18,17 @@ from interlock.core import worker
 from interlock.core.errors import ConfigError, UsageError
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.reproduction import Portable, options_as_flags, rerun_command
-from interlock.core.services import RUN_ID_ENV
-from interlock.core.verdict import StageResult
+from interlock.core.services import RUN_ID_ENV, join_base_path
+from interlock.core.verdict import StageResult, warning_check
 from interlock.core.worker import WorkerFailed, WorkerFiles
 from interlock.core.yamlfile import load_yaml
+from interlock.openapi.source import (
+    SpecSource,
+    base_path_mismatch,
+    read_base_path,
+    source_location,
+    spec_source,
+)
 from interlock.stages.base import StageContext
 from interlock.stages.fuzz.baseline import Baseline, baseline_path, load_baseline, write_baseline
 from interlock.stages.fuzz.checks import CHECKS
@@ -81,6 +88,7 @@ class _ProviderRun:
     #: How this provider's requests are written in reports (its URL and secrets as variables).
     portable: Portable | None = None
     require_coverage: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 class FuzzStage:
@@ -95,8 +103,8 @@ class FuzzStage:
         return self.options.suites_dir or manifest.base_dir / "suites"
 
     def preflight(self, manifest: Manifest, integration: Integration) -> None:
-        spec = manifest.services[integration.provider].openapi
-        if not spec:
+        source = spec_source(manifest, integration.provider)
+        if source is None:
             return
         self._providers.add(integration.provider)
         if self.options.url and len(self._providers) > 1:
@@ -104,8 +112,8 @@ class FuzzStage:
                 f"--url {self.options.url} names one provider's URL, but this run fuzzes"
                 f" {', '.join(sorted(self._providers))}: choose one with --only"
             )
-        if not spec.startswith(("/", "http://", "https://")):
-            _check_spec_file(manifest.resolve(spec))
+        if source.file is not None:
+            _check_spec_file(source.file)
         suites = self.suites_dir(manifest)
         suite = load_suite(suite_path(suites, integration.provider))
         _filters(suite, self.options, manifest.services[integration.provider].states)
@@ -142,6 +150,7 @@ class FuzzStage:
                 portable=run.portable,
                 require_coverage=run.require_coverage,
             )
+        result.checks += [warning_check(STAGE, integration.name, "base path", text) for text in run.warnings]
         result.duration_s = round(time.monotonic() - started, 3)
         return result
 
@@ -160,20 +169,19 @@ class FuzzStage:
             time_budget_s=self.options.time_budget_s,
         )
         service = manifest.services[provider]
-        url = ctx.services.url(provider)
-        openapi = service.openapi or ""
-        spec = (
-            url + openapi
-            if openapi.startswith("/")
-            else openapi
-            if openapi.startswith("http")
-            else str(manifest.resolve(openapi))
-        )
+        root = ctx.services.url(provider)
+        source = spec_source(manifest, provider)
+        assert source is not None  # run() skips providers without a spec
+        spec = source_location(source, manifest, root)
+        api = _api_location(ctx, source, root)
         out_dir = ctx.run_dir / STAGE / "providers" / provider
         files = WorkerFiles(out_dir / "job.json", out_dir / "result.json", out_dir / "worker.log")
-        job = _job(provider, spec, url, suite, profile, service.states, self.options)
+        job = _job(provider, spec, api.url, suite, profile, service.states, self.options)
+        for warning in api.warnings:
+            ctx.output.warn(f"{STAGE} {provider}: {warning}")
         with ctx.output.waiting(
-            f"{STAGE} {provider}: fuzzing {openapi} (profile {profile.name}, seed {profile.seed},"
+            f"{STAGE} {provider}: fuzzing {service.openapi} at {api.url}"
+            f" (profile {profile.name}, seed {profile.seed},"
             f" up to {profile.max_examples} examples per operation and phase,"
             f" {profile.time_budget_s:g}s budget)"
         ):
@@ -189,13 +197,36 @@ class FuzzStage:
         require = self.options.require_coverage or suite.coverage.require == "complete"
         portable = Portable(
             provider,
-            url,
+            root,
             ctx.redaction.with_secrets(
                 [*suite_secrets(suite), *option_secrets(self.options.auth, self.options.header)]
             ),
-            where="" if service.run is not None else url,
+            where="" if service.run is not None else root,
         )
-        return _ProviderRun(outcome, baseline, artefacts, operations, profile, portable, require)
+        return _ProviderRun(
+            outcome, baseline, artefacts, operations, profile, portable, require, api.warnings
+        )
+
+
+@dataclass(frozen=True)
+class _ApiLocation:
+    """Where the provider's operations are fuzzed, and why it may not be where the spec says."""
+
+    url: str
+    warnings: list[str] = field(default_factory=list)
+
+
+def _api_location(ctx: StageContext, source: SpecSource, root: str) -> _ApiLocation:
+    """The service URL plus the base path: the manifest's ``base_path:``, else the spec's own.
+
+    schemathesis takes the base path from the base URL it is given, so the spec's ``servers`` /
+    ``basePath`` must be added here or it is lost and every request misses the API.
+    """
+    declared = ctx.manifest.services[source.provider].base_path
+    from_spec = read_base_path(source, ctx.manifest, root)
+    mismatch = base_path_mismatch(ctx.manifest, source.provider, from_spec)
+    url = join_base_path(root, declared if declared is not None else from_spec)
+    return _ApiLocation(url, [mismatch] if mismatch else [])
 
 
 def _job(

@@ -87,7 +87,7 @@ class LoadStage:
     def _run(self, ctx: StageContext, integration: Integration, result: StageResult) -> None:
         profile = load_profile(ctx.manifest.resolve(integration.load or ""))
         out_dir = ctx.artefact_dir(STAGE, integration.name)
-        host = ctx.services.url(target_of(profile, integration))
+        host = ctx.services.api_url(target_of(profile, integration))  # requests are API paths
         locustfile, notes = _task_mix(ctx, integration, profile, host, out_dir)
         phases = shape_phases(profile.shape)
         job = LocustJob(
@@ -266,7 +266,11 @@ def _fault_figures(
 
 
 def target_of(profile: LoadProfile, integration: Integration) -> str:
-    return profile.target or (integration.consumer if profile.locustfile else integration.provider)
+    """The service Locust sends to: ``target:``, else the consumer for a locustfile (the provider
+    of a provider-only integration), else the provider for the mix generated from the pacts."""
+    if profile.target:
+        return profile.target
+    return integration.consumer if profile.locustfile and integration.consumer else integration.provider
 
 
 def check_profile(manifest: Manifest, integration: Integration, profile: LoadProfile) -> None:
