@@ -7,7 +7,6 @@ list of the document is indexed by ``id()`` once, so the failing node's JSON poi
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from interlock.core.errors import ConfigError
+from interlock.core.jsonfile import parse_json
 from interlock.core.yamlfile import parse_yaml, read_input
 
 if TYPE_CHECKING:  # the validator libraries take ~0.3 s to import: only commands that check pay for it
@@ -273,14 +273,8 @@ def parse_spec(text: str, origin: str, path_for_errors: Path | str | None = None
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
     where = path_for_errors if path_for_errors is not None else origin
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"not valid JSON: {exc.msg}", where, exc.lineno) from None
-    else:
-        data = parse_yaml(text, Path(str(where))).data
+    is_json = text.lstrip().startswith("{")
+    data = parse_json(text, where) if is_json else parse_yaml(text, Path(str(where))).data
     if not isinstance(data, dict):
         raise ConfigError("not an OpenAPI document: the top level must be a mapping", where, 1)
     version = str(data.get("openapi", ""))
@@ -298,6 +292,10 @@ def parse_spec(text: str, origin: str, path_for_errors: Path | str | None = None
             f"not a valid OpenAPI {version} document: {exc.message.splitlines()[0][:200]} (at {at})",
             where,
             line,
+        ) from None
+    except RecursionError:  # the validator recurses per schema level: ~80 levels of schemas in schemas
+        raise ConfigError(
+            f"not a valid OpenAPI {version} document: schemas nested too deeply to validate", where
         ) from None
     except Exception as exc:
         raise ConfigError(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from interlock.core.errors import ConfigError
-from interlock.core.yamlfile import read_input
+from interlock.core.jsonfile import load_json
 
 _V2_RULE = re.compile(r"^\$\.(body|headers?)(.*)$")
 
@@ -73,11 +73,7 @@ class PactFile:
 
 def load_pact(path: Path) -> PactFile:
     """Parse ``path``; anything that is not a usable pact raises ConfigError naming the file."""
-    text = read_input(path, missing="pact file not found", kind="pact file")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"not valid JSON: {exc.msg}", path, exc.lineno) from None
+    data = load_json(path, missing="pact file not found", kind="pact file")
     if not isinstance(data, dict):
         raise ConfigError("not a pact file: the top level must be a JSON object", path)
     try:
