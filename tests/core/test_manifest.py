@@ -32,6 +32,8 @@ integrations:
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     (tmp_path / "pacts").mkdir()
+    (tmp_path / "pacts" / "empty").mkdir()
+    (tmp_path / "pacts" / "empty" / "README.md").write_text("not a pact")
     (tmp_path / "pacts" / "checkout-payments.json").write_text("{}")
     return tmp_path
 
@@ -84,6 +86,18 @@ def test_valid_manifest_loads_with_defaults_and_string_env(workdir: Path) -> Non
         ),
         (("{proxy:checkout-payments}", "{proxy:nope}"), 9, "no integration named 'nope'"),
         (("{proxy:checkout-payments}", "{prox:checkout-payments}"), 9, "unknown placeholder"),
+        (("--port {port}", "--port {port"), 4, "unclosed '{' in '{port'"),
+        (("{proxy:checkout-payments}", "{proxy:checkout-payments"), 9, "unclosed '{' in '{proxy:checkout-"),
+        (
+            ("run: python -m uvicorn app:app --port {port}", "base_url: http://127.0.0.1:{url:checkout"),
+            4,
+            "unclosed '{' in '{url:checkout'",
+        ),
+        (
+            ("pacts/checkout-payments.json", "pacts/empty"),
+            16,
+            "no pact files (*.json) in the directory pacts/empty",
+        ),
         (("    consumer: checkout\n", ""), 13, "missing required key 'consumer'"),
         (("  checkout:\n", "  payments:\n"), 6, "duplicate key 'payments'"),
         (("integrations:", "integrations: {"), 13, "invalid YAML"),

@@ -163,8 +163,11 @@ def _check_references(manifest: Manifest, doc: YamlDocument) -> None:
                     + did_you_mean(service, list(services)),
                 )
         for i, entry in enumerate(integration.pacts):
-            if not manifest.resolve(entry).exists():
+            pact_path = manifest.resolve(entry)
+            if not pact_path.exists():
                 raise doc.error((*loc, "pacts", i), f"pact file not found: {entry}")
+            if pact_path.is_dir() and not any(pact_path.glob("*.json")):
+                raise doc.error((*loc, "pacts", i), f"no pact files (*.json) in the directory {entry}")
         for key in ("chaos", "load"):
             entry = getattr(integration, key)
             if entry is not None and not manifest.resolve(entry).is_file():
