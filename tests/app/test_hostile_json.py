@@ -70,6 +70,6 @@ def test_schemas_nested_deeper_than_the_validator_can_go_are_one_line() -> None:
     spec.setdefault("components", {}).setdefault("schemas", {})["Deep"] = schema
     with pytest.raises(
         ConfigError,
-        match=r"^deep.json: not a valid OpenAPI 3.\d.\d document: schemas nested too deeply to validate$",
+        match=r"^deep.json: not a valid OpenAPI 3.\d.\d document: a \$ref loop or schemas nested too deeply to validate$",
     ):
         parse_spec(json.dumps(spec), "deep.json")
