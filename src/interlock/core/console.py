@@ -19,8 +19,20 @@ from interlock.core.verdict import RunVerdict, StageResult, Status
 
 #: The longest error shown inside a stage's line; a longer one follows in full on the next line.
 SUMMARY_CHARS = 160
-_STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "bold red", Status.SKIPPED: "yellow"}
-_MARK = {Status.PASSED: "✓", Status.FAILED: "✗", Status.ERROR: "!", Status.SKIPPED: "-"}
+_STYLE = {
+    Status.PASSED: "green",
+    Status.FAILED: "red",
+    Status.ERROR: "bold red",
+    Status.SKIPPED: "yellow",
+    Status.INTERRUPTED: "bold yellow",
+}
+_MARK = {
+    Status.PASSED: "✓",
+    Status.FAILED: "✗",
+    Status.ERROR: "!",
+    Status.SKIPPED: "-",
+    Status.INTERRUPTED: "⏹",
+}
 
 
 def want_plain(stream: IO[str]) -> bool:

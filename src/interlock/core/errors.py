@@ -69,4 +69,7 @@ class Interrupted(BaseException):
 
     def __init__(self, signum: int) -> None:
         self.signum = signum
+        #: What the stage that was running had measured: a ``StageResult`` it sets on the way out
+        #: (typed loosely: errors sits below the verdict model), else the pipeline makes an empty one.
+        self.partial: object | None = None
         super().__init__(f"interrupted by signal {signum}")
