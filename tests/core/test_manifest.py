@@ -98,6 +98,8 @@ def test_valid_manifest_loads_with_defaults_and_string_env(workdir: Path) -> Non
             16,
             "no pact files (*.json) in the directory pacts/empty",
         ),
+        (("pacts/checkout-payments.json", "x" * 5000), 16, "pact file not found: xxx"),
+        (("pacts/checkout-payments.json", '"a\\0b"'), 16, "pact file not found: a\x00b"),
         (("    consumer: checkout\n", ""), 13, "missing required key 'consumer'"),
         (("  checkout:\n", "  payments:\n"), 6, "duplicate key 'payments'"),
         (("integrations:", "integrations: {"), 13, "invalid YAML"),
