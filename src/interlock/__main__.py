@@ -1,5 +1,5 @@
 """``python -m interlock`` is the ``interlock`` command."""
 
-from interlock.app.cli import main
+from interlock.launch import main
 
 main()

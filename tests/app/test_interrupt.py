@@ -60,3 +60,70 @@ def test_signal_during_contracts_stage_leaves_nothing_and_reports_interrupted(
     assert verdict["exit_code"] == 128 + sig
     assert "Interrupted" in (tmp_path / "reports" / "latest" / "summary.md").read_text()
     assert processes_of_run(run_id) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_the_stage_running_when_the_signal_came_is_recorded_interrupted_with_its_checks(
+    tmp_path: Path, sig: int
+) -> None:
+    spec = REPO / "examples" / "shop" / "payments" / "openapi.json"
+    manifest = payments_manifest(tmp_path, "tests.fixtures.providers:slow_states", openapi=spec)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "interlock", "verify", "--manifest", str(manifest), "--stages", "contracts,fuzz",
+         "--report-dir", str(tmp_path / "reports"), "--plain"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**os.environ, "PACT_DO_NOT_TRACK": "true"},
+    )  # fmt: skip
+    try:
+        seen, run_id = read_until(proc, "contracts checkout-payments: verifying")
+        time.sleep(0.5)  # inside the Pact verification (a state call takes 2 s), after the spec checks
+        proc.send_signal(sig)
+        rest, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    output = "".join(seen) + rest
+    assert proc.returncode == 128 + sig, output
+    assert "Traceback" not in output
+    assert "⏹ contracts checkout-payments: interrupted" in output
+    verdict = json.loads((tmp_path / "reports" / run_id / "verdict.json").read_text())
+    (integration,) = verdict["integrations"]
+    assert integration["status"] == "interrupted"  # never "passed" (nor the "skipped" of no stages)
+    (stage,) = integration["stages"]  # fuzz never started: not reported as anything
+    assert stage["stage"] == "contracts" and stage["status"] == "interrupted"
+    assert stage["interrupted_by"] == sig
+    assert stage["checks"] and all(c["name"].startswith("spec: ") for c in stage["checks"])  # measured so far
+    summary = (tmp_path / "reports" / run_id / "summary.md").read_text()
+    assert "⏹️ interrupted" in summary and f"interrupted by signal {sig}" in summary
+    assert processes_of_run(run_id) == []
+
+
+@pytest.mark.parametrize(
+    ("entry", "delay_s"),
+    [("script", 0.3), ("script", 0.6), ("script", 1.0), ("script", 1.5), ("script", 2.5), ("-m", 0.5)],
+)
+def test_ctrl_c_at_any_moment_of_start_up_is_one_line_and_exit_130(
+    tmp_path: Path, entry: str, delay_s: float
+) -> None:
+    """While the CLI imports (~0.5 s idle, seconds under load), preflight runs, services start.
+
+    Not the first ~0.1 s: CPython's own start-up, before any interlock code can run.
+    """
+    manifest = payments_manifest(tmp_path)
+    script = Path(sys.executable).parent / "interlock"
+    command = [str(script)] if entry == "script" else [sys.executable, "-m", "interlock"]
+    proc = subprocess.Popen(
+        [*command, "verify", "--manifest", str(manifest), "--report-dir", str(tmp_path / "reports"), "--plain"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PACT_DO_NOT_TRACK": "true"},
+    )  # fmt: skip
+    try:
+        time.sleep(delay_s)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, out + err
+    assert "Traceback" not in out + err and "KeyboardInterrupt" not in out + err
+    assert len(err.splitlines()) <= 1, err

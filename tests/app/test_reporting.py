@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,9 +18,10 @@ from interlock.app.reporting import (
     write_run_reports,
 )
 from interlock.core.console import Output
+from interlock.core.errors import Interrupted
 from interlock.core.manifest import Integration
 from interlock.core.reports import SUMMARY_FILE, VERDICT_FILE
-from interlock.core.verdict import StageResult
+from interlock.core.verdict import CheckResult, StageResult, Status
 
 INTEGRATION = Integration(name="checkout-payments", consumer="checkout", provider="payments")
 
@@ -85,3 +87,49 @@ def test_a_runs_reports_mask_the_manifests_secret_env_values(tmp_path: Path) -> 
     policy = redaction_policy(load_manifest(manifest))
     assert sorted(s.value for s in policy.secrets) == ["k-0123456", "sk_live_abc"]
     assert policy.text("key k-0123456 at debug level") == "key [REDACTED] at debug level"
+
+
+def _interrupting(name: str, partial: StageResult | None = None) -> Callable[[Integration], StageResult]:
+    def run(integration: Integration) -> StageResult:
+        exc = Interrupted(signal.SIGINT)
+        exc.partial = partial
+        raise exc
+
+    return run
+
+
+def test_the_stage_a_signal_stops_is_recorded_interrupted_and_the_integration_never_passes() -> None:
+    stream = io.StringIO()
+    verdict = new_verdict("run-3", Path("interlock.yaml"), "ci", ["contracts", "fuzz", "chaos"])
+    passed = StageResult(stage="contracts", integration=INTEGRATION.name)
+    with pytest.raises(Interrupted):
+        judge_integration(
+            verdict,
+            INTEGRATION,
+            [lambda i: passed, _interrupting("fuzz"), _interrupting("chaos")],
+            Output(stream),
+        )
+    verdict.interrupted_by = signal.SIGINT
+    (judged,) = verdict.integrations
+    assert [(s.stage, s.status) for s in judged.stages] == [
+        ("contracts", Status.PASSED),
+        ("fuzz", Status.INTERRUPTED),
+    ]
+    assert judged.status == Status.INTERRUPTED
+    assert judged.stages[1].error == "interrupted by signal 2 (SIGINT) before it finished"
+    assert "⏹ fuzz checkout-payments: interrupted (interrupted by signal 2 (SIGINT)" in stream.getvalue()
+    assert verdict.exit_code == 130
+
+
+def test_what_an_interrupted_stage_had_measured_is_kept() -> None:
+    verdict = new_verdict("run-4", Path("interlock.yaml"), "ci", ["contracts"])
+    partial = StageResult(
+        stage="contracts",
+        integration=INTEGRATION.name,
+        checks=[CheckResult(name="spec: a request", status=Status.PASSED)],
+        duration_s=2.0,
+    )
+    with pytest.raises(Interrupted):
+        judge_integration(verdict, INTEGRATION, [_interrupting("contracts", partial)], Output(io.StringIO()))
+    (stage,) = verdict.integrations[0].stages
+    assert stage.status == Status.INTERRUPTED and [c.name for c in stage.checks] == ["spec: a request"]

@@ -126,3 +126,12 @@ def test_strict_models_refuse_unknown_keys_and_changes() -> None:
 def test_did_you_mean() -> None:
     assert did_you_mean("stats", ["states", "health"]) == " (did you mean 'states'?)"
     assert did_you_mean("zzz", ["states"]) == ""
+
+
+def test_a_config_error_quoting_a_huge_or_multi_line_value_is_still_one_short_line() -> None:
+    from interlock.core.errors import MAX_MESSAGE_CHARS, ConfigError
+
+    error = ConfigError("unknown key '" + "x" * 5_000_000 + "'\nsecond line", "m.yaml", 3)
+    text = str(error)
+    assert text.startswith("m.yaml:3: unknown key 'xxx") and text.endswith("…")
+    assert "\n" not in text and len(text) <= len("m.yaml:3: ") + MAX_MESSAGE_CHARS

@@ -78,6 +78,28 @@ def test_a_finished_stage_counts_checks_and_lists_failed_findings_and_the_error(
     ]
 
 
+@pytest.mark.parametrize(
+    ("error", "lines"),
+    [
+        (
+            "fuzzing payments failed: cannot load the OpenAPI spec\ntraceback",
+            ["! fuzz a-b: error (fuzzing payments failed: cannot load the OpenAPI spec, 1.1s)"],
+        ),
+        ("", ["! fuzz a-b: error (no error message, 1.1s)"]),
+        (
+            "x" * 200,
+            ["! fuzz a-b: error (" + "x" * 159 + "…, 1.1s)", "    " + "x" * 200],
+        ),
+    ],
+)
+def test_a_stage_that_errored_before_any_check_names_its_error_in_its_line(
+    error: str, lines: list[str]
+) -> None:
+    stream = io.StringIO()
+    Output(stream).stage_finished(StageResult(stage="fuzz", integration="a-b", duration_s=1.1, error=error))
+    assert plain_lines(stream) == lines
+
+
 def test_a_skipped_stage_says_why() -> None:
     stream = io.StringIO()
     Output(stream).stage_finished(

@@ -32,6 +32,8 @@ integrations:
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
     (tmp_path / "pacts").mkdir()
+    (tmp_path / "pacts" / "empty").mkdir()
+    (tmp_path / "pacts" / "empty" / "README.md").write_text("not a pact")
     (tmp_path / "pacts" / "checkout-payments.json").write_text("{}")
     return tmp_path
 
@@ -87,6 +89,20 @@ def test_valid_manifest_loads_with_defaults_and_string_env(workdir: Path) -> Non
         (("    provider: payments\n", ""), 13, "missing required key 'provider'"),
         (("    states: /_pact/states", "    base_path: v1"), 5, "must be a URL path starting with '/'"),
         (("    states: /_pact/states", "    openapi: specs/missing.json"), 5, "OpenAPI file not found"),
+        (("--port {port}", "--port {port"), 4, "unclosed '{' in '{port'"),
+        (("{proxy:checkout-payments}", "{proxy:checkout-payments"), 9, "unclosed '{' in '{proxy:checkout-"),
+        (
+            ("run: python -m uvicorn app:app --port {port}", "base_url: http://127.0.0.1:{url:checkout"),
+            4,
+            "unclosed '{' in '{url:checkout'",
+        ),
+        (
+            ("pacts/checkout-payments.json", "pacts/empty"),
+            16,
+            "no pact files (*.json) in the directory pacts/empty",
+        ),
+        (("pacts/checkout-payments.json", "x" * 5000), 16, "pact file not found: xxx"),
+        (("pacts/checkout-payments.json", '"a\\0b"'), 16, "pact file not found: a\x00b"),
         (("  checkout:\n", "  payments:\n"), 6, "duplicate key 'payments'"),
         (("integrations:", "integrations: {"), 13, "invalid YAML"),
     ],

@@ -57,3 +57,8 @@ def test_nesting_within_the_limit_parses() -> None:
 def test_a_recursive_anchor_is_rejected() -> None:
     with pytest.raises(ConfigError, match="invalid YAML"):
         parse_yaml("a: &a [1, *a]\n", Path("p.yaml"))
+
+
+def test_a_character_yaml_does_not_allow_is_one_config_error() -> None:
+    with pytest.raises(ConfigError, match=r"^p.yaml: invalid YAML: unacceptable character #x0000"):
+        parse_yaml("\x00version: 1\n", Path("p.yaml"))

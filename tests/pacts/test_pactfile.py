@@ -114,10 +114,86 @@ def test_a_response_without_body_says_so_and_defaults_apply(tmp_path: Path) -> N
     assert (interaction.response.status, interaction.response.has_body) == (204, False)
 
 
-def test_missing_metadata_is_an_unknown_specification(tmp_path: Path) -> None:
+@pytest.mark.parametrize("metadata", [None, {}, {"pactSpecification": {}}, {"pact-rust": {"version": "1"}}])
+def test_a_pact_without_a_specification_version_is_read_as_v3_like_the_pact_core(
+    tmp_path: Path, metadata: Any
+) -> None:
     data = v2_pact()
-    del data["metadata"]
-    assert load_pact(write(tmp_path, data)).specification == "unknown"
+    if metadata is None:
+        del data["metadata"]
+    else:
+        data["metadata"] = metadata
+    assert load_pact(write(tmp_path, data)).specification == "3.0.0"
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"pactSpecification": {"version": "1.1.0"}},
+        {"pactSpecification": {"version": "2"}},
+        {"pact-specification": {"version": "3.0.0"}},
+        {"pactSpecification": {"version": "4.0"}},
+        {"pactSpecificationVersion": "2.0.0"},
+    ],
+)
+def test_every_specification_the_pact_core_reads_is_accepted(tmp_path: Path, metadata: Any) -> None:
+    data = {**v2_pact(), "metadata": metadata}
+    assert load_pact(write(tmp_path, data)).specification[0] in "1234"
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        ({"pactSpecification": {"version": "9.9.9"}}, "unsupported Pact specification version '9.9.9'"),
+        ({"pactSpecification": {"version": "5.0.0"}}, "unsupported Pact specification version '5.0.0'"),
+        ({"pactSpecification": {"version": "latest"}}, "unsupported Pact specification version 'latest'"),
+        ({"pactSpecification": {"version": 3}}, "'metadata.pactSpecification.version' must be a string"),
+        ({"pactSpecification": "3.0.0"}, "'metadata.pactSpecification' must be an object, got a string"),
+        ([], "'metadata' must be an object, got an array"),
+    ],
+)
+def test_a_specification_the_pact_core_does_not_read_is_bad_input(
+    tmp_path: Path, metadata: Any, message: str
+) -> None:
+    path = write(tmp_path, {**v2_pact(), "metadata": metadata})
+    with pytest.raises(ConfigError) as raised:
+        load_pact(path)
+    assert str(raised.value).startswith(f"{path}: not a usable pact: {message}")
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        ({"method": 42, "path": None}, "request.method must be an HTTP method name, got 42"),
+        ({"method": "GET", "path": None}, "request.path must be a string, got null"),
+        ({"method": "GET /x", "path": "/x"}, "request.method must be an HTTP method name, got 'GET /x'"),
+        ({"path": ["/x"]}, "request.path must be a string, got an array"),
+        ({"path": "/x", "headers": ["a"]}, "request.headers must be an object, got an array"),
+        (
+            {"path": "/x", "headers": {"A": {"b": 1}}},
+            "request.headers.A must be a string or a list of strings",
+        ),
+        ({"path": "/x", "query": 5}, "request.query must be an object, got a number"),
+        ({"path": "/x", "query": {"q": [True]}}, "request.query.q must be a string or a list of strings"),
+        ("GET /x", "'request' must be an object"),
+    ],
+)
+def test_request_fields_of_the_wrong_type_name_the_file_and_interaction(
+    tmp_path: Path, request_: Any, message: str
+) -> None:
+    path = write(tmp_path, v2_pact(request=request_))
+    with pytest.raises(ConfigError) as raised:
+        load_pact(path)
+    expected = f"{path}: not a usable pact: interaction 'a request for items': {message}"
+    assert str(raised.value).startswith(expected)
+
+
+def test_a_v4_query_parameter_without_a_value_is_fine(tmp_path: Path) -> None:
+    pact = load_pact(
+        write(tmp_path, v2_pact(request={"path": "/x", "query": {"flag": [None], "a": ["1", "2"]}}))
+    )
+    assert pact.interactions[0].request is not None
+    assert pact.interactions[0].request.query == {"flag": [""], "a": ["1", "2"]}
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from interlock import __version__
-from interlock.app.reporting import judge_integration, new_verdict, write_run_reports
+from interlock.app.reporting import interrupted_result, judge_integration, new_verdict, write_run_reports
 from interlock.app.run_options import PROFILES, RunOptions, select_integrations
 from interlock.app.stages import STAGE_ENTRIES
 from interlock.core.config import did_you_mean
@@ -182,6 +182,14 @@ def _run_stage(stage: Stage, ctx: StageContext, integration: Integration) -> Sta
     started = time.monotonic()
     try:
         return stage.run(ctx, integration)
+    except Interrupted as exc:  # recorded as interrupted with what it had measured, then the run stops
+        partial = exc.partial if isinstance(exc.partial, StageResult) else None
+        exc.partial = interrupted_result(
+            partial or StageResult(stage=stage.name, integration=integration.name),
+            exc.signum,
+            round(time.monotonic() - started, 3),
+        )
+        raise
     except Exception as exc:
         crash = ctx.artefact_dir(stage.name, integration.name) / "crash.txt"
         crash.write_text(traceback.format_exc(), encoding="utf-8")

@@ -8,12 +8,14 @@ point ``reports/latest`` at them, and show the summary (on GitHub Actions, on th
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from interlock import __version__
 from interlock.core.console import Output
+from interlock.core.errors import Interrupted
 from interlock.core.manifest import Integration
 from interlock.core.redact import DEFAULT, RedactionPolicy
 from interlock.core.reports import SUMMARY_FILE, point_latest, write_reports
@@ -41,16 +43,45 @@ def judge_integration(
     """Run ``stages`` for ``integration`` in order, each result shown as it comes and kept in ``verdict``.
 
     The integration's verdict is added before its first stage runs, so an interrupted run still
-    reports the stages that finished.
+    reports the stages that finished; the stage that was running (or about to run) when the signal
+    came is recorded as interrupted, with what it had measured when it can say, so an
+    interrupted integration is never "passed".
     """
     judged = IntegrationVerdict(
         integration=integration.name, consumer=integration.consumer, provider=integration.provider
     )
     verdict.integrations.append(judged)
-    for stage in stages:
-        judged.stages.append(stage(integration))
-        output.stage_finished(judged.stages[-1])
+    try:
+        for stage in stages:
+            judged.stages.append(stage(integration))
+            output.stage_finished(judged.stages[-1])
+    except Interrupted as exc:
+        done = len(judged.stages)  # the stages before this one finished; this one did not
+        if done < len(stages):
+            name = verdict.stages[done] if done < len(verdict.stages) else f"stage {done + 1}"
+            partial = exc.partial if isinstance(exc.partial, StageResult) else None
+            result = partial or StageResult(stage=name, integration=integration.name)
+            if result.interrupted_by is None:
+                result = interrupted_result(result, exc.signum, result.duration_s)
+            judged.stages.append(result)
+            output.stage_finished(result)
+        raise
     return judged
+
+
+def interrupted_result(result: StageResult, signum: int, duration_s: float) -> StageResult:
+    """``result`` (what a stage had when a signal stopped it) marked interrupted by ``signum``."""
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = str(signum)
+    return result.model_copy(
+        update={
+            "interrupted_by": signum,
+            "duration_s": duration_s or result.duration_s,
+            "error": f"interrupted by signal {signum} ({name}) before it finished",
+        }
+    )
 
 
 def write_run_reports(verdict: RunVerdict, run_dir: Path, policy: RedactionPolicy = DEFAULT) -> None:

@@ -17,8 +17,22 @@ from rich.markup import escape
 
 from interlock.core.verdict import RunVerdict, StageResult, Status
 
-_STYLE = {Status.PASSED: "green", Status.FAILED: "red", Status.ERROR: "bold red", Status.SKIPPED: "yellow"}
-_MARK = {Status.PASSED: "✓", Status.FAILED: "✗", Status.ERROR: "!", Status.SKIPPED: "-"}
+#: The longest error shown inside a stage's line; a longer one follows in full on the next line.
+SUMMARY_CHARS = 160
+_STYLE = {
+    Status.PASSED: "green",
+    Status.FAILED: "red",
+    Status.ERROR: "bold red",
+    Status.SKIPPED: "yellow",
+    Status.INTERRUPTED: "bold yellow",
+}
+_MARK = {
+    Status.PASSED: "✓",
+    Status.FAILED: "✗",
+    Status.ERROR: "!",
+    Status.SKIPPED: "-",
+    Status.INTERRUPTED: "⏹",
+}
 
 
 def want_plain(stream: IO[str]) -> bool:
@@ -53,22 +67,34 @@ class Output:
         self._line(f"warning: {text}", "yellow")
 
     def stage_finished(self, result: StageResult) -> None:
+        """``! fuzz a-b: error (WHAT, 1.1s)``: WHAT is the check count, else the error, else why skipped.
+
+        A stage that errored before any check names its error in the line itself (shortened to
+        :data:`SUMMARY_CHARS`; the whole first line of the error follows when it was shortened).
+        """
         passed = sum(c.status == Status.PASSED for c in result.checks)
-        counts = (
-            f"{passed}/{len(result.checks)} checks passed" if result.checks else (result.skipped_reason or "")
-        )
+        error = (result.error or "").strip().splitlines()[0] if result.error else None
+        if result.error is not None and not error:
+            error = "no error message"
+        if result.checks:
+            counts = f"{passed}/{len(result.checks)} checks passed"
+        elif error:
+            counts = error if len(error) <= SUMMARY_CHARS else error[: SUMMARY_CHARS - 1] + "…"
+        else:
+            counts = result.skipped_reason or ""
         status = result.status
+        where = f"{counts}, " if counts else ""
         self._line(
             f"{_MARK[status]} {result.stage} {result.integration}: {status.value}"
-            f" ({counts}, {result.duration_s:.1f}s)",
+            f" ({where}{result.duration_s:.1f}s)",
             _STYLE[status],
         )
         for check in result.checks:
             if check.status in (Status.FAILED, Status.ERROR):
                 for finding in check.findings or []:
                     self._line(f"    ✗ {finding.title} [{finding.id}]", "red")
-        if result.error:
-            self._line(f"    {result.error.splitlines()[0]}", "red")
+        if error and counts != error:
+            self._line(f"    {error}", "red")
 
     def waiting(self, text: str) -> AbstractContextManager[object]:
         """A spinner on a terminal while something slow happens; a plain line otherwise."""

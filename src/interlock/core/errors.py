@@ -42,10 +42,21 @@ class ConfigError(InterlockError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        message = _one_line(self.message)
         if self.path is None:
-            return self.message
+            return message
         where = f"{self.path}:{self.line}" if self.line else str(self.path)
-        return f"{where}: {self.message}"
+        return f"{where}: {message}"
+
+
+#: The longest message a ConfigError prints: one that quotes a value from a hostile file (a 5 MB
+#: string where a name belongs) must still be one readable line.
+MAX_MESSAGE_CHARS = 500
+
+
+def _one_line(message: str) -> str:
+    flat = " ".join(message.split()) if "\n" in message or "\r" in message else message
+    return flat if len(flat) <= MAX_MESSAGE_CHARS else flat[: MAX_MESSAGE_CHARS - 1] + "…"
 
 
 class UsageError(InterlockError):
@@ -69,4 +80,7 @@ class Interrupted(BaseException):
 
     def __init__(self, signum: int) -> None:
         self.signum = signum
+        #: What the stage that was running had measured: a ``StageResult`` it sets on the way out
+        #: (typed loosely: errors sits below the verdict model), else the pipeline makes an empty one.
+        self.partial: object | None = None
         super().__init__(f"interrupted by signal {signum}")

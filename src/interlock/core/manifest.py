@@ -180,18 +180,25 @@ def _check_references(manifest: Manifest, doc: YamlDocument) -> None:
                     + did_you_mean(service, list(services)),
                 )
         for i, entry in enumerate(integration.pacts):
-            if not manifest.resolve(entry).exists():
+            kind = _kind_of(manifest, entry)
+            if kind is None:
                 raise doc.error((*loc, "pacts", i), f"pact file not found: {entry}")
+            if kind == "dir" and not any(manifest.resolve(entry).glob("*.json")):
+                raise doc.error((*loc, "pacts", i), f"no pact files (*.json) in the directory {entry}")
         for key in ("chaos", "load"):
             entry = getattr(integration, key)
-            if entry is not None and not manifest.resolve(entry).is_file():
+            if entry is not None and _kind_of(manifest, entry) != "file":
                 raise doc.error((*loc, key), f"{key} file not found: {entry}")
 
     for name, spec in services.items():
         loc = ("services", name)
         if spec.openapi:
             where = locate_spec(spec.openapi, manifest.base_dir)
-            if where.kind == SpecKind.FILE and where.file is not None and not where.file.is_file():
+            if (
+                where.kind == SpecKind.FILE
+                and where.file is not None
+                and _kind_of(manifest, str(where.file)) != "file"
+            ):
                 raise doc.error((*loc, "openapi"), f"OpenAPI file not found: {spec.openapi}")
         templated: list[tuple[PathKey, str | None]] = [(("run",), spec.run), (("base_url",), spec.base_url)]
         templated += [(("env", key), value) for key, value in spec.env.items()]
@@ -210,6 +217,16 @@ def _check_references(manifest: Manifest, doc: YamlDocument) -> None:
         start_order(manifest, list(services))
     except ValueError as exc:
         raise doc.error(("services",), str(exc)) from None
+
+
+def _kind_of(manifest: Manifest, entry: str) -> str | None:
+    """ "file", "dir", or None when ``entry`` names nothing usable (a NUL byte or a name too long
+    for the file system included: those raise instead of answering "no")."""
+    try:
+        path = manifest.resolve(entry)
+        return "dir" if path.is_dir() else "file" if path.is_file() else None
+    except (OSError, ValueError):
+        return None
 
 
 def _placeholder_problem(

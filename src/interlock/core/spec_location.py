@@ -36,7 +36,12 @@ def locate_spec(entry: str, base_dir: Path) -> SpecLocation:
     """Classify ``entry`` (an ``openapi:`` value) relative to the manifest's directory ``base_dir``."""
     if entry.startswith(("http://", "https://")):
         return SpecLocation(SpecKind.URL, url=entry)
-    file = (base_dir / entry).resolve()  # an absolute entry stays itself
-    if file.is_file() or not entry.startswith("/"):
+    file = base_dir / entry  # an absolute entry stays itself
+    try:
+        file = file.resolve()
+        exists = file.is_file()
+    except (OSError, ValueError):  # a NUL byte or a name too long: no such file
+        exists = False
+    if exists or not entry.startswith("/"):
         return SpecLocation(SpecKind.FILE, file=file)
     return SpecLocation(SpecKind.URL_PATH, url=entry)

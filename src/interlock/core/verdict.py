@@ -32,6 +32,8 @@ class Status(StrEnum):
     PASSED = "passed"
     SKIPPED = "skipped"
     FAILED = "failed"
+    #: A stage (and so its integration) that a signal stopped before it finished: never "passed".
+    INTERRUPTED = "interrupted"
     ERROR = "error"
 
     @property
@@ -39,7 +41,13 @@ class Status(StrEnum):
         return _STATUS_RANK[self]
 
 
-_STATUS_RANK = {Status.PASSED: 0, Status.SKIPPED: 1, Status.FAILED: 2, Status.ERROR: 3}
+_STATUS_RANK = {
+    Status.PASSED: 0,
+    Status.SKIPPED: 1,
+    Status.FAILED: 2,
+    Status.INTERRUPTED: 3,
+    Status.ERROR: 4,
+}
 
 
 def worst(statuses: list[Status], default: Status = Status.SKIPPED) -> Status:
@@ -153,10 +161,14 @@ class StageResult(BaseModel):
     skipped_reason: str | None = None
     #: Raw artefacts of the stage, relative to the run directory.
     artefacts: list[str] = Field(default_factory=list)
+    #: The signal that stopped the stage while it ran; its checks are what it had finished by then.
+    interrupted_by: int | None = None
 
     @computed_field  # type: ignore[prop-decorator]  # mypy cannot see pydantic's decorator over a property
     @property
     def status(self) -> Status:
+        if self.interrupted_by is not None:
+            return Status.INTERRUPTED
         if self.error is not None:
             return Status.ERROR
         if self.skipped_reason is not None and not self.checks:
@@ -231,7 +243,7 @@ class RunVerdict(BaseModel):
         if self.interrupted_by is not None:
             return ExitCode.INTERRUPTED_BASE + self.interrupted_by
         status = self.status
-        if status == Status.ERROR:
+        if status in (Status.ERROR, Status.INTERRUPTED):
             return ExitCode.INCOMPLETE
         if status == Status.FAILED:
             return ExitCode.GATE_FAILED

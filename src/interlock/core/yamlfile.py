@@ -66,7 +66,11 @@ def load_yaml(path: Path) -> YamlDocument:
 
 def parse_yaml(text: str, path: Path) -> YamlDocument:
     """Parse YAML text that came from ``path`` (used in messages only)."""
-    loader = yaml.SafeLoader(text)
+    try:
+        # The reader checks the characters here already: a NUL byte is a ReaderError.
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}".splitlines()[0], path) from None
     try:
         node = loader.get_single_node()
         if node is None:

@@ -7,7 +7,6 @@ list of the document is indexed by ``id()`` once, so the failing node's JSON poi
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from interlock.core.errors import ConfigError
+from interlock.core.jsonfile import parse_json
 from interlock.core.yamlfile import parse_yaml, read_input
 
 if TYPE_CHECKING:  # the validator libraries take ~0.3 s to import: only commands that check pay for it
@@ -287,27 +287,29 @@ def iter_json(data: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tup
 # -- loading ------------------------------------------------------------------------------------
 
 
-def parse_spec(text: str, origin: str, path_for_errors: Path | str | None = None) -> SpecDocument:
-    """Parse and validate an OpenAPI 3.x document (JSON or YAML); bad input raises a one-line ConfigError."""
+def parse_spec(
+    text: str, origin: str, path_for_errors: Path | str | None = None, *, swagger2: bool = False
+) -> SpecDocument:
+    """Parse and validate an OpenAPI 3.x document (JSON or YAML); bad input raises a one-line ConfigError.
+
+    ``swagger2``: a Swagger 2.0 document is validated as one instead of refused (the fuzz
+    stage's schemathesis reads it; the pact checks here need OpenAPI 3).
+    """
     # imported here, not at the top: see the TYPE_CHECKING block
     from openapi_spec_validator import validate as validate_openapi
     from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
     where = path_for_errors if path_for_errors is not None else origin
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"not valid JSON: {exc.msg}", where, exc.lineno) from None
-    else:
-        data = parse_yaml(text, Path(str(where))).data
+    is_json = text.lstrip().startswith("{")
+    data = parse_json(text, where) if is_json else parse_yaml(text, Path(str(where))).data
     if not isinstance(data, dict):
         raise ConfigError("not an OpenAPI document: the top level must be a mapping", where, 1)
     version = str(data.get("openapi", ""))
-    if "swagger" in data:
+    if "swagger" in data and not swagger2:
         raise ConfigError("Swagger 2.0 is not supported: convert the spec to OpenAPI 3", where, 1)
-    if not re.match(r"^3\.[01]\.\d+", version):
+    if "swagger" in data:
+        version = str(data["swagger"])
+    elif not re.match(r"^3\.[01]\.\d+", version):
         raise ConfigError(f"not an OpenAPI 3.0/3.1 document (openapi: {version or 'missing'})", where, 1)
     try:
         validate_openapi(data)
@@ -319,6 +321,11 @@ def parse_spec(text: str, origin: str, path_for_errors: Path | str | None = None
             f"not a valid OpenAPI {version} document: {exc.message.splitlines()[0][:200]} (at {at})",
             where,
             line,
+        ) from None
+    except RecursionError:  # the validator recurses per schema level (~80 levels) and round a $ref to itself
+        raise ConfigError(
+            f"not a valid OpenAPI {version} document: a $ref loop or schemas nested too deeply to validate",
+            where,
         ) from None
     except Exception as exc:
         raise ConfigError(
@@ -335,6 +342,6 @@ def _line_of(text: str, where: Path | str, loc: tuple[Any, ...]) -> int | None:
     return doc.line_of(tuple(str(p) if not isinstance(p, int) else p for p in loc))
 
 
-def load_spec(path: Path) -> SpecDocument:
+def load_spec(path: Path, *, swagger2: bool = False) -> SpecDocument:
     text = read_input(path, missing="OpenAPI file not found", kind="OpenAPI file")
-    return parse_spec(text, str(path), path)
+    return parse_spec(text, str(path), path, swagger2=swagger2)

@@ -15,9 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from interlock.core.errors import ConfigError
-from interlock.core.yamlfile import read_input
+from interlock.core.jsonfile import load_json
 
 _V2_RULE = re.compile(r"^\$\.(body|headers?)(.*)$")
+_METHOD = re.compile(r"^[A-Za-z]+$")
+_SUPPORTED_VERSION = re.compile(r"^v?[1-4](\.\d+){0,2}$")
+#: The specification a pact without a version is read as: the Pact core's default.
+ASSUMED_SPECIFICATION = "3.0.0"
 
 
 @dataclass(frozen=True)
@@ -73,11 +77,7 @@ class PactFile:
 
 def load_pact(path: Path) -> PactFile:
     """Parse ``path``; anything that is not a usable pact raises ConfigError naming the file."""
-    text = read_input(path, missing="pact file not found", kind="pact file")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"not valid JSON: {exc.msg}", path, exc.lineno) from None
+    data = load_json(path, missing="pact file not found", kind="pact file")
     if not isinstance(data, dict):
         raise ConfigError("not a pact file: the top level must be a JSON object", path)
     try:
@@ -87,10 +87,57 @@ def load_pact(path: Path) -> PactFile:
         if not isinstance(raw, list):
             raise ValueError("'interactions' must be a list")
         interactions = tuple(_interaction(item, index) for index, item in enumerate(raw))
+        spec = _specification(data.get("metadata"))
     except ValueError as exc:
         raise ConfigError(f"not a usable pact: {exc}", path) from None
-    spec = (data.get("metadata") or {}).get("pactSpecification", {}).get("version", "unknown")
-    return PactFile(path, consumer, provider, str(spec), interactions)
+    return PactFile(path, consumer, provider, spec, interactions)
+
+
+def _specification(metadata: Any) -> str:
+    """The file's Pact specification version; only 1.x to 4.x, which the Pact core reads.
+
+    Like the Pact core (pact_models' ``determine_spec_version``), a file without metadata or
+    without a version is read as V3 (:data:`ASSUMED_SPECIFICATION`). A version the core does not
+    know it would load as "unknown" and guess at; here it is bad input, said up front.
+    """
+    if metadata is None:
+        return ASSUMED_SPECIFICATION
+    if not isinstance(metadata, dict):
+        raise ValueError(f"'metadata' must be an object, got {_json_type(metadata)}")
+    key = next((k for k in ("pactSpecification", "pact-specification") if k in metadata), None)
+    if key is None:
+        legacy = metadata.get("pactSpecificationVersion")
+        return (
+            _supported_version(legacy, "pactSpecificationVersion")
+            if legacy is not None
+            else ASSUMED_SPECIFICATION
+        )
+    spec = metadata[key]
+    if not isinstance(spec, dict):
+        raise ValueError(f"'metadata.{key}' must be an object, got {_json_type(spec)}")
+    if spec.get("version") is None:
+        return ASSUMED_SPECIFICATION
+    return _supported_version(spec["version"], f"{key}.version")
+
+
+def _supported_version(version: Any, where: str) -> str:
+    if not isinstance(version, str):
+        raise ValueError(f"'metadata.{where}' must be a string, got {_json_type(version)}")
+    if not _SUPPORTED_VERSION.match(version):
+        raise ValueError(
+            f"unsupported Pact specification version {version!r} in 'metadata.{where}'"
+            " (the Pact core reads versions 1.x, 2.x, 3.x and 4.x)"
+        )
+    return version
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
 
 
 def _name(data: dict[str, Any], role: str) -> str:
@@ -112,7 +159,10 @@ def _interaction(item: Any, index: int) -> PactInteraction:
     elif isinstance(item.get("providerState"), str):  # V2
         states.append(ProviderState(item["providerState"]))
     kind = str(item.get("type", "Synchronous/HTTP"))
-    request = _request(item["request"]) if isinstance(item.get("request"), dict) else None
+    raw_request = item.get("request")
+    if raw_request is not None and not isinstance(raw_request, dict):
+        raise ValueError(f"interaction '{item['description']}': 'request' must be an object")
+    request = _request(raw_request, item["description"]) if raw_request is not None else None
     if request is None and kind == "Synchronous/HTTP":
         raise ValueError(f"interaction '{item['description']}' has no request")
     response = (
@@ -131,8 +181,26 @@ def _body(raw: dict[str, Any]) -> tuple[Any, str | None]:
     return body, content_type
 
 
-def _headers(raw: dict[str, Any]) -> dict[str, list[str]]:
-    return {k: v if isinstance(v, list) else [str(v)] for k, v in (raw.get("headers") or {}).items()}
+def _headers(raw: dict[str, Any], where: str) -> dict[str, list[str]]:
+    return _multimap(raw.get("headers"), f"{where}.headers")
+
+
+def _multimap(value: Any, where: str, *, valueless: bool = False) -> dict[str, list[str]]:
+    """Headers or a query: each name to a string or a list of strings (V2 and V3+ shapes).
+
+    With ``valueless``, a list item may be null: a V4 query parameter without a value (``?flag``).
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} must be an object, got {_json_type(value)}")
+    result: dict[str, list[str]] = {}
+    for name, item in value.items():
+        values = item if isinstance(item, list) else [item]
+        if not all(_scalar(v) or (valueless and v is None) for v in values):
+            raise ValueError(f"{where}.{name} must be a string or a list of strings, got {item!r:.60}")
+        result[name] = ["" if v is None else str(v) for v in values]
+    return result
 
 
 def _matching_rules(raw: dict[str, Any]) -> dict[str, Any]:
@@ -154,26 +222,33 @@ def _matching_rules(raw: dict[str, Any]) -> dict[str, Any]:
 
 def _response(raw: dict[str, Any], description: str) -> PactResponse:
     status = raw.get("status", 200)
-    if not isinstance(status, int):
+    if not isinstance(status, int) or isinstance(status, bool):
         raise ValueError(
             f"interaction '{description}' has a response status that is not a number: {status!r}"
         )
     body, content_type = _body(raw)
-    return PactResponse(
-        status, _headers(raw), body, content_type, _matching_rules(raw), has_body="body" in raw
-    )
+    headers = _headers(raw, f"interaction '{description}': response")
+    return PactResponse(status, headers, body, content_type, _matching_rules(raw), has_body="body" in raw)
 
 
-def _request(raw: dict[str, Any]) -> PactRequest:
+def _request(raw: dict[str, Any], description: str) -> PactRequest:
+    """The request; a field of the wrong type names the interaction (the Pact core defaults
+    a missing method to GET and a missing path to /, as here)."""
+    where = f"interaction '{description}': request"
+    method, path = raw.get("method", "GET"), raw.get("path", "/")
+    if not isinstance(method, str) or not _METHOD.match(method):
+        raise ValueError(f"{where}.method must be an HTTP method name, got {method!r:.60}")
+    if not isinstance(path, str):
+        raise ValueError(f"{where}.path must be a string, got {_json_type(path)}")
     body, content_type = _body(raw)
-    headers = _headers(raw)
-    query = raw.get("query") or {}
+    headers = _headers(raw, where)
+    query = raw.get("query")
     if isinstance(query, str):  # V2 query string
         query = {k: [v] for k, _, v in (part.partition("=") for part in query.split("&") if part)}
     return PactRequest(
-        str(raw.get("method", "GET")).upper(),
-        str(raw.get("path", "/")),
-        {k: v if isinstance(v, list) else [str(v)] for k, v in query.items()},
+        method.upper(),
+        path,
+        _multimap(query, f"{where}.query", valueless=True),
         headers,
         body,
         content_type,

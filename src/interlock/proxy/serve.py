@@ -8,13 +8,13 @@ keep-alive connections and by more than half with a new connection per request.
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from interlock.core.errors import ConfigError, UsageError
+from interlock.core.jsonfile import parse_json
 from interlock.proxy.api import VERSION, Api, make_server
 from interlock.proxy.registry import ApiError, Registry
 
@@ -37,10 +37,7 @@ def read_config(path: Path) -> bytes:
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read proxy config: {exc.strerror}", path) from None
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"invalid JSON: {exc.msg}", path, exc.lineno) from None
+    value = parse_json(raw.decode("utf-8", "replace"), path)
     if not isinstance(value, list):
         raise ConfigError("expected a JSON list of proxies ({name, listen, upstream, enabled})", path)
     return raw

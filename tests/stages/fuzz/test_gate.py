@@ -332,7 +332,7 @@ def test_bad_suite_baseline_and_spec_exit_2_with_file_and_line(tmp_path: Path) -
         ),
         ("suites/payments.yaml", "incude: []\n", ":1: ", "unknown key 'incude'"),
         ("suites/payments.baseline", '{"format": 1,\n "entries": [', ":2: ", "not valid JSON"),
-        ("spec.yaml", None, ":1: ", "not an OpenAPI document"),
+        ("spec.yaml", None, ":1: ", "not an OpenAPI 3.0/3.1 document (openapi: missing)"),
     ]
     for name, text, where, message in cases:
         for other in (tmp_path / "suites").iterdir():

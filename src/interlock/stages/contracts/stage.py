@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from interlock.core import worker
+from interlock.core.errors import Interrupted
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.reproduction import display_path, rerun_command
 from interlock.core.services import RUN_ID_ENV
@@ -85,18 +86,22 @@ class ContractsStage:
             result.skipped_reason = "no consumer named: the broker's pacts are verified per consumer"
             return result
         verification = _Verification(ctx, integration)
-        # offline, before the replay: the local pacts against the provider's OpenAPI spec
-        result.checks += conformance.spec_checks(
-            ctx.manifest, integration, ctx.services.url(integration.provider), ctx.output
-        )
-        if broker is not None:
-            verification.from_broker(result, broker)
-        else:
-            history = History(ctx.manifest.base_dir, ctx.run_id)
-            try:
-                verification.local_files(result, pact_paths, history)
-            finally:
-                history.close()
+        try:
+            # offline, before the replay: the local pacts against the provider's OpenAPI spec
+            result.checks += conformance.spec_checks(
+                ctx.manifest, integration, ctx.services.url(integration.provider), ctx.output
+            )
+            if broker is not None:
+                verification.from_broker(result, broker)
+            else:
+                history = History(ctx.manifest.base_dir, ctx.run_id)
+                try:
+                    verification.local_files(result, pact_paths, history)
+                finally:
+                    history.close()
+        except Interrupted as exc:  # the spec checks and the pacts verified before the signal
+            exc.partial = result
+            raise
         result.duration_s = round(time.monotonic() - started, 3)
         return result
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from interlock.core.config import validate_model
 from interlock.core.errors import ConfigError
+from interlock.core.jsonfile import load_json
 from interlock.core.yamlfile import YamlDocument
 from interlock.stages.fuzz.job import RawFailure
 
@@ -60,11 +61,7 @@ def load_baseline(path: Path) -> Baseline:
     """The accepted failures in ``path``; none when the file does not exist."""
     if not path.is_file():
         return Baseline()
-    text = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"not valid JSON: {exc.msg}", path, exc.lineno) from None
+    data = load_json(path, kind="fuzz baseline")
     # JSON keeps no line numbers: the errors name the file and the key path.
     baseline = validate_model(Baseline, data, YamlDocument(path, data))
     if baseline.format != FORMAT:

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from interlock.core import worker
-from interlock.core.errors import ConfigError, UsageError
+from interlock.core.errors import UsageError
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.reproduction import Portable, options_as_flags, rerun_command
 from interlock.core.services import RUN_ID_ENV, join_base_path
 from interlock.core.verdict import StageResult, warning_check
 from interlock.core.worker import WorkerFailed, WorkerFiles
-from interlock.core.yamlfile import load_yaml
 from interlock.openapi.source import (
     SpecSource,
     base_path_mismatch,
@@ -36,6 +35,7 @@ from interlock.stages.fuzz.checks.registry import dump_settings
 from interlock.stages.fuzz.coverage import coverage_gaps
 from interlock.stages.fuzz.findings import STAGE, checks_for_outcome
 from interlock.stages.fuzz.job import FuzzJob, FuzzOutcome
+from interlock.stages.fuzz.preflight import check_extra_checks, check_spec_file
 from interlock.stages.fuzz.profiles import Profile, resolve_profile
 from interlock.stages.fuzz.secrets import option_secrets, suite_secrets
 from interlock.stages.fuzz.suite import AuthSettings, BasicAuth, Suite, load_suite, parse_header, suite_path
@@ -113,10 +113,12 @@ class FuzzStage:
                 f" {', '.join(sorted(self._providers))}: choose one with --only"
             )
         if source.file is not None:
-            _check_spec_file(source.file)
+            check_spec_file(source.file)
         suites = self.suites_dir(manifest)
-        suite = load_suite(suite_path(suites, integration.provider))
+        suite_file = suite_path(suites, integration.provider)
+        suite = load_suite(suite_file)
         _filters(suite, self.options, manifest.services[integration.provider].states)
+        check_extra_checks(suite_file, suite.extra_checks, manifest.base_dir)
         load_baseline(baseline_path(suites, integration.provider))
 
     def services_needed(self, manifest: Manifest, integration: Integration) -> list[str]:
@@ -303,13 +305,6 @@ def _fuzz_in_child(job: FuzzJob, files: WorkerFiles, run_id: str, base_dir: Path
         )
     except WorkerFailed as exc:
         return FuzzOutcome(provider=job.provider, seed=job.seed, fatal=str(exc))
-
-
-def _check_spec_file(path: Path) -> None:
-    """A spec file must at least be a YAML/JSON mapping that says it is OpenAPI."""
-    doc = load_yaml(path)
-    if not isinstance(doc.data, dict) or not ({"openapi", "swagger"} & set(doc.data)):
-        raise ConfigError("not an OpenAPI document (no 'openapi' key at the top)", path, 1)
 
 
 def _rerun_command(ctx: StageContext, integration: str, options: FuzzOptions, profile: Profile | None) -> str:

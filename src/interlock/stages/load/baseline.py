@@ -119,6 +119,6 @@ def _change(before: float, now: float) -> str:
 def _read(path: Path) -> list[dict[str, Any]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return []
     return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
