@@ -214,3 +214,22 @@ def test_a_slow_request_is_not_replayed_and_keeps_its_sample() -> None:
     assert calls == []
     with pytest.raises(CheckFailed):
         idempotency(exchange({"a": 1}, server=server), state)  # the sample was still there
+
+
+def test_a_replay_that_answers_like_the_first_request_is_the_only_one() -> None:
+    """A second replay can only show a defect when the first disagreed: one extra request, not two."""
+    sent: list[Mapping[str, str]] = []
+
+    def server(headers: Mapping[str, str]) -> tuple[int, Any]:
+        sent.append(headers)
+        return 200, {"name": "c", "at": "2026-12-03T18:00:00Z"}
+
+    idempotency(exchange({"name": "c", "at": "2026-12-03T17:59:59Z"}, server=server), IdempotencyState())
+    assert len(sent) == 1
+    sent.clear()
+    with pytest.raises(CheckFailed):  # the first replay disagrees: the second one decides
+        idempotency(
+            exchange({"name": "c"}, server=lambda h: (sent.append(h), (200, {"name": "d"}))[1]),
+            IdempotencyState(),
+        )
+    assert len(sent) == 2
