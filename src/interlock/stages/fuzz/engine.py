@@ -82,6 +82,9 @@ class RunState:
     judgements: dict[tuple[str, str], Judgement] = field(default_factory=dict)
     #: The spec's own text (for Exchange.documented), built once per run.
     documentation: str = ""
+    #: The last response and its Exchange: every interlock check judges the same response in
+    #: turn, so it is adapted once (the response is held so its id cannot be reused meanwhile).
+    last_exchange: tuple[Any, Any, Exchange] | None = None
 
 
 _STATE = RunState()
@@ -293,7 +296,7 @@ def _register_response_times() -> None:
 
 def _run_interlock_check(name: str, response: Any, case: Any) -> None:
     active = _STATE.checks[name]
-    exchange = exchange_from(response, case)
+    exchange = _exchange_for(response, case)
     fingerprint = (name, _request_fingerprint(exchange)) if active.check.remember_verdicts else None
     if fingerprint is not None and fingerprint in _STATE.verdicts:
         cached = _STATE.verdicts[fingerprint]
@@ -319,6 +322,16 @@ def _run_interlock_check(name: str, response: Any, case: Any) -> None:
 def _assertion_text(failed: CheckFailed) -> str:
     """The first line is the failure's title; the cause goes last, where _raw_failure finds it."""
     return f"{failed.title}\n{failed.message}\ncause: {failed.cause}"
+
+
+def _exchange_for(response: Any, case: Any) -> Exchange:
+    """The Exchange of ``response``, built once for all of interlock's checks that judge it."""
+    last = _STATE.last_exchange
+    if last is not None and last[0] is response and last[1] is case:
+        return last[2]
+    exchange = exchange_from(response, case)
+    _STATE.last_exchange = (response, case, exchange)
+    return exchange
 
 
 def _request_fingerprint(exchange: Exchange) -> str:
