@@ -40,6 +40,7 @@ from interlock.stages.fuzz.checks import (
     FuzzCheck,
     Judgement,
     LateFailure,
+    ReplayTooSlow,
     RunInfo,
 )
 from interlock.stages.fuzz.checks.exchange import spec_text
@@ -85,6 +86,9 @@ class RunState:
     #: The last response and its Exchange: every interlock check judges the same response in
     #: turn, so it is adapted once (the response is held so its id cannot be reused meanwhile).
     last_exchange: tuple[Any, Any, Exchange] | None = None
+    #: How long a check's resend may take, body included, before it is abandoned (ReplayTooSlow):
+    #: a dripped or streamed answer would otherwise cost its whole duration again per replay.
+    replay_deadline_s: float = 10.0
 
 
 _STATE = RunState()
@@ -324,6 +328,19 @@ def _assertion_text(failed: CheckFailed) -> str:
     return f"{failed.title}\n{failed.message}\ncause: {failed.cause}"
 
 
+def _read_body(answer: Any, deadline: float) -> bytes:
+    """The body of a streamed resend, or ReplayTooSlow once ``deadline`` (perf_counter) passes."""
+    chunks = []
+    try:
+        for chunk in answer.iter_content(chunk_size=65536):
+            chunks.append(chunk)
+            if time.perf_counter() > deadline:
+                raise ReplayTooSlow(f"the replay took longer than {_STATE.replay_deadline_s:g}s")
+    finally:
+        answer.close()
+    return b"".join(chunks)
+
+
 def _exchange_for(response: Any, case: Any) -> Exchange:
     """The Exchange of ``response``, built once for all of interlock's checks that judge it."""
     last = _STATE.last_exchange
@@ -356,7 +373,8 @@ def exchange_from(response: Any, case: Any) -> Exchange:
             again.headers[key] = value
         with requests.Session() as session:
             started = time.perf_counter()
-            answer = session.send(again, timeout=_STATE.timeout_s, allow_redirects=False)
+            answer = session.send(again, timeout=_STATE.timeout_s, allow_redirects=False, stream=True)
+            content = _read_body(answer, started + _STATE.replay_deadline_s)
             elapsed = (time.perf_counter() - started) * 1000
         sent = dict(again.headers)
         return Exchange(
@@ -367,7 +385,7 @@ def exchange_from(response: Any, case: Any) -> Exchange:
             request_body=body,
             status=answer.status_code,
             response_headers=dict(answer.headers),
-            body=answer.content,
+            body=content,
             elapsed_ms=elapsed,
             sent_values=sent_values(case, body, sent),
             resend=resend,
@@ -529,7 +547,9 @@ def run(job: FuzzJob, on_progress: Callable[[str], None] = lambda _m: None) -> F
     # before_call hooks are global-only in schemathesis; the worker runs one provider per process.
     from schemathesis.hooks import GLOBAL_HOOK_DISPATCHER
 
-    idempotency_header = IdempotencySettings.model_validate(job.check_settings.get("idempotency", {})).header
+    idempotency = IdempotencySettings.model_validate(job.check_settings.get("idempotency", {}))
+    idempotency_header = idempotency.header
+    _STATE.replay_deadline_s = min(job.request_timeout_s, 2 * max(idempotency.max_elapsed, 0.1))
     GLOBAL_HOOK_DISPATCHER.register_hook_with_name(
         _unique_idempotency_keys(idempotency_header), "before_call"
     )

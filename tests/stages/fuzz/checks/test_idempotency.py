@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from interlock.stages.fuzz.checks import CheckFailed, Exchange
+from interlock.stages.fuzz.checks import CheckFailed, Exchange, ReplayTooSlow
 from interlock.stages.fuzz.checks.idempotency import (
     KEY_CAUSE,
     REPEAT_CAUSE,
@@ -233,3 +233,12 @@ def test_a_replay_that_answers_like_the_first_request_is_the_only_one() -> None:
             IdempotencyState(),
         )
     assert len(sent) == 2
+
+
+def test_a_replay_too_slow_to_read_is_not_judged() -> None:
+    """A dripped or streamed answer abandoned by the engine (ReplayTooSlow) is no finding."""
+
+    def server(headers: Mapping[str, str]) -> tuple[int, Any]:
+        raise ReplayTooSlow("the replay took longer than 2s")
+
+    idempotency(exchange({"name": "c"}, server=server), IdempotencyState())

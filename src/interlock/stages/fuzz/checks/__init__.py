@@ -20,7 +20,7 @@ from interlock.stages.fuzz.checks import idempotency  # noqa: F401
 from interlock.stages.fuzz.checks import budgets  # noqa: F401
 
 # isort: on
-from interlock.stages.fuzz.checks.exchange import CheckFailed, Exchange, Judgement
+from interlock.stages.fuzz.checks.exchange import CheckFailed, Exchange, Judgement, ReplayTooSlow
 from interlock.stages.fuzz.checks.registry import CHECKS, FuzzCheck, LateFailure, RunInfo, fuzz_check
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "FuzzCheck",
     "Judgement",
     "LateFailure",
+    "ReplayTooSlow",
     "RunInfo",
     "fuzz_check",
 ]

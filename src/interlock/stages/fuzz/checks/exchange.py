@@ -60,6 +60,11 @@ class CheckFailed(AssertionError):
         self.judgement = Judgement(why, confidence, basis)
 
 
+class ReplayTooSlow(Exception):
+    """A resend's answer took longer than the run allows replays to take (a streamed or dripped
+    body): the check that asked for it cannot judge this request and moves on."""
+
+
 @dataclass
 class Exchange:
     """A request that was sent and the response it got."""

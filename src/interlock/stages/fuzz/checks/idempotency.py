@@ -27,7 +27,7 @@ from pydantic import Field
 
 from interlock.core.config import Strict
 from interlock.core.durations import Duration
-from interlock.stages.fuzz.checks.exchange import CheckFailed, Exchange
+from interlock.stages.fuzz.checks.exchange import CheckFailed, Exchange, ReplayTooSlow
 from interlock.stages.fuzz.checks.registry import RunInfo, fuzz_check
 
 WRITE_METHODS = ("POST", "PATCH")
@@ -91,16 +91,19 @@ def idempotency(exchange: Exchange, state: IdempotencyState) -> None:
         return  # too slow to replay within the run's budget (see IdempotencySettings.max_elapsed)
     if not exchange.operation.upper().startswith(f"{method} "):
         return  # a probe with another method (unsupported_method): not this operation's semantics
-    if method in WRITE_METHODS:
-        if (
-            exchange.positive
-            and exchange.operation in state.keyed_operations
-            and 200 <= exchange.status < 300
-            and state.take_sample(exchange.operation)
-        ):
-            _check_keyed_write(exchange, state.header)
-    elif method in SAFE_REPEAT_METHODS and state.take_sample(exchange.operation):
-        _check_repeat(exchange, state.max_elapsed_s * 1000)
+    try:
+        if method in WRITE_METHODS:
+            if (
+                exchange.positive
+                and exchange.operation in state.keyed_operations
+                and 200 <= exchange.status < 300
+                and state.take_sample(exchange.operation)
+            ):
+                _check_keyed_write(exchange, state.header)
+        elif method in SAFE_REPEAT_METHODS and state.take_sample(exchange.operation):
+            _check_repeat(exchange, state.max_elapsed_s * 1000)
+    except ReplayTooSlow:
+        return  # its body took too long to read (streamed, dripped): not judged, not paid for again
 
 
 def _check_keyed_write(exchange: Exchange, header: str) -> None:
