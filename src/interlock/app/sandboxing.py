@@ -3,8 +3,8 @@
 Entered after every preflight passed and before the first process starts, so bad input is still
 exit 2 with its own message, and every service, proxy and Locust process inherits a network with
 only loopback. What cannot work inside one is refused here, in one line, rather than failing
-later: a service that is already running (``base_url``) lives outside the namespace, and so does
-a Toxiproxy server named by ``$TOXIPROXY_URL``.
+later: a service that is already running (``base_url``) lives outside the namespace, and so do a
+Toxiproxy server named by ``$TOXIPROXY_URL`` and Locust's remote workers.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from interlock.core.sandbox import SandboxUnavailable, enter_sandbox
 from interlock.core.yamlfile import load_yaml
 from interlock.faults.fabric import TOXIPROXY_URL_ENV
 from interlock.stages.base import Stage
+from interlock.stages.load.stage import LoadStage
 
 
 def enter_sandbox_if_asked(
@@ -48,6 +49,12 @@ def enter_sandbox_if_asked(
         raise UsageError(
             f"{asked_by}: ${TOXIPROXY_URL_ENV} names a Toxiproxy server outside the sandbox's private"
             f" network; unset it to use interlock's embedded fault proxy, or run without the sandbox"
+        )
+    load = options.stage_overrides.get("load")
+    if isinstance(load, LoadStage) and load.options.remote_workers:
+        raise UsageError(
+            f"{asked_by}: --remote-workers connect from other machines, which cannot reach a master"
+            " inside the sandbox's private network; use local --workers or run without the sandbox"
         )
     try:
         enter_sandbox()
