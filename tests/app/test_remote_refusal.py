@@ -86,7 +86,6 @@ def test_a_remote_target_is_refused_before_anything_starts(
     spy.mkdir()
     (spy / "sitecustomize.py").write_text(SPY)
     lookups = tmp_path / "lookups.txt"
-    started = time.monotonic()
     proc = interlock(
         "verify",
         "--manifest",
@@ -97,24 +96,35 @@ def test_a_remote_target_is_refused_before_anything_starts(
         str(tmp_path / "reports"),
         env={"PYTHONPATH": str(spy), "LOOKUPS_FILE": str(lookups)},
     )
-    elapsed = time.monotonic() - started
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stderr.splitlines() == [proc.stderr.strip()]  # one line
     assert proc.stderr.startswith(f"interlock: {manifest}:{line}: {expected} (the ")
     assert REMOTE in proc.stderr and "allow_remote: true" in proc.stderr
-    # Under 2 s; on a machine so busy that starting interlock at all (--version) takes longer
-    # than 1.5 s, the refusal may still add no more than half a second to that.
-    startup = _startup_s()
-    assert elapsed < max(2.0, startup + 0.5), f"refused after {elapsed:.2f}s (startup {startup:.2f}s)"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("started")) == []
     assert not (tmp_path / "reports").exists()
     assert not lookups.exists(), lookups.read_text()
 
 
-def _startup_s() -> float:
-    started = time.monotonic()
-    assert interlock("--version").returncode == 0
-    return time.monotonic() - started
+def test_the_refusal_takes_under_2_s(tmp_path: Path) -> None:
+    """The issue's case (a remote provider, --stages chaos,load), timed as a user sees it.
+
+    The best of three, beside the best of three bare starts (`interlock --version`): on a machine
+    so busy that starting interlock at all takes over 1.5 s, the refusal may add at most 0.5 s.
+    """
+    manifest = remote_shop(tmp_path, remote="payments")
+    refusals, startups = [], []
+    for _ in range(3):
+        started = time.monotonic()
+        proc = interlock("verify", "--manifest", str(manifest), "--stages", "chaos,load")
+        refusals.append(time.monotonic() - started)
+        assert proc.returncode == 2, proc.stderr
+        started = time.monotonic()
+        assert interlock("--version").returncode == 0
+        startups.append(time.monotonic() - started)
+    refusal, startup = min(refusals), min(startups)
+    print(f"refused in {refusal:.2f}s; interlock --version takes {startup:.2f}s")
+    assert refusal < max(2.0, startup + 0.5), f"refused after {refusal:.2f}s (startup {startup:.2f}s)"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("started")) == []
 
 
 def test_the_spy_sees_a_look_up(tmp_path: Path) -> None:
