@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
@@ -138,3 +139,23 @@ def read_until(proc: subprocess.Popen[str], marker: str, timeout_s: float = 60) 
         if marker in line:
             return seen, run_id
     pytest.fail(f"never saw {marker!r}:\n" + "".join(seen))
+
+
+@functools.cache
+def sandbox_available() -> bool:
+    """Whether this machine lets interlock create a private network namespace (``--sandbox``).
+
+    Asked of a child process, which enters one for real and ends: the test process stays where it is.
+    """
+    probe = "from interlock.core.sandbox import enter_sandbox; enter_sandbox()"
+    return subprocess.run([sys.executable, "-c", probe], capture_output=True, timeout=30).returncode == 0
+
+
+def sandbox_args() -> list[str]:
+    """``["--sandbox"]`` where it is available, so a test that starts services runs sandboxed there."""
+    return ["--sandbox"] if sandbox_available() else []
+
+
+def require_sandbox() -> None:
+    if not sandbox_available():
+        pytest.skip("no private network namespace here (unshare(CLONE_NEWNET) refused)")

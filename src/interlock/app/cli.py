@@ -7,6 +7,7 @@ complete is exit 3 with the reason, and a gate failure is exit 1 with the report
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -32,6 +33,14 @@ Exit codes:
 """
 
 
+_SANDBOX_META = "interlock.sandbox"
+
+
+def _remember_sandbox(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.meta[_SANDBOX_META] = True
+
+
 def _common_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
         click.option(
@@ -54,6 +63,14 @@ def _common_options(command: Callable[..., Any]) -> Callable[..., Any]:
             default=Path("reports"),
             show_default=True,
             help="Where reports/<run-id>/ and reports/latest are written.",
+        ),
+        click.option(
+            "--sandbox",
+            is_flag=True,
+            expose_value=False,  # read by _run, so the commands' signatures stay as they are
+            callback=_remember_sandbox,
+            help="Run in a private network namespace with only loopback (Linux), so nothing the run"
+            " starts can reach another host. Also `sandbox: true` in the manifest.",
         ),
         click.option(
             "--plain/--rich",
@@ -118,6 +135,8 @@ cli.add_command(_proxy_commands)
 
 
 def _run(options: RunOptions, plain: bool | None) -> int:
+    if click.get_current_context().meta.get(_SANDBOX_META):
+        options = replace(options, sandbox=True)
     output = Output(plain=plain)
     outcome = pipeline.run(options, output)
     verdict = outcome.verdict

@@ -18,6 +18,7 @@ from pathlib import Path
 from interlock import __version__
 from interlock.app.reporting import interrupted_result, judge_integration, new_verdict, write_run_reports
 from interlock.app.run_options import PROFILES, RunOptions, select_integrations
+from interlock.app.sandboxing import enter_sandbox_if_asked
 from interlock.app.stages import STAGE_ENTRIES
 from interlock.core.config import did_you_mean
 from interlock.core.console import Output
@@ -77,6 +78,7 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
     needed = start_order(
         manifest, sorted({s for i in integrations for st in stages for s in st.services_needed(manifest, i)})
     )
+    enter_sandbox_if_asked(options, manifest, stages, integrations, needed, output)
     for name in needed:
         check_fixed_port(manifest, name)
 

@@ -29,6 +29,8 @@ class RunOptions:
     report_dir: Path = Path("reports")
     #: Stages configured by a command's options (e.g. ``interlock chaos --catalogue``), by name.
     stage_overrides: Mapping[str, Stage] = field(default_factory=dict)
+    #: Run in a private network namespace with only loopback (``--sandbox``; see app/sandboxing.py).
+    sandbox: bool = False
 
 
 #: What a stage's command gets from the CLI: its shared options (a decorator) and its runner.

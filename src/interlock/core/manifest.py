@@ -126,6 +126,8 @@ class Manifest(Strict):
 
     version: Literal[1]
     allow_remote: bool = False
+    #: Run every command that starts services in a private network namespace (like ``--sandbox``).
+    sandbox: bool = False
     services: dict[str, Service] = Field(min_length=1)
     integrations: list[Integration] = Field(min_length=1)
     path: Path = Field(default=Path(DEFAULT_MANIFEST), exclude=True)

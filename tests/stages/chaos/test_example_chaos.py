@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import REPO, interlock, processes_of_run
+from tests.helpers import REPO, interlock, processes_of_run, sandbox_args
 from tests.stages.chaos.manifests import example_manifest
 from tests.stages.chaos.servers import separate_proxy_server
 
@@ -18,7 +18,8 @@ pytestmark = pytest.mark.slow
 
 def test_the_example_passes_its_chaos_experiments_and_journals_every_call(tmp_path: Path) -> None:
     started = time.monotonic()
-    proc = interlock("chaos", "--report-dir", str(tmp_path / "reports"), "--plain")
+    # Faults against started services: what --sandbox is for, so it runs sandboxed where it can.
+    proc = interlock("chaos", *sandbox_args(), "--report-dir", str(tmp_path / "reports"), "--plain")
     elapsed = time.monotonic() - started
     assert proc.returncode == 0, proc.stdout + proc.stderr
     run_dir = (tmp_path / "reports" / "latest").resolve()

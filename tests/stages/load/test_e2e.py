@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import REPO, interlock, processes_of_run
+from tests.helpers import REPO, interlock, processes_of_run, sandbox_args
 from tests.stages.chaos.manifests import example_manifest
 
 pytestmark = pytest.mark.slow
@@ -282,7 +282,8 @@ baseline: false
             integration["load"] = str(profile)
     manifest.write_text(yaml.safe_dump(data, sort_keys=False))
 
-    result = run_load(manifest, tmp_path, "--only", "checkout-payments")
+    # Load and a fault against started services: sandboxed where the machine allows it.
+    result = run_load(manifest, tmp_path, "--only", "checkout-payments", *sandbox_args())
     assert result.returncode == 1, result.stdout + result.stderr
     assert "fault 'slow-provider' applied at" in result.stdout and "rolled back at" in result.stdout
     out = load_dir(tmp_path, "checkout-payments")

@@ -260,6 +260,11 @@ def contracts_command(common_options: CommandOptions, run: Runner, epilog: str) 
                 for name in ("manifest", "only", "report_dir", "plain")
                 if ctx.get_parameter_source(name) == click.core.ParameterSource.COMMANDLINE
             ]
+            if ctx.get_parameter_source("sandbox") == click.core.ParameterSource.COMMANDLINE:
+                raise click.UsageError(
+                    f"--sandbox runs the contracts against started services; interlock contracts"
+                    f" {ctx.invoked_subcommand} starts none"
+                )
             if given:  # they would be silently ignored: the subcommand has its own
                 raise click.UsageError(
                     f"put --{given[0].replace('_', '-')} after the subcommand:"

@@ -18,6 +18,7 @@ import time
 from interlock.core import templating
 from interlock.core.errors import ConfigError, RunIncomplete
 from interlock.core.manifest import Integration, Manifest
+from interlock.core.network import require_local_target
 from interlock.core.reproduction import rerun_command
 from interlock.core.verdict import StageResult
 from interlock.core.yamlfile import load_yaml
@@ -60,6 +61,13 @@ class ChaosStage:
     def preflight(self, manifest: Manifest, integration: Integration) -> None:
         if integration.consumer is None:
             if integration.chaos:
+                require_local_target(
+                    manifest,
+                    integration.provider,
+                    stage=STAGE,
+                    sends="faults",
+                    role=f"the provider of {integration.name}",
+                )
                 index = manifest.integrations.index(integration)
                 raise load_yaml(manifest.path).error(
                     ("integrations", index, "chaos"),
@@ -68,6 +76,20 @@ class ChaosStage:
                 )
             return
         if self.experiments(manifest, integration):
+            require_local_target(
+                manifest,
+                integration.provider,
+                stage=STAGE,
+                sends="faults",
+                role=f"the provider of {integration.name}",
+            )
+            require_local_target(
+                manifest,
+                integration.consumer,
+                stage=STAGE,
+                sends="probes",
+                role=f"the consumer of {integration.name}",
+            )
             _require_proxy_placeholder(manifest, integration, integration.consumer)
 
     def services_needed(self, manifest: Manifest, integration: Integration) -> list[str]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from interlock.core.errors import ConfigError
 from interlock.core.manifest import Integration, Manifest
-from interlock.core.network import remote_target_problem
+from interlock.core.network import require_local_target
 from interlock.core.reproduction import display_path, rerun_command
 from interlock.core.verdict import CheckResult, Finding, Severity, StageResult, Status
 from interlock.core.yamlfile import load_yaml
@@ -313,13 +313,18 @@ def check_profile(manifest: Manifest, integration: Integration, profile: LoadPro
     target = target_of(profile, integration)
     if target not in manifest.services:
         raise error(("target",), f"target '{target}' is not a service in {manifest.path.name}")
-    spec = manifest.services[target]
-    if spec.base_url:
-        problem = remote_target_problem(
-            spec.base_url, what=f"target '{target}'", stage="load", allow_remote=manifest.allow_remote
+    require_local_target(
+        manifest, target, stage=STAGE, sends="load", role=f"the load target of {integration.name}"
+    )
+    if profile.under_fault is not None:
+        faulted = manifest.integration(under_fault.fault_integration(profile, integration))
+        require_local_target(
+            manifest,
+            faulted.provider,
+            stage=STAGE,
+            sends="faults",
+            role=f"the provider of {faulted.name}, faulted under load",
         )
-        if problem:
-            raise error(("target",), problem)
     if profile.locustfile is not None:
         if not manifest.resolve(profile.locustfile).is_file():
             raise error(("locustfile",), f"locustfile not found: {profile.locustfile}")
