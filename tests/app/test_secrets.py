@@ -29,6 +29,7 @@ PLANTED = {
     "fuzz suite auth": "fuzzauth-R8p1Xc73",
     "chaos probe X-Api-Key header": "chaoskey-T5b9Qe48",
     "locustfile Authorization header": "loadtok-H2j7Vu36",
+    "consumer's own session cookie (seen by the fault proxy)": "proxyseen-W7k2Pq19",
 }
 
 SPEC = {
@@ -38,13 +39,23 @@ SPEC = {
         "/echo": {
             "get": {
                 "operationId": "echo",
-                "responses": {"200": {"description": "the request's headers", "content": {"application/json": {"schema": {"type": "object"}}}}},
+                "responses": {
+                    "200": {
+                        "description": "the request's headers",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
             }
         },
         "/account": {
             "get": {
                 "operationId": "account",
-                "responses": {"200": {"description": "the account", "content": {"application/json": {"schema": {"type": "object"}}}}},
+                "responses": {
+                    "200": {
+                        "description": "the account",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
             }
         },
     },
@@ -64,14 +75,18 @@ PACT = {
             "response": {
                 "status": 200,
                 "headers": {"Content-Type": "application/json"},
-                "body": {"user": "ann", "status": "active", "password": PLANTED["pact response password member"]},
+                "body": {
+                    "user": "ann",
+                    "status": "active",
+                    "password": PLANTED["pact response password member"],
+                },
             },
         }
     ],
     "metadata": {"pactSpecification": {"version": "3.0.0"}},
 }
 
-LOCUSTFILE = f'''
+LOCUSTFILE = f"""
 from locust import HttpUser, constant, task
 
 
@@ -83,7 +98,7 @@ class Reader(HttpUser):
         headers = {{"Authorization": "Bearer {PLANTED["locustfile Authorization header"]}"}}
         with self.client.get("/echo", headers=headers, catch_response=True) as response:
             response.failure("the vault said: " + response.text)
-'''
+"""
 
 
 def project(root: Path) -> Path:
@@ -116,7 +131,9 @@ def project(root: Path) -> Path:
                 "faults": [
                     {
                         "name": "slow-vault",
-                        "toxics": [{"type": "latency", "stream": "downstream", "attributes": {"latency": 50}}],
+                        "toxics": [
+                            {"type": "latency", "stream": "downstream", "attributes": {"latency": 50}}
+                        ],
                         "calls": 2,
                         "expect": ["p(99) < 3s"],
                     }
@@ -153,6 +170,7 @@ def project(root: Path) -> Path:
                 "env": {
                     "PAYMENTS_TOKEN": PLANTED["manifest env PAYMENTS_TOKEN"],
                     "VAULT_URL": "{proxy:frontend-vault}",
+                    "SESSION_SEED": PLANTED["consumer's own session cookie (seen by the fault proxy)"],
                 },
             },
         },
@@ -203,10 +221,13 @@ def test_no_planted_secret_reaches_any_file_of_the_report(tmp_path: Path) -> Non
     assert set(stages) == {"contracts", "fuzz", "chaos", "load"}, proc.stdout
 
     # The planted values really travelled: the careless services printed what they got.
-    assert (run_dir / "services" / "vault.log").is_file() and (run_dir / "services" / "frontend.log").is_file()
+    assert (run_dir / "services" / "vault.log").is_file() and (
+        run_dir / "services" / "frontend.log"
+    ).is_file()
     assert any(list(run_dir.glob(pattern)) for pattern in ("load/*/locust*.csv",)), sorted(run_dir.rglob("*"))
 
     assert leaks(run_dir) == {}, proc.stdout
+    assert "session [REDACTED] opened" in (run_dir / "services" / "vault.log").read_text()
 
     # What is not secret survives: titles, check names, stage and integration names.
     summary = (run_dir / "summary.md").read_text()

@@ -132,7 +132,9 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
             _close_fabric(fabric, output)
             if guard.received is not None and verdict.interrupted_by is None:
                 verdict.interrupted_by = guard.received
-            policy = seal_run_dir(run_dir, redaction_policy(manifest), manifest, stages, integrations, output)
+            policy = seal_run_dir(
+                run_dir, redaction_policy(manifest), manifest, stages, integrations, output, fabric
+            )
             write_run_reports(verdict, run_dir, policy)
     return RunOutcome(verdict, run_dir)
 

@@ -4,7 +4,7 @@ Every input that makes the run send a credential (a pact's request headers, a ch
 headers, a locustfile's headers) goes through :func:`header_secrets`, so the run's artefacts mask
 the value wherever a service or a tool prints it. An ``Authorization: Bearer abc`` header gives
 two values: the whole header value, and the credential after the scheme, which a service that
-checks tokens is more likely to print on its own.
+checks tokens is more likely to print on its own; a ``Cookie`` header gives each cookie's value too.
 """
 
 from __future__ import annotations
@@ -24,8 +24,18 @@ def header_secrets(headers: Mapping[str, str | Iterable[str]], meaning: str) -> 
         if not SECRET_HEADER.fullmatch(name):
             continue
         for value in [given] if isinstance(given, str) else given:
-            found.append(Secret(value, meaning=f"{meaning} {name} header"))
-            scheme = _SCHEME.match(value.strip())
-            if scheme:
-                found.append(Secret(scheme.group(1), meaning=f"{meaning} {name} credential"))
+            header = Secret(value, meaning=f"{meaning} {name} header")
+            found += [header, *credential_of(header)]
+            if name.lower() == "cookie":
+                found += [
+                    Secret(cookie.partition("=")[2].strip(), meaning=f"{meaning} {name} cookie")
+                    for cookie in value.split(";")
+                    if cookie.partition("=")[2].strip()
+                ]
     return found
+
+
+def credential_of(secret: Secret) -> list[Secret]:
+    """The credential after the scheme of a header value (``Bearer abc`` -> ``abc``), if any."""
+    scheme = _SCHEME.match(secret.value.strip())
+    return [Secret(scheme.group(1), meaning=f"the credential of {secret.meaning}")] if scheme else []

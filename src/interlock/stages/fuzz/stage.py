@@ -16,6 +16,7 @@ from typing import Any
 
 from interlock.core import worker
 from interlock.core.errors import UsageError
+from interlock.core.known_secrets import credential_of
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.redact import Secret
 from interlock.core.reproduction import Portable, options_as_flags, rerun_command
@@ -127,7 +128,8 @@ class FuzzStage:
         if spec_source(manifest, integration.provider) is None:
             return []
         suite = load_suite(suite_path(self.suites_dir(manifest), integration.provider))
-        return [*suite_secrets(suite), *option_secrets(self.options.auth, self.options.header)]
+        found = [*suite_secrets(suite), *option_secrets(self.options.auth, self.options.header)]
+        return [*found, *(part for secret in found for part in credential_of(secret))]
 
     def services_needed(self, manifest: Manifest, integration: Integration) -> list[str]:
         return [integration.provider] if manifest.services[integration.provider].openapi else []
