@@ -98,7 +98,7 @@ def test_symlinks_are_not_followed(tmp_path: Path) -> None:
 def test_a_secret_across_the_cut_of_an_overlong_line_is_still_masked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offset: int
 ) -> None:
-    monkeypatch.setattr(scrub, "MAX_LINE", 16)
+    monkeypatch.setattr(scrub, "MAX_BLOCK", 16)
     path = tmp_path / "long.log"
     text = "x" * offset + "s3cr3t-value" + "y" * 40 + "tok-9876" + "z" * 7 + "\nend\n"
     path.write_text(text)
