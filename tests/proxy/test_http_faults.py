@@ -289,3 +289,14 @@ def test_requests_sliced_into_tiny_pieces_are_still_observed(api: ProxyClient, h
         ("POST", "/sliced", "k-9", 201),
         ("GET", "/again", None, 200),
     ]
+
+
+def test_credentials_the_consumer_sent_are_served_for_the_run_to_mask(
+    api: ProxyClient, http_upstream: str
+) -> None:
+    base = make(api, http_upstream)
+    httpx.get(
+        f"{base}/a", headers={"Authorization": "Bearer wire-1", "X-Other": "not-a-credential"}, timeout=5
+    )
+    wait_complete(api, "h", 1)
+    assert api.credentials("h") == [("authorization", "Bearer wire-1")]

@@ -247,3 +247,17 @@ def test_the_log_pages_with_a_limit() -> None:
     assert [r.seq for r in page] == [3, 4, 5] and cursor == 6
     assert log.since(6) == ([], 6)
     assert log.since(99) == ([], 99)
+
+
+def test_credentials_on_the_wire_are_kept_once_each_and_across_clear() -> None:
+    obs, _, log = observer()
+    obs.on_request_bytes(
+        b"GET /a HTTP/1.1\r\nAUTHORIZATION: Bearer t-1\r\nCookie: session=c-1\r\n\r\n"
+        b"GET /b HTTP/1.1\r\nx-api-key:  k-1 \r\nAuthorization: Bearer t-1\r\nX-Tenant: shop\r\n\r\n"
+    )
+    log.clear()
+    assert list(log.credentials) == [
+        ("authorization", "Bearer t-1"),
+        ("cookie", "session=c-1"),
+        ("x-api-key", "k-1"),
+    ]

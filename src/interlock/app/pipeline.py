@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from interlock import __version__
+from interlock.app.artefacts import seal_run_dir
 from interlock.app.reporting import interrupted_result, judge_integration, new_verdict, write_run_reports
 from interlock.app.run_options import PROFILES, RunOptions, select_integrations
 from interlock.app.sandboxing import enter_sandbox_if_asked
@@ -131,7 +132,10 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
             _close_fabric(fabric, output)
             if guard.received is not None and verdict.interrupted_by is None:
                 verdict.interrupted_by = guard.received
-            write_run_reports(verdict, run_dir, redaction_policy(manifest))
+            policy = seal_run_dir(
+                run_dir, redaction_policy(manifest), manifest, stages, integrations, output, fabric
+            )
+            write_run_reports(verdict, run_dir, policy)
     return RunOutcome(verdict, run_dir)
 
 

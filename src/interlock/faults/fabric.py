@@ -86,6 +86,9 @@ class FaultFabric:
         self._started = threading.Event()
         self._release = threading.Event()
         self._start_error: BaseException | None = None
+        #: ``(header, value)`` of every credential the consumers sent through the proxy, as
+        #: :meth:`close` found them: the run masks them in its artefacts.
+        self.credentials_seen: list[tuple[str, str]] = []
 
     @classmethod
     def from_environment(
@@ -249,11 +252,23 @@ class FaultFabric:
                 client.remove_toxic(proxy, toxic["name"])
         self.control.update_proxy(route.proxy, enabled=True)
 
+    def _collect_credentials(self) -> None:
+        """Keep what the recorder saw of credentials, before it stops (best effort: a recorder
+        that is gone has nothing to tell, and the manifest's secrets are masked anyway)."""
+        if self.recorder is None:
+            return
+        for route in self.routes.values():
+            with contextlib.suppress(Exception):
+                for pair in self.recorder.credentials(route.recorder):
+                    if pair not in self.credentials_seen:
+                        self.credentials_seen.append(pair)
+
     def close(self) -> None:
         """Leave nothing behind: our proxies on a real server deleted, embedded servers stopped."""
         problems = []
         with contextlib.suppress(BaseException):
             self._wait_started()
+        self._collect_credentials()
         if self.toxiproxy_url is not None and self.control is not None:
             for route in self.routes.values():
                 try:

@@ -153,6 +153,12 @@ class Api:
         ).encode()
         return web.Response(status=200, body=body, headers=dict(_JSON))
 
+    async def credentials(self, request: web.BaseRequest, params: dict[str, str]) -> web.StreamResponse:
+        """``{"credentials": [[header, value], ...]}``: what the run must mask in its artefacts."""
+        self.registry.get(params["proxy"])
+        seen = [list(pair) for pair in self.registry.log(params["proxy"]).credentials]
+        return web.Response(status=200, body=json.dumps({"credentials": seen}).encode(), headers=dict(_JSON))
+
     async def clear_observations(
         self, request: web.BaseRequest, params: dict[str, str]
     ) -> web.StreamResponse:
@@ -214,6 +220,7 @@ _ROUTES: list[tuple[re.Pattern[str], tuple[str, ...], dict[str, Handler]]] = [
             ("proxy",),
             {"GET": Api.observations, "DELETE": Api.clear_observations},
         ),
+        (f"/interlock/credentials/{_NAME}", ("proxy",), {"GET": Api.credentials}),
     ]
 ]
 

@@ -179,6 +179,12 @@ class ProxyClient:
     def clear_observations(self, proxy: str) -> None:
         self._call("DELETE", f"/interlock/observations/{_seg(proxy)}")
 
+    def credentials(self, proxy: str) -> list[tuple[str, str]]:
+        """``(header, value)`` of the credentials the consumer sent through ``proxy`` (Authorization,
+        Cookie, X-Api-Key), so the run can mask them in its artefacts."""
+        answer = self._object("GET", f"/interlock/credentials/{_seg(proxy)}")
+        return [(str(name), str(value)) for name, value in answer.get("credentials", [])]
+
 
 def _seg(name: str) -> str:
     return quote(name, safe="")

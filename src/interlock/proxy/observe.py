@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 MAX_HEAD = 64 * 1024
 DEFAULT_CAPACITY = 100_000
+#: Request headers whose values are credentials: the run masks them in its artefacts.
+CREDENTIAL_HEADERS = (b"authorization", b"proxy-authorization", b"cookie", b"x-api-key")
+#: Distinct credentials a log keeps (a consumer sends the same few again and again).
+MAX_CREDENTIALS = 64
 
 # Framing states
 _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _TRAILER, _UNTIL_CLOSE, _DEAD = range(7)
@@ -77,6 +81,12 @@ class ObservationLog:
         self.capacity = capacity
         self._records: deque[Observation] = deque(maxlen=capacity)
         self._next_seq = 1
+        #: (header, value) of the credentials seen, oldest first; kept across :meth:`clear`.
+        self.credentials: dict[tuple[str, str], None] = {}
+
+    def saw_credential(self, header: str, value: str) -> None:
+        if value and len(self.credentials) < MAX_CREDENTIALS:
+            self.credentials[(header, value)] = None
 
     def new(self, connection: int, method: str, path: str, key: str | None) -> Observation:
         record = Observation(self._next_seq, connection, time.time(), method, path, key)
@@ -358,6 +368,10 @@ class ConnectionObserver:
         lower = head.lower()
         at = lower.find(b"\nidempotency-key:")
         key = _value(head, at + 17).decode("latin-1") if at >= 0 else None
+        for name in CREDENTIAL_HEADERS:
+            at = lower.find(b"\n" + name + b":")
+            if at >= 0:
+                self.log.saw_credential(name.decode(), _value(head, at + len(name) + 2).decode("latin-1"))
         target = parts[1].decode("latin-1")
         record = self.log.new(self.connection.id, method, target if target[0] == "/" else _path(target), key)
         self.pending.append(record)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from interlock.core.console import Output
 from interlock.core.manifest import Integration, Manifest
-from interlock.core.redact import DEFAULT, RedactionPolicy
+from interlock.core.redact import DEFAULT, RedactionPolicy, Secret
 from interlock.core.services import ServiceGroup
 from interlock.core.verdict import StageResult
 from interlock.faults.fabric import FaultFabric
@@ -57,3 +57,15 @@ class Stage(Protocol):
 
     def run(self, ctx: StageContext, integration: Integration) -> StageResult:
         """Verify ``integration``; problems become findings, not exceptions."""
+
+
+@runtime_checkable
+class DeclaresSecrets(Protocol):
+    """A stage whose inputs make the run send credentials (pacts, suites, probes, locustfiles).
+
+    The pipeline adds them to the run's redaction policy, which scrubs every artefact of the run
+    (service logs included) before the reports are written.
+    """
+
+    def secrets(self, manifest: Manifest, integration: Integration) -> list[Secret]:
+        """The known secret values of the stage's inputs for ``integration``."""

@@ -30,6 +30,7 @@ from interlock.core.manifest import Manifest, load_manifest
 from interlock.core.redact import MASK, RedactionPolicy, Secret
 from interlock.core.reports import LATEST_LINK, VERDICT_FILE, new_run_id
 from interlock.core.reproduction import Portable
+from interlock.core.scrub import scrub_tree
 from interlock.core.services import ServiceGroup
 from interlock.core.verdict import Finding, RecordedRequest, RecordedResponse, RunVerdict
 from interlock.stages.fuzz.secrets import suite_secrets
@@ -182,9 +183,8 @@ def _replay(
             f"the check's reproduction sends {curls} requests (the curls in the report); replay sends the"
             f" {len(requests)} recorded, so it can only tell whether the recorded status comes back"
         )
-    services = ServiceGroup(
-        manifest, run_dir / "replay" / f"{finding.id}-{run_id}", run_id=run_id, on_event=output.info
-    )
+    log_dir = run_dir / "replay" / f"{finding.id}-{run_id}"
+    services = ServiceGroup(manifest, log_dir, run_id=run_id, on_event=output.info)
     with InterruptGuard() as guard:
         try:
             services.start([provider])
@@ -200,6 +200,8 @@ def _replay(
         finally:
             guard.cleaning_up()
             services.stop_all()
+            # The provider's log lands in the report directory: it must not keep what replay sent.
+            scrub_tree(log_dir, policy)
     return _judge(finding, answers[-1])
 
 

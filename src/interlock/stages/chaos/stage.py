@@ -17,8 +17,10 @@ import time
 
 from interlock.core import templating
 from interlock.core.errors import ConfigError, RunIncomplete
+from interlock.core.known_secrets import header_secrets
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.network import require_local_target
+from interlock.core.redact import Secret
 from interlock.core.reproduction import rerun_command
 from interlock.core.verdict import StageResult
 from interlock.core.yamlfile import load_yaml
@@ -57,6 +59,16 @@ class ChaosStage:
             )
             found.append(("catalogue", catalogue_experiment(integration.name, policy, probe)))
         return found
+
+    def secrets(self, manifest: Manifest, integration: Integration) -> list[Secret]:
+        """Credentials the probes send (secret-named probe headers)."""
+        if integration.consumer is None:
+            return []
+        return [
+            secret
+            for label, experiment in self.experiments(manifest, integration)
+            for secret in header_secrets(experiment.probe.headers, f"chaos probe ({label})")
+        ]
 
     def preflight(self, manifest: Manifest, integration: Integration) -> None:
         if integration.consumer is None:

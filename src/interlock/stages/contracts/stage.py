@@ -23,6 +23,7 @@ from typing import Any
 from interlock.core import worker
 from interlock.core.errors import Interrupted
 from interlock.core.manifest import Integration, Manifest
+from interlock.core.redact import Secret
 from interlock.core.reproduction import display_path, rerun_command
 from interlock.core.services import RUN_ID_ENV
 from interlock.core.verdict import CheckResult, StageResult, Status
@@ -34,6 +35,7 @@ from interlock.history.broker.config import BrokerConfig
 from interlock.history.recording import History, interaction_key
 from interlock.openapi import conformance
 from interlock.pacts.pactfile import PactFile, load_pact
+from interlock.pacts.secrets import pact_secrets
 from interlock.stages.base import StageContext
 from interlock.stages.contracts.findings import STAGE, checks_for_pact
 from interlock.stages.contracts.job import BrokerSelection, VerificationJob, VerificationOutcome
@@ -47,6 +49,10 @@ STATE_TIMEOUT_S = 5.0
 
 class ContractsStage:
     name = STAGE
+
+    def secrets(self, manifest: Manifest, integration: Integration) -> list[Secret]:
+        """Credentials in the integration's pacts (request headers, secret-named body members)."""
+        return [s for path in manifest.pact_files(integration) for s in pact_secrets(load_pact(path))]
 
     def preflight(self, manifest: Manifest, integration: Integration) -> None:
         pacts = [load_pact(path) for path in manifest.pact_files(integration)]

@@ -16,7 +16,9 @@ from typing import Any
 
 from interlock.core import worker
 from interlock.core.errors import UsageError
+from interlock.core.known_secrets import credential_of
 from interlock.core.manifest import Integration, Manifest
+from interlock.core.redact import Secret
 from interlock.core.reproduction import Portable, options_as_flags, rerun_command
 from interlock.core.services import RUN_ID_ENV, join_base_path
 from interlock.core.verdict import StageResult, warning_check
@@ -120,6 +122,14 @@ class FuzzStage:
         _filters(suite, self.options, manifest.services[integration.provider].states)
         check_extra_checks(suite_file, suite.extra_checks, manifest.base_dir)
         load_baseline(baseline_path(suites, integration.provider))
+
+    def secrets(self, manifest: Manifest, integration: Integration) -> list[Secret]:
+        """The suite's auth and secret headers, and the command line's ``--auth`` and ``-H``."""
+        if spec_source(manifest, integration.provider) is None:
+            return []
+        suite = load_suite(suite_path(self.suites_dir(manifest), integration.provider))
+        found = [*suite_secrets(suite), *option_secrets(self.options.auth, self.options.header)]
+        return [*found, *(part for secret in found for part in credential_of(secret))]
 
     def services_needed(self, manifest: Manifest, integration: Integration) -> list[str]:
         return [integration.provider] if manifest.services[integration.provider].openapi else []

@@ -16,10 +16,12 @@ from typing import Any
 from interlock.core.errors import ConfigError
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.network import require_local_target
+from interlock.core.redact import Secret
 from interlock.core.reproduction import display_path, rerun_command
 from interlock.core.verdict import CheckResult, Finding, Severity, StageResult, Status
 from interlock.core.yamlfile import load_yaml
 from interlock.pacts.pactfile import ProviderState, load_pact
+from interlock.pacts.secrets import pact_secrets
 from interlock.stages.base import StageContext
 from interlock.stages.load import baseline, generate, plots, slo, summary, under_fault
 from interlock.stages.load.locust_process import LocustJob, run_locust
@@ -27,6 +29,7 @@ from interlock.stages.load.metrics import Timeline
 from interlock.stages.load.profile import LoadProfile, StateSetup, load_profile
 from interlock.stages.load.schedule import Phase
 from interlock.stages.load.schedule import phases as shape_phases
+from interlock.stages.load.secrets import locustfile_secrets
 
 STAGE = "load"
 PROGRESS_EVERY_S = 5.0
@@ -53,6 +56,15 @@ class LoadStage:
     def preflight(self, manifest: Manifest, integration: Integration) -> None:
         if integration.load:
             check_profile(manifest, integration, load_profile(manifest.resolve(integration.load)))
+
+    def secrets(self, manifest: Manifest, integration: Integration) -> list[Secret]:
+        """Literal credentials in the profile's locustfile, or the pacts' when it is generated."""
+        if not integration.load:
+            return []
+        profile = load_profile(manifest.resolve(integration.load))
+        if profile.locustfile is not None:
+            return locustfile_secrets(manifest.resolve(profile.locustfile))
+        return [s for path in manifest.pact_files(integration) for s in pact_secrets(load_pact(path))]
 
     def needs_fault_proxy(self, manifest: Manifest, integration: Integration) -> bool:
         """Only a profile with ``under_fault`` routes the load through the fault proxy."""
