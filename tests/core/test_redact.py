@@ -6,6 +6,7 @@ import pytest
 
 from interlock.core.redact import (
     MASK,
+    SECRET_HEADER,
     RedactionPolicy,
     Secret,
     looks_secret_env,
@@ -112,3 +113,17 @@ def test_titles_and_check_names_in_a_verdict_survive_every_rule() -> None:
         "detail": f"Authorization: {MASK}",
     }
     assert policy.data({"title": "caller s3cr3t-t0ken"}) == {"title": f"caller {MASK}"}
+
+
+def test_a_settings_word_under_a_secret_looking_name_is_not_a_secret() -> None:
+    """AUTH_MODE: none must not turn every "none" of a run into [REDACTED]; a real token still is."""
+    policy = RedactionPolicy.for_environment(
+        {"AUTH_MODE": "none", "TOKEN_TTL": "3600", "API_KEY": "k-93jf8a7s", "DB_PASSWORD": "hunter22"}
+    )
+    text = "mode none for 3600 s with k-93jf8a7s and hunter22"
+    assert policy.text(text) == "mode none for 3600 s with [REDACTED] and [REDACTED]"
+
+
+def test_author_is_not_a_credential_header_but_x_auth_token_is() -> None:
+    assert SECRET_HEADER.fullmatch("X-Auth-Token") and SECRET_HEADER.fullmatch("X-Auth")
+    assert not SECRET_HEADER.fullmatch("Author") and not SECRET_HEADER.fullmatch("X-Author-Name")

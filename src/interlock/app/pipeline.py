@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from interlock import __version__
-from interlock.app.artefacts import seal_run_dir
+from interlock.app.artefacts import declared_secrets, seal_run_dir
 from interlock.app.reporting import interrupted_result, judge_integration, new_verdict, write_run_reports
 from interlock.app.run_options import PROFILES, RunOptions, select_integrations
 from interlock.app.sandboxing import enter_sandbox_if_asked
@@ -99,6 +99,9 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
         on_event=output.info,
         proxy_url=_through(fabric, manifest, lambda name: services.url(name)),
     )
+    # What the inputs make the run send is known now: the console masks it from the first line on.
+    policy = redaction_policy(manifest).with_secrets(declared_secrets(manifest, stages, integrations))
+    output.redaction = policy
     with InterruptGuard() as guard:
         try:
             if fabric is not None:
@@ -112,7 +115,7 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
                 options.profile,
                 output,
                 fault_proxy=fabric,
-                redaction=redaction_policy(manifest),
+                redaction=policy,
             )
             for integration in integrations:
                 judge_integration(
@@ -132,10 +135,8 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
             _close_fabric(fabric, output)
             if guard.received is not None and verdict.interrupted_by is None:
                 verdict.interrupted_by = guard.received
-            policy = seal_run_dir(
-                run_dir, redaction_policy(manifest), manifest, stages, integrations, output, fabric
-            )
-            write_run_reports(verdict, run_dir, policy)
+            sealed = seal_run_dir(run_dir, policy, manifest, stages, integrations, output, fabric)
+            write_run_reports(verdict, run_dir, sealed)
     return RunOutcome(verdict, run_dir)
 
 

@@ -15,6 +15,7 @@ from typing import IO
 from rich.console import Console
 from rich.markup import escape
 
+from interlock.core.redact import RedactionPolicy
 from interlock.core.verdict import RunVerdict, StageResult, Status
 
 #: The longest error shown inside a stage's line; a longer one follows in full on the next line.
@@ -53,8 +54,12 @@ class Output:
             force_terminal=False if self.plain else None,
         )
         self._started = time.monotonic()
+        #: The run's secrets: a CI log is an artefact too, so every line is masked like the reports.
+        self.redaction: RedactionPolicy | None = None
 
     def _line(self, text: str, style: str | None = None) -> None:
+        if self.redaction is not None:
+            text = self.redaction.text(text)
         if self.plain:
             self.console.print(f"[{time.monotonic() - self._started:6.1f}s] {text}", markup=False)
         else:

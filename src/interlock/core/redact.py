@@ -33,7 +33,33 @@ MIN_SECRET_LENGTH = 4
 #: Header names that carry credentials (matched against the whole name).
 SECRET_HEADER = re.compile(
     r"(?i)(?:proxy-)?authorization|(?:set-)?cookie|"
-    r"[a-z0-9_-]*(?:api[-_]?key|token|secret|passw(?:or)?d|credential|session[-_]?id|auth)[a-z0-9_-]*"
+    r"[a-z0-9_-]*(?:api[-_]?key|token|secret|passw(?:or)?d|credential|session[-_]?id|auth(?![a-z]))[a-z0-9_-]*"
+)
+#: Values that a secret-looking setting takes without being a secret (modes, switches, schemes).
+NOT_SECRET_VALUES = frozenset(
+    {
+        "none",
+        "null",
+        "true",
+        "false",
+        "yes",
+        "no",
+        "on",
+        "off",
+        "enabled",
+        "disabled",
+        "required",
+        "optional",
+        "basic",
+        "bearer",
+        "digest",
+        "token",
+        "oauth",
+        "oauth2",
+        "jwt",
+        "local",
+        "memory",
+    }
 )
 #: Field names (JSON members, form fields, config keys) that hold credentials.
 SECRET_FIELD = re.compile(
@@ -85,8 +111,17 @@ class RedactionPolicy:
 
     @classmethod
     def for_environment(cls, *envs: Mapping[str, str]) -> RedactionPolicy:
-        """The values of ``envs`` whose names look secret (the manifest services' ``env``)."""
-        return cls().with_secrets(Secret(v) for env in envs for k, v in env.items() if looks_secret_env(k))
+        """The values of ``envs`` whose names look secret (the manifest services' ``env``).
+
+        A setting's word under a secret-looking name (``AUTH_MODE: none``, ``TOKEN_TTL: 3600``) is
+        no secret: masking it would mask that word in every report and log of the run.
+        """
+        return cls().with_secrets(
+            Secret(v)
+            for env in envs
+            for k, v in env.items()
+            if looks_secret_env(k) and v.strip().lower() not in NOT_SECRET_VALUES and not v.strip().isdigit()
+        )
 
     def secret_for(self, value: str) -> Secret | None:
         return next((s for s in self.secrets if s.value == value), None)
