@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from interlock.core import yamlfile
 from interlock.core.errors import ConfigError
 from interlock.core.yamlfile import MAX_DEPTH, parse_yaml
 
@@ -62,3 +63,27 @@ def test_a_recursive_anchor_is_rejected() -> None:
 def test_a_character_yaml_does_not_allow_is_one_config_error() -> None:
     with pytest.raises(ConfigError, match=r"^p.yaml: invalid YAML: unacceptable character #x0000"):
         parse_yaml("\x00version: 1\n", Path("p.yaml"))
+
+
+def test_a_large_file_without_aliases_is_no_bomb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bound is on what aliases add: a big file as written is read (linearly), a bomb is not."""
+    monkeypatch.setattr(yamlfile, "MAX_NODES", 100)
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("".join(f"key{i}: [a, b, c]\n" for i in range(200)))  # ~1000 values, no alias
+    assert len(yamlfile.load_yaml(plain).data) == 200
+    bomb = tmp_path / "bomb.yaml"
+    bomb.write_text(
+        "a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\nc: [*b, *b, *b, *b]\n"
+    )
+    with pytest.raises(ConfigError, match="aliases are expanded"):
+        yamlfile.load_yaml(bomb)
+
+
+def test_a_yaml_file_over_the_size_bound_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(yamlfile, "MAX_YAML_BYTES", 1000)
+    big = tmp_path / "interlock.yaml"
+    big.write_text("version: 1\n" + "# padding\n" * 200)
+    with pytest.raises(ConfigError, match=r"too large: 0 MB \(interlock reads YAML files up to 0 MB\)"):
+        yamlfile.load_yaml(big)
