@@ -5,62 +5,12 @@ The leak and idempotency checks have their own modules in tests/stages/fuzz/chec
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
-from typing import Any
-
 import pytest
 
-from interlock.stages.fuzz.checks import CheckFailed, Exchange
+from interlock.stages.fuzz.checks import CheckFailed
 from interlock.stages.fuzz.checks.budgets import BudgetBook, parse_budget, response_time_budget
 from interlock.stages.fuzz.checks.throttling import retry_after, valid_retry_after
-
-
-def exchange(
-    body: Any = None,
-    *,
-    status: int = 200,
-    method: str = "GET",
-    operation: str = "GET /things/{id}",
-    headers: Mapping[str, str] | None = None,
-    request_headers: Mapping[str, str] | None = None,
-    sent: list[str] | None = None,
-    elapsed_ms: float = 5.0,
-    server: Callable[[Mapping[str, str]], tuple[int, Any]] | None = None,
-) -> Exchange:
-    raw = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
-    sent_headers = dict(request_headers or {})
-
-    def resend(overrides: Mapping[str, str]) -> Exchange:
-        assert server is not None
-        merged = {**sent_headers, **overrides}
-        again_status, again_body = server(merged)
-        return exchange(
-            again_body,
-            status=again_status,
-            method=method,
-            operation=operation,
-            request_headers=merged,
-            server=server,
-        )
-
-    return Exchange(
-        operation=operation,
-        method=method,
-        url="http://127.0.0.1:1/things",
-        request_headers=sent_headers,
-        request_body=None,
-        status=status,
-        response_headers=dict(headers or {}),
-        body=raw,
-        elapsed_ms=elapsed_ms,
-        sent_values=sent or [],
-        resend=resend if server else None,
-        curl=lambda o: (
-            f"curl -X {method} http://127.0.0.1:1/things " + " ".join(f"-H '{k}: {v}'" for k, v in o.items())
-        ),
-    )
-
+from tests.stages.fuzz.checks.exchanges import exchange
 
 # --- throttling ------------------------------------------------------------------------------------
 

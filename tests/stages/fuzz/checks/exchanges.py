@@ -24,6 +24,7 @@ def exchange(
     server: Server | None = None,
     response_schema: Any = None,
     documentation: str = "",
+    elapsed_ms: float = 5.0,
 ) -> Exchange:
     """One exchange; a JSON body unless ``body`` is bytes; ``server`` answers its resends."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
@@ -53,7 +54,7 @@ def exchange(
         status=status,
         response_headers=dict(headers or {}),
         body=raw,
-        elapsed_ms=5.0,
+        elapsed_ms=elapsed_ms,
         sent_values=sent or [],
         resend=resend if server else None,
         curl=lambda o: (
