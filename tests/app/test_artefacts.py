@@ -51,14 +51,8 @@ def test_sealing_masks_declared_and_manifest_secrets_in_every_file(tmp_path: Pat
     (run_dir / "services").mkdir(parents=True)
     log = run_dir / "services" / "vault.log"
     log.write_text("".join(f"{where}: {value}\n" for where, value in PLANTED.items()))
-    policy = seal_run_dir(
-        run_dir,
-        redaction_policy(manifest),
-        manifest,
-        list(STAGES.values()),
-        manifest.integrations,
-        Output(plain=True),
-    )
+    declared = declared_secrets(manifest, list(STAGES.values()), manifest.integrations)
+    policy = seal_run_dir(run_dir, redaction_policy(manifest).with_secrets(declared), Output(plain=True))
     text = log.read_text()
     for where, value in PLANTED.items():
         if where.startswith("consumer's own"):  # only the fault proxy knows it

@@ -41,20 +41,14 @@ def declared_secrets(
 
 
 def seal_run_dir(
-    run_dir: Path,
-    policy: RedactionPolicy,
-    manifest: Manifest,
-    stages: Sequence[Stage],
-    integrations: Sequence[Integration],
-    output: Output,
-    fabric: FaultFabric | None = None,
+    run_dir: Path, policy: RedactionPolicy, output: Output, fabric: FaultFabric | None = None
 ) -> RedactionPolicy:
-    """Scrub every file under ``run_dir`` with ``policy``, the stages' secrets and what the closed
-    ``fabric`` saw; returns the policy the reports must use. A failure is a warning: the reports
-    are still written."""
+    """Scrub every file under ``run_dir`` with ``policy`` (the manifest's and the stages' declared
+    secrets, built once when the run starts) and what the closed ``fabric`` saw; returns the
+    policy the reports must use. A failure is a warning: the reports are still written."""
     seen = [] if fabric is None else fabric.credentials_seen
     wire = [s for name, value in seen for s in header_secrets({name: value}, "sent through the fault proxy:")]
-    policy = policy.with_secrets([*declared_secrets(manifest, stages, integrations), *wire])
+    policy = policy.with_secrets(wire)
     try:
         report = scrub_tree(run_dir, policy)
     except Exception as exc:

@@ -135,7 +135,7 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
             _close_fabric(fabric, output)
             if guard.received is not None and verdict.interrupted_by is None:
                 verdict.interrupted_by = guard.received
-            sealed = seal_run_dir(run_dir, policy, manifest, stages, integrations, output, fabric)
+            sealed = seal_run_dir(run_dir, policy, output, fabric)
             write_run_reports(verdict, run_dir, sealed)
     return RunOutcome(verdict, run_dir)
 

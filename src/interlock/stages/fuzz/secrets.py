@@ -8,7 +8,7 @@ and ``interlock replay`` refer to them as ``$INTERLOCK_<HEADER>``.
 from __future__ import annotations
 
 from interlock.core.redact import SECRET_HEADER, Secret, variable_for
-from interlock.stages.fuzz.suite import Suite, parse_header
+from interlock.stages.fuzz.suite import AuthSettings, BasicAuth, Suite, parse_header
 
 
 def suite_secrets(suite: Suite) -> list[Secret]:
@@ -26,15 +26,24 @@ def suite_secrets(suite: Suite) -> list[Secret]:
 def option_secrets(auth: str | None, headers: tuple[str, ...]) -> list[Secret]:
     """The secrets given on the command line (``--auth user:pass``, a secret-named ``-H``), so
     the rerun hint and every report mask them as they mask the suite's."""
-    import base64
-
     found = []
     if auth:
         found.append(Secret(auth, "INTERLOCK_AUTH", "the --auth user:password"))
-        basic = "Basic " + base64.b64encode(auth.encode()).decode()
-        found.append(Secret(basic, variable_for("Authorization"), "the --auth Authorization header"))
+        for name, value in basic_auth_headers(auth).items():
+            found.append(Secret(value, variable_for(name), f"the --auth {name} header"))
     for text in headers:
         name, value = parse_header(text)
         if SECRET_HEADER.fullmatch(name):
             found.append(Secret(value, variable_for(name), f"the -H {name} header"))
     return found
+
+
+def run_secrets(suite: Suite, auth: str | None, headers: tuple[str, ...]) -> list[Secret]:
+    """Everything a fuzz run of this suite and command line sends as a credential."""
+    return [*suite_secrets(suite), *option_secrets(auth, headers)]
+
+
+def basic_auth_headers(auth: str) -> dict[str, str]:
+    """``--auth user:password`` as the header it sends (the suite's ``auth: {basic: ...}`` rule)."""
+    user, _, password = auth.partition(":")
+    return AuthSettings(basic=BasicAuth(username=user, password=password)).headers()

@@ -39,8 +39,8 @@ from interlock.stages.fuzz.findings import STAGE, checks_for_outcome
 from interlock.stages.fuzz.job import FuzzJob, FuzzOutcome
 from interlock.stages.fuzz.preflight import check_extra_checks, check_spec_file
 from interlock.stages.fuzz.profiles import Profile, resolve_profile
-from interlock.stages.fuzz.secrets import option_secrets, suite_secrets
-from interlock.stages.fuzz.suite import AuthSettings, BasicAuth, Suite, load_suite, parse_header, suite_path
+from interlock.stages.fuzz.secrets import basic_auth_headers, run_secrets
+from interlock.stages.fuzz.suite import Suite, load_suite, parse_header, suite_path
 
 #: Beyond its time budget, a worker gets this long to load the spec and finish its last scenario.
 GRACE_S = 60.0
@@ -128,7 +128,7 @@ class FuzzStage:
         if spec_source(manifest, integration.provider) is None:
             return []
         suite = load_suite(suite_path(self.suites_dir(manifest), integration.provider))
-        found = [*suite_secrets(suite), *option_secrets(self.options.auth, self.options.header)]
+        found = run_secrets(suite, self.options.auth, self.options.header)
         return [*found, *(part for secret in found for part in credential_of(secret))]
 
     def services_needed(self, manifest: Manifest, integration: Integration) -> list[str]:
@@ -210,9 +210,7 @@ class FuzzStage:
         portable = Portable(
             provider,
             root,
-            ctx.redaction.with_secrets(
-                [*suite_secrets(suite), *option_secrets(self.options.auth, self.options.header)]
-            ),
+            ctx.redaction.with_secrets(run_secrets(suite, self.options.auth, self.options.header)),
             where="" if service.run is not None else root,
         )
         return _ProviderRun(
@@ -255,8 +253,7 @@ def _job(
     include, exclude = _filters(suite, options, states)
     headers = dict(suite.all_headers())
     if options.auth is not None:
-        user, _, password = options.auth.partition(":")
-        headers.update(AuthSettings(basic=BasicAuth(username=user, password=password)).headers())
+        headers.update(basic_auth_headers(options.auth))
     headers.update(parse_header(h) for h in options.header)
     interlock_off = [c for c in suite.checks.disable if c in CHECKS]
     optional: dict[str, Any] = {
