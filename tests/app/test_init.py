@@ -261,3 +261,43 @@ def test_on_a_terminal_init_asks_for_what_is_missing(tmp_path: Path) -> None:
     policy = load_policy(manifest, manifest.integration("checkout-inventory"))
     assert policy is not None and policy.budget == 2.0 and policy.probe is not None
     assert manifest.integration("checkout-payments").resilience is None
+
+
+def test_the_base_path_of_a_running_services_spec_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--base-url`` with a URL-path spec: init fetches it from the running service (a real server)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from tests.fixtures.base_path_service import openapi_3
+
+    class Spec(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps(openapi_3()).encode() if self.path == "/openapi.json" else b""
+            self.send_response(200 if body else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Spec)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        proc = init(
+            capsys, "--dir", str(tmp_path), "--no-verify", "--integration", "items",
+            "--base-url", f"items={url}", "--openapi", "items=/openapi.json",
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert proc.returncode == 0, proc.stderr
+    manifest = load_manifest(tmp_path / "interlock.yaml")
+    assert (manifest.services["items"].openapi, manifest.services["items"].base_path) == (
+        "/openapi.json",
+        "/v1",
+    )
+    assert manifest.services["items"].base_url == url

@@ -300,6 +300,11 @@ def _spec(
             raise UsageError(f"--openapi {service.name}={entry}: no such file")
         entry = plan.relative(where.file)
         service.base_path = discover.spec_base_path(where.file) or None
+    elif where.kind == SpecKind.URL or service.base_url is not None:
+        # A URL, or a URL path on a running service: read now. On a service interlock starts,
+        # the fuzz stage reads it at each run (a URL path needs the service up).
+        url = entry if where.kind == SpecKind.URL else f"{service.base_url}{entry}"
+        service.base_path = discover.fetched_base_path(url) or None
     service.openapi, service.openapi_origin = entry, origin
 
 

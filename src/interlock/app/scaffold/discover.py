@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from interlock.core.errors import ConfigError
-from interlock.core.yamlfile import load_yaml
+from interlock.core.yamlfile import load_yaml, parse_yaml
 from interlock.openapi.document import declared_base_path
 from interlock.pacts.pactfile import PactFile, load_pact
 
@@ -104,4 +106,18 @@ def spec_base_path(file: Path) -> str:
     try:
         return declared_base_path(load_yaml(file).data)
     except ConfigError:
+        return ""
+
+
+#: Seconds to wait for a spec served by a running service.
+FETCH_TIMEOUT_S = 10.0
+
+
+def fetched_base_path(url: str) -> str:
+    """The base path the spec at ``url`` declares; "" when none, or when it cannot be read now."""
+    try:
+        response = httpx.get(url, timeout=FETCH_TIMEOUT_S, follow_redirects=True)
+        response.raise_for_status()
+        return declared_base_path(parse_yaml(response.text, Path(url)).data)
+    except (httpx.HTTPError, ConfigError):
         return ""
