@@ -301,3 +301,24 @@ def test_the_base_path_of_a_running_services_spec_is_read(
         "/v1",
     )
     assert manifest.services["items"].base_url == url
+
+
+def test_with_a_broker_integrations_are_named_and_the_broker_is_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    proc = init(
+        capsys, "--dir", str(tmp_path), "--no-verify", "--broker", "https://broker.example",
+        "--integration", "checkout:payments", "--run", "checkout=serve checkout {port}",
+        "--run", "payments=serve payments {port}",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    manifest = load_manifest(tmp_path / "interlock.yaml")
+    [integration] = manifest.integrations
+    assert (integration.name, integration.consumer, integration.provider, integration.pacts) == (
+        "checkout-payments", "checkout", "payments", []
+    )  # fmt: skip
+    assert (
+        "# Pacts come from the Pact Broker at https://broker.example"
+        in (tmp_path / "interlock.yaml").read_text()
+    )
+    assert "export PACT_BROKER_BASE_URL=https://broker.example" in proc.stdout

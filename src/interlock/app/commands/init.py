@@ -481,6 +481,10 @@ def _next_steps(plan: Plan, notes: list[str], *, verified: bool, code: int) -> N
         click.echo(f"  - prove the setup: interlock verify --stages {VERIFY_STAGES}")
     elif code != 0:
         click.echo("  - the first verification did not pass: reports/latest/summary.md says why")
+        click.echo(
+            "  - a fuzz finding that is the provider's design, not a bug: accepted_statuses or exclude in"
+            " suites/PROVIDER.yaml, or accept today's with `interlock fuzz --update-baseline`"
+        )
     if plan.broker:
         click.echo(f"  - in CI, export PACT_BROKER_BASE_URL={plan.broker} (and PACT_BROKER_TOKEN)")
     if any(i.chaos_file for i in plan.integrations):

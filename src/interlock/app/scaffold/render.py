@@ -60,6 +60,14 @@ def render_manifest(plan: Plan) -> str:
     out = _header(
         "interlock.yaml: the services interlock starts and the integrations it verifies.",
         "# The format: docs/ (README's 'The manifest'); `interlock verify` runs every stage on it.",
+        *(
+            [
+                f"# Pacts come from the Pact Broker at {plan.broker}: set PACT_BROKER_BASE_URL to it (and",
+                "# PACT_BROKER_TOKEN) where interlock runs; the broker selects the pacts to verify.",
+            ]
+            if plan.broker
+            else []
+        ),
         _key(0, "version", 1, "the manifest format's version"),
         "services:",
     )
