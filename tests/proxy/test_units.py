@@ -23,7 +23,7 @@ from interlock.proxy.toxics.slicer import boundaries
         (0.2, "0.2"),
         (0.1, "0.1"),
         (0, "0"),
-        (1e-7, "1e-07"),
+        (1e-7, "1e-7"),  # encoding/json trims strconv's "e-07"
         (123456.789, "123456.79"),
         (3e21, "3e+21"),
     ],
