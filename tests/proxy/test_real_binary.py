@@ -24,5 +24,5 @@ def test_the_binary_is_found_beside_the_repo_then_on_path(
     assert real_toxiproxy.toxiproxy_binary() == on_path / "toxiproxy-server"
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     assert real_toxiproxy.toxiproxy_binary() is None
-    with pytest.raises(pytest.skip.Exception, match="neither in .* nor on PATH"):
+    with pytest.raises(pytest.skip.Exception, match=r"neither in .* nor on PATH"):
         real_toxiproxy.require_toxiproxy()
