@@ -25,20 +25,21 @@ SHARED = REPO.parent / "shared" / "toxiproxy"
 _BIND_RETRIES = 3
 
 
-def toxiproxy_binary() -> Path | None:
-    """``../shared/toxiproxy/toxiproxy-server`` beside the repository, else the one on ``PATH``."""
-    shared = SHARED / BINARY
+def toxiproxy_binary(name: str = BINARY) -> Path | None:
+    """``../shared/toxiproxy/NAME`` beside the repository, else the one on ``PATH``."""
+    shared = SHARED / name
     if shared.is_file() and os.access(shared, os.X_OK):
         return shared
-    found = shutil.which(BINARY)
+    found = shutil.which(name)
     return Path(found) if found else None
 
 
-def require_toxiproxy() -> Path:
-    """The binary, or skip the calling test (a user's clone does not have it)."""
-    binary = toxiproxy_binary()
+def require_toxiproxy(name: str = BINARY) -> Path:
+    """The binary (``toxiproxy-server`` or ``toxiproxy-cli``), or skip the calling test (a user's
+    clone does not have it)."""
+    binary = toxiproxy_binary(name)
     if binary is None:
-        pytest.skip(f"the real Toxiproxy ({BINARY}) is neither in {SHARED} nor on PATH")
+        pytest.skip(f"the real Toxiproxy ({name}) is neither in {SHARED} nor on PATH")
     return binary
 
 
