@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from interlock.core.services import free_port
-from tests.proxy.conftest import address, connect
+from tests.proxy.conftest import ApiServer, address, connect, read_response
 
 TEXT = "text/plain; charset=utf-8"
 REQUEST_ID = "X-Toxiproxy-Request-Id"
@@ -62,6 +62,27 @@ def test_wrong_method_is_an_empty_405(http: httpx.Client, method: str, path: str
     assert response.status_code == 405
     assert response.content == b""
     assert REQUEST_ID not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("target", "location"),
+    [
+        ("//proxies", "/proxies"),
+        ("/proxies/./x/?a=1&b=%20", "/proxies/x/?a=1&b=%20"),
+        ("/nope/../x", "/x"),
+        ("/proxies/a%2F..%2Fb", "/proxies/b"),  # cleaned once decoded
+        ("/a/b/../../..", "/"),
+    ],
+)
+def test_an_unclean_path_is_redirected_to_the_clean_one(
+    server: ApiServer, target: str, location: str
+) -> None:
+    """gorilla/mux answers 301 to the clean path, for any method, before routing (no request id)."""
+    with socket.create_connection(address(server.url.removeprefix("http://")), timeout=5) as sock:
+        sock.sendall(f"POST {target} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode())
+        head = read_response(sock).decode().lower()
+    assert head.startswith("http/1.1 301 moved permanently\r\n"), head
+    assert f"\r\nlocation: {location.lower()}\r\n" in head and REQUEST_ID.lower() not in head
 
 
 def test_browsers_are_refused_on_matched_routes_only(http: httpx.Client) -> None:
