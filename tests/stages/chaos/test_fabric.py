@@ -1,8 +1,9 @@
 """The fault proxy of a run, both ways: embedded, and a real Toxiproxy server with interlock's
 recorder behind it.
 
-The "real server" is interlock's own proxy server started as a separate process, so it is driven
-only through the Toxiproxy HTTP API, exactly as a real Toxiproxy would be.
+The "real server" is both the real Toxiproxy 2.12.0 binary (where present, skipped otherwise) and
+interlock's own proxy server started as a separate process, driven only through the Toxiproxy
+HTTP API, exactly as a real Toxiproxy would be.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from interlock.faults.apply import apply_fault
 from interlock.faults.fabric import FaultFabric
 from interlock.faults.model import Fault, HttpErrorToxic, Toxic
 from interlock.proxy.client import AlreadyExists
-from tests.stages.chaos.servers import separate_proxy_server, tiny_provider
+from tests.stages.chaos.servers import TOXIPROXY_SERVERS, tiny_provider, toxiproxy_server
 
 pytestmark = pytest.mark.slow
 
@@ -74,8 +75,9 @@ def test_embedded_fabric_routes_observes_and_applies_faults(tmp_path: Path) -> N
             fabric.close()
 
 
-def test_real_toxiproxy_path_chains_a_recorder_and_leaves_the_server_clean(tmp_path: Path) -> None:
-    with tiny_provider() as provider, separate_proxy_server(tmp_path / "toxiproxy.log") as server:
+@pytest.mark.parametrize("kind", TOXIPROXY_SERVERS)
+def test_real_toxiproxy_path_chains_a_recorder_and_leaves_the_server_clean(tmp_path: Path, kind: str) -> None:
+    with tiny_provider() as provider, toxiproxy_server(kind, tmp_path / "toxiproxy.log") as server:
         # The server is shared: a proxy that is not interlock's must survive the run.
         theirs = {
             "name": "someone-else",
