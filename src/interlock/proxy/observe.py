@@ -473,9 +473,9 @@ class ConnectionObserver:
                     and at >= 0
                     and b"\ntransfer-encoding:" not in lower
                 ):
-                    try:
+                    try:  # int() ignores the whitespace around the number, as _value strips it
                         status = int(data[9:12])
-                        length = int(_value(data, at + 16))
+                        length = int(data[at + 16 : data.find(b"\r\n", at + 16)])
                     except ValueError:
                         status = length = -1
                     if 200 <= status and status != 204 and status != 304 and end + 4 + length == len(data):
