@@ -478,7 +478,7 @@ class ConnectionObserver:
                         length = int(data[at + 16 : data.find(b"\r\n", at + 16)])
                     except ValueError:
                         status = length = -1
-                    if 200 <= status and status != 204 and status != 304 and end + 4 + length == len(data):
+                    if status >= 200 and status != 204 and status != 304 and end + 4 + length == len(data):
                         record.status = status
                         record.finished = time.time()
                         record.complete = True
