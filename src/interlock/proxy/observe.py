@@ -22,6 +22,7 @@ little per chunk on the no-toxic fast path (one ``find`` and one ``lower`` per m
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -37,6 +38,17 @@ DEFAULT_CAPACITY = 100_000
 CREDENTIAL_HEADERS = (b"authorization", b"proxy-authorization", b"cookie", b"x-api-key")
 #: Distinct credentials a log keeps (a consumer sends the same few again and again).
 MAX_CREDENTIALS = 64
+
+#: A request head with none of these headers needs no per-header work: no key, no credential,
+#: no body (Content-Length / Transfer-Encoding), no Upgrade. One C-level scan of the lowered
+#: head tells, instead of a ``find`` per header (the keep-alive fast path's biggest cost).
+_NOTABLE_REQUEST_HEADER = re.compile(
+    rb"\n(?:idempotency-key|content-length|transfer-encoding|upgrade|"
+    + b"|".join(re.escape(name) for name in CREDENTIAL_HEADERS)
+    + rb"):"
+)
+#: Method names as str without a decode (and a new object) per request.
+_METHODS = {m.encode(): m for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")}
 
 # Framing states
 _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _TRAILER, _UNTIL_CLOSE, _DEAD = range(7)
@@ -273,6 +285,8 @@ class ConnectionObserver:
         if state == _HEAD and not framer.buffer and not self._held and self._swallowing is None:
             # Fast path: the chunk starts with a complete request head (the usual case).
             end = data.find(b"\r\n\r\n")
+            if end + 4 == len(data) and self._plain_request(data):
+                return data
             if end >= 0:
                 record = self._request_head(data[:end])
                 if record is None:
@@ -296,6 +310,38 @@ class ConnectionObserver:
             return data
         run = 0 if self._swallowing is None and not self._held else None
         return self._frame_requests(data, 0, run, run == 0, [])
+
+    def _plain_request(self, data: bytes) -> bool:
+        """Record ``data`` if it is exactly one request head without body or notable headers.
+
+        The keep-alive fast path, inlined (a GET as load tools and most clients send it): no
+        body, key, credential or upgrade to look at, and no toxic that may answer it. False
+        leaves everything untouched for the general path.
+        """
+        connection = self.connection
+        if (connection.upstream.chain or connection.downstream.chain) and connection.answering_stubs():
+            return False
+        if _NOTABLE_REQUEST_HEADER.search(data.lower()) is not None:
+            return False
+        line_end = data.find(b"\r\n")
+        parts = data[:line_end].split(b" ")
+        if len(parts) != 3 or not parts[2].startswith(b"HTTP/1.") or parts[0] == b"CONNECT":
+            return False
+        method = _METHODS.get(parts[0]) or parts[0].decode("latin-1")
+        target = parts[1].decode("latin-1")
+        log = self.log
+        record = Observation(
+            log._next_seq,
+            connection.id,
+            time.time(),
+            method,
+            target if target[:1] == "/" else _path(target),
+            None,
+        )
+        log._next_seq += 1
+        log._records.append(record)
+        self.pending.append(record)
+        return True
 
     def _frame_requests(
         self, data: bytes, pos: int, run: int | None, plain: bool, pieces: list[bytes]
@@ -411,7 +457,34 @@ class ConnectionObserver:
         Returns None when ``data`` is to be forwarded as is, or the pieces to forward instead:
         ``data`` with canned responses (toxics' answers) spliced in after the responses they follow.
         """
-        if self.responses.state == _DEAD:
+        framer = self.responses
+        if framer.state == _HEAD and not framer.buffer and not self._canned_waiting:
+            # Fast path: exactly one whole response with a Content-Length body, for the oldest
+            # request waiting (the usual case); anything else takes the general path below.
+            end = data.find(b"\r\n\r\n")
+            pending = self.pending
+            if end >= 12 and pending and data.startswith(b"HTTP/1.") and self._response_for is None:
+                record = pending[0]
+                lower = data[:end].lower()
+                at = lower.find(b"\ncontent-length:")
+                if (
+                    record.reached_provider
+                    and record.method != "HEAD"
+                    and at >= 0
+                    and b"\ntransfer-encoding:" not in lower
+                ):
+                    try:  # int() ignores the whitespace around the number, as _value strips it
+                        status = int(data[9:12])
+                        length = int(data[at + 16 : data.find(b"\r\n", at + 16)])
+                    except ValueError:
+                        status = length = -1
+                    if status >= 200 and status != 204 and status != 304 and end + 4 + length == len(data):
+                        record.status = status
+                        record.finished = time.time()
+                        record.complete = True
+                        pending.popleft()
+                        return None
+        if framer.state == _DEAD:
             return None
         self._reading = True
         try:
