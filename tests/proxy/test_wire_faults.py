@@ -83,9 +83,9 @@ def test_auth_expiry_expires_tokens_seen_before_and_only_those(api: ProxyClient,
         (200, True, None),
         (401, False, "bearer"),
     ]
-    a, b = records[0]["credential"], records[3]["credential"]
-    assert a == records[1]["credential"] == records[6]["credential"] and b == records[4]["credential"] != a
-    assert records[5]["credential"] is None
+    a, b = records[0]["caller"], records[3]["caller"]
+    assert a == records[1]["caller"] == records[6]["caller"] and b == records[4]["caller"] != a
+    assert records[5]["caller"] is None
     # Fingerprints only: no token, nor any part of one, leaves the proxy in an observation.
     text = str(api.observations("h"))
     assert "token-a" not in text and "token-b" not in text and "Y2hlY2tvdXQ6czNjcjN0" not in text

@@ -25,7 +25,7 @@ class Observation(BaseModel):
     status: int | None = None
     reached_provider: bool = True
     #: Keyed fingerprint of the request's credential (never the value) and its scheme (``bearer``...).
-    credential: str | None = None
+    caller: str | None = None
     scheme: str | None = None
     #: Seconds the ``Retry-After`` of the answer asked for (429/503 answers, the proxy's own too).
     retry_after: float | None = None

@@ -59,11 +59,11 @@ def note(book: CredentialBook, record: Observation, headers: list[tuple[str, str
         value = by_name.get(name)
         if not value:
             continue
-        record.credential = book.fingerprint(value)
+        record.caller = book.fingerprint(value)
         if name.endswith("authorization"):
             scheme, _, _ = value.partition(" ")
             record.scheme = scheme.lower() or None
         else:
             record.scheme = name
-        book.seen(record.credential, record.started or time.time())
+        book.seen(record.caller, record.started or time.time())
         return

@@ -58,8 +58,8 @@ class Observation:
     finished: float | None = None
     status: int | None = None
     reached_provider: bool = True
-    #: Fingerprint of the request's credential and its scheme (see :mod:`interlock.proxy.credentials`).
-    credential: str | None = None
+    #: Fingerprint of the request's credential (never the value) and its scheme: see :mod:`.credentials`.
+    caller: str | None = None
     scheme: str | None = None
     #: Seconds the answer's ``Retry-After`` asked for (429/503 answers only).
     retry_after: float | None = None
@@ -81,7 +81,7 @@ class Observation:
             "idempotency_key": self.idempotency_key,
             "status": self.status,
             "reached_provider": self.reached_provider,
-            "credential": self.credential,
+            "caller": self.caller,
             "scheme": self.scheme,
             "retry_after": self.retry_after,
             "refused": self.refused,

@@ -37,7 +37,7 @@ def attempt(
         idempotency_key=None if refused else key,
         status=status,
         retry_after=retry_after,
-        credential=credential,
+        caller=credential,
         scheme="bearer" if credential else None,
         reached_provider=reached,
         refused=refused,

@@ -33,10 +33,10 @@ class AuthExpiry(Kind):
         return {"before": time.time()}
 
     def answer_request(self, stub: Stub, keep_alive: bool, request: Observation) -> Answer | None:
-        if request.scheme != "bearer" or request.credential is None:
+        if request.scheme != "bearer" or request.caller is None:
             return None
         observer = stub.link.connection.observer
-        if observer is None or not observer.log.book.seen_before(request.credential, stub.attrs["before"]):
+        if observer is None or not observer.log.book.seen_before(request.caller, stub.attrs["before"]):
             return None
         return Answer(401, response_bytes(keep_alive))
 

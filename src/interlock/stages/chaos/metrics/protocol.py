@@ -55,9 +55,9 @@ def stale_credential_retries(observations: Iterable[Observation]) -> list[Observ
     rejected: set[tuple[str, str, str]] = set()
     stale = []
     for obs in sorted(observations, key=lambda o: o.started):
-        if obs.credential is None:
+        if obs.caller is None:
             continue
-        request = (obs.method.upper(), obs.path, obs.credential)
+        request = (obs.method.upper(), obs.path, obs.caller)
         if request in rejected:
             stale.append(obs)
         if obs.status == UNAUTHORIZED:
