@@ -3,6 +3,7 @@ count, reset), ``auth_expiry`` (Bearer tokens seen before expire), and ``Retry-A
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
