@@ -384,13 +384,13 @@ class ConnectionObserver:
         lower = head.lower()
         at = lower.find(b"\nidempotency-key:")
         key = _value(head, at + 17).decode("latin-1") if at >= 0 else None
-        seen: list[tuple[str, str]] = []
+        seen: list[tuple[str, str]] | None = None  # most requests carry no credential: no list
         for name in CREDENTIAL_HEADERS:
             at = lower.find(b"\n" + name + b":")
             if at >= 0:
                 value = _value(head, at + len(name) + 2).decode("latin-1")
                 self.log.saw_credential(name.decode(), value)
-                seen.append((name.decode(), value))
+                seen = [*(seen or ()), (name.decode(), value)]
         target = parts[1].decode("latin-1")
         record = self.log.new(self.connection.id, method, target if target[0] == "/" else _path(target), key)
         if seen:
