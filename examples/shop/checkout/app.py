@@ -27,6 +27,7 @@ from examples.shop.checkout.errors import (
 from examples.shop.checkout.models import DependencyErrorBody, Order, OrderCreate
 from examples.shop.checkout.orders import OrderNotFound, UnknownProduct
 from examples.shop.checkout.service import Checkout, PaymentPending
+from examples.shop.checkout.tokens import ClientCredentials
 from examples.shop.common import health
 from examples.shop.common.errors import ApiError, error_responses, install_error_handlers
 
@@ -42,8 +43,10 @@ _RETRY_AFTER_DOC = {
 
 
 def build_checkout(settings: Settings) -> Checkout:
+    client = settings.payments_client
+    auth = ClientCredentials(*client) if client else None
     return Checkout(
-        PaymentsClient(settings.payments_url, settings.policy),
+        PaymentsClient(settings.payments_url, settings.policy, auth=auth),
         InventoryClient(settings.inventory_url, settings.policy),
     )
 

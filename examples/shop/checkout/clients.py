@@ -83,9 +83,10 @@ class _DependencyClient:
         transport: httpx.BaseTransport | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
+        auth: httpx.Auth | None = None,
     ) -> None:
         self.http = ResilientHttp(
-            self.dependency, base_url, policy, transport=transport, clock=clock, sleep=sleep
+            self.dependency, base_url, policy, transport=transport, clock=clock, sleep=sleep, auth=auth
         )
 
     def close(self) -> None:

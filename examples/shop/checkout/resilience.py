@@ -223,13 +223,14 @@ class ResilientHttp:
         transport: httpx.BaseTransport | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
+        auth: httpx.Auth | None = None,
     ) -> None:
         self.dependency = dependency
         self.policy = policy or ResiliencePolicy()
         self._clock = clock
         self._sleep = sleep
         self._client = httpx.Client(
-            base_url=base_url, transport=transport, headers={"Accept": "application/json"}
+            base_url=base_url, transport=transport, headers={"Accept": "application/json"}, auth=auth
         )
         self._watch = _BreakerWatch(dependency, clock)
         # throw_new_error_on_trip=False: the call that trips the breaker keeps its own

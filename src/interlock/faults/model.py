@@ -1,4 +1,4 @@
-"""A fault as experiment files write it: toxics, an HTTP error answered by the proxy, or the provider down.
+"""A fault as experiment files write it: toxics, an HTTP error or expired tokens from the proxy, the provider down.
 
 The chaos stage runs faults one by one; the load stage applies one for a window
 (``under_fault``). Both read the same model, so a fault means the same thing in both.
@@ -38,12 +38,20 @@ class HttpErrorToxic(Strict):
     body: str | None = None
 
 
+class AuthExpiry(Strict):
+    """Every Bearer token the proxy saw before the fault is expired: answered ``401 invalid_token``.
+
+    No settings yet (``auth_expiry: {}``); a mapping so that some can come without a new spelling.
+    """
+
+
 class Fault(Strict):
-    """One fault: toxics, an HTTP error answered by the proxy, and/or the proxy disabled (down)."""
+    """One fault: toxics, an HTTP error answered by the proxy, expired tokens, and/or the provider down."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     toxics: list[Toxic] = Field(default_factory=list)
     http_error: HttpErrorToxic | None = None
+    auth_expiry: AuthExpiry | None = None
     down: bool = False
     #: Probe calls while the fault is applied; the experiment's ``calls`` when omitted.
     calls: int | None = Field(default=None, ge=1, le=MAX_CALLS)
@@ -51,10 +59,10 @@ class Fault(Strict):
 
     @model_validator(mode="after")
     def _something_to_apply(self) -> Fault:
-        if not (self.toxics or self.http_error or self.down):
-            raise ValueError("a fault needs 'toxics', 'http_error' or 'down: true'")
-        if self.down and (self.toxics or self.http_error):
+        if not (self.toxics or self.http_error or self.auth_expiry or self.down):
+            raise ValueError("a fault needs 'toxics', 'http_error', 'auth_expiry' or 'down: true'")
+        if self.down and (self.toxics or self.http_error or self.auth_expiry):
             raise ValueError(
-                "'down: true' refuses every connection, so toxics or http_error would never apply"
+                "'down: true' refuses every connection, so toxics, http_error or auth_expiry would never apply"
             )
         return self

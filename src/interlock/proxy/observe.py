@@ -28,6 +28,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from interlock.proxy import credentials
+from interlock.proxy.retry_after import RETRY_AFTER_STATUSES, retry_after_of
+
 if TYPE_CHECKING:
     from interlock.proxy.link import Connection
     from interlock.proxy.toxics.base import Stub
@@ -67,6 +70,13 @@ class Observation:
     finished: float | None = None
     status: int | None = None
     reached_provider: bool = True
+    #: Fingerprint of the request's credential (never the value) and its scheme: see :mod:`.credentials`.
+    caller: str | None = None
+    scheme: str | None = None
+    #: Seconds the answer's ``Retry-After`` asked for (429/503 answers only).
+    retry_after: float | None = None
+    #: A connection attempt the proxy reset at once (the provider ``down``): no request was read.
+    refused: bool = False
     #: The canned response still to send (a toxic's answer), and whether the connection ends after it.
     canned: bytes | None = None
     close_after: bool = False
@@ -83,6 +93,10 @@ class Observation:
             "idempotency_key": self.idempotency_key,
             "status": self.status,
             "reached_provider": self.reached_provider,
+            "caller": self.caller,
+            "scheme": self.scheme,
+            "retry_after": self.retry_after,
+            "refused": self.refused,
         }
 
 
@@ -95,6 +109,8 @@ class ObservationLog:
         self._next_seq = 1
         #: (header, value) of the credentials seen, oldest first; kept across :meth:`clear`.
         self.credentials: dict[tuple[str, str], None] = {}
+        #: Fingerprints of the credentials seen and when each was first seen; kept across :meth:`clear`.
+        self.book = credentials.CredentialBook()
 
     def saw_credential(self, header: str, value: str) -> None:
         if value and len(self.credentials) < MAX_CREDENTIALS:
@@ -414,12 +430,17 @@ class ConnectionObserver:
         lower = head.lower()
         at = lower.find(b"\nidempotency-key:")
         key = _value(head, at + 17).decode("latin-1") if at >= 0 else None
+        seen: list[tuple[str, str]] | None = None  # most requests carry no credential: no list
         for name in CREDENTIAL_HEADERS:
             at = lower.find(b"\n" + name + b":")
             if at >= 0:
-                self.log.saw_credential(name.decode(), _value(head, at + len(name) + 2).decode("latin-1"))
+                value = _value(head, at + len(name) + 2).decode("latin-1")
+                self.log.saw_credential(name.decode(), value)
+                seen = [*(seen or ()), (name.decode(), value)]
         target = parts[1].decode("latin-1")
         record = self.log.new(self.connection.id, method, target if target[0] == "/" else _path(target), key)
+        if seen:
+            credentials.note(self.log.book, record, seen)
         self.pending.append(record)
         framer = self.requests
         if not _frame_body(framer, head, lower, 0):
@@ -436,10 +457,11 @@ class ConnectionObserver:
     def _answer(self, record: Observation, stubs: list[Stub], keep_alive: bool) -> None:
         """The first toxic in chain order that answers the request answers it."""
         for stub in stubs:
-            answer = stub.toxic.kind.answer(stub, keep_alive)
+            answer = stub.toxic.kind.answer_request(stub, keep_alive, record)
             if answer is not None:
                 record.reached_provider = False
                 record.status = answer.status
+                record.retry_after = answer.retry_after
                 record.close_after = not keep_alive
                 record.canned = answer.data
                 self._canned_waiting += 1
@@ -558,6 +580,8 @@ class ConnectionObserver:
         self._response_for = record
         if record is not None:
             record.status = status
+            if status in RETRY_AFTER_STATUSES:
+                record.retry_after = retry_after_of(head)
         if status == 101:
             self._response_done()
             self.responses.state = _DEAD

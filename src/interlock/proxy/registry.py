@@ -18,6 +18,7 @@ from typing import Any
 from interlock.proxy import addresses, gojson
 from interlock.proxy.link import DOWNSTREAM, UPSTREAM, Connection
 from interlock.proxy.observe import ConnectionObserver, ObservationLog
+from interlock.proxy.refuse import Refuser
 from interlock.proxy.toxics import KINDS, Kind, Stub
 
 _BACKLOG = 1024
@@ -112,6 +113,8 @@ class Proxy:
         self.enabled = True
 
     def _accept(self) -> asyncio.Protocol:
+        if any(t.kind.refuses_connections for t in self.toxics):
+            return Refuser(self.registry.log(self.name))  # the provider is down: count, then reset
         connection = Connection(self, asyncio.get_running_loop(), self.registry.rng)
         return connection.client
 

@@ -44,6 +44,7 @@ from interlock.core.thresholds import (
     parse_threshold,
 )
 from interlock.core.yamlfile import PathKey, YamlDocument, load_yaml
+from interlock.faults.fabric import TOXIPROXY_URL_ENV, down_is_counted
 from interlock.faults.model import MAX_CALLS, Fault
 from interlock.stages.chaos.metrics import CHAOS_METRICS
 
@@ -178,8 +179,20 @@ def load_experiment(path: Path) -> Experiment:
     return experiment
 
 
-def check_gates(experiment: Experiment, doc: YamlDocument | None, prefix: PathKey = ()) -> None:
-    """Parse every gate now (a typo is exit 2 before anything runs) and reject gates that cannot have data."""
+def check_gates(
+    experiment: Experiment,
+    doc: YamlDocument | None,
+    prefix: PathKey = (),
+    *,
+    down_counted: bool | None = None,
+) -> None:
+    """Parse every gate now (a typo is exit 2 before anything runs) and reject gates that cannot have data.
+
+    ``down_counted``: whether the run's proxy counts the connections a ``down`` fault refuses
+    (the embedded proxy does; a real Toxiproxy cannot); from ``TOXIPROXY_URL`` when not given.
+    """
+    if down_counted is None:
+        down_counted = down_is_counted()
     for i, text in enumerate(experiment.steady_state):
         gate = _parse_at(text, (*prefix, "steady_state", i), doc)
         if gate.metric in AFTER_FAULT_METRICS:
@@ -192,13 +205,15 @@ def check_gates(experiment: Experiment, doc: YamlDocument | None, prefix: PathKe
         for i, text in enumerate(fault.expect):
             loc = (*prefix, "faults", f, "expect", i)
             gate = _parse_at(text, loc, doc)
-            if fault.down and gate.metric in PROVIDER_METRICS:
+            if fault.down and gate.metric in PROVIDER_METRICS and not down_counted:
                 raise _error(
                     doc,
                     loc,
-                    f"'{gate.metric}' cannot be measured while the provider is down: the proxy"
-                    " refuses connections, so no request reaches it (use http_error or a reset_peer"
-                    " toxic to see how the consumer treats a failing provider)",
+                    f"'{gate.metric}' cannot be measured while the provider is down behind a real"
+                    f" Toxiproxy ({TOXIPROXY_URL_ENV} is set): it takes the provider down by"
+                    " disabling its proxy, so the kernel refuses the consumer's connections and"
+                    " nobody can count them. interlock's embedded proxy (unset"
+                    f" {TOXIPROXY_URL_ENV}) accepts, counts and resets each one, so it can",
                 )
 
 

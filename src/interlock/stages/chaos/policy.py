@@ -11,12 +11,16 @@ anyone writes an experiment::
           retries: 2                         # at most 2 retries per provider request (3 attempts)
           backoff: 50ms                      # the first retry waits about this long (optional)
           breaker: {failures: 5, reset: 1s}  # opens after 5 failed attempts, half-opens after 1 s
+          retry_after: honoured              # never retries sooner than a Retry-After (optional)
+          auth: bearer                       # sends Bearer tokens, renews an expired one (optional)
 
 The core manifest keeps the block as a plain mapping (core knows nothing of stages); it is
 validated here, with the manifest's file:line, before any service starts.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import Field
 
@@ -42,6 +46,10 @@ class ResiliencePolicy(Strict):
     breaker: BreakerPolicy | None = None
     #: Probe calls per catalogue fault.
     calls: int = Field(default=6, ge=1, le=MAX_CALLS)
+    #: ``honoured``: no retry comes sooner than the provider's ``Retry-After`` (catalogue: ``retry-after``).
+    retry_after: Literal["honoured"] | None = None
+    #: ``bearer``: the consumer sends Bearer tokens and renews an expired one once (catalogue: ``expired-token``).
+    auth: Literal["bearer"] | None = None
 
     @property
     def attempts(self) -> int:

@@ -288,6 +288,8 @@ def describe_fault(fault: Fault) -> str:
         extra = f", Retry-After {error.retry_after:g}s" if error.retry_after is not None else ""
         odds = f" for {error.probability:.0%} of requests" if error.probability < 1 else ""
         parts.append(f"HTTP {error.status} from the proxy{extra}{odds}")
+    if fault.auth_expiry is not None:
+        parts.append("Bearer tokens seen before expired (401 invalid_token from the proxy)")
     if fault.down:
         parts.append("the provider down (connections refused)")
     return " + ".join(parts)
@@ -308,6 +310,9 @@ def _calls_line(calls: Sequence[CallRecord]) -> str:
 def _observations_line(observations: Sequence[Observation]) -> str:
     if not observations:
         return "no request reached the proxy"
+    refused = sum(o.refused for o in observations)
+    if refused == len(observations):
+        return f"{refused} connection attempts, each reset at once (the provider was down)"
     routes: dict[str, int] = {}
     for obs in observations:
         routes[f"{obs.method} {obs.path}"] = routes.get(f"{obs.method} {obs.path}", 0) + 1
