@@ -41,9 +41,16 @@ EXCHANGES = [  # (request bytes, response bytes): each is one read when fed whol
     (b"GET /rest HTTP/1.1\r\n\r\n", b"cde" + b"HTTP/1.1 404 Gone\r\nContent-Length: 0\r\n\r\n"),
     (b"GET /ws HTTP/1.1\r\nUpgrade: websocket\r\n\r\n", b"HTTP/1.1 101 Switching\r\n\r\nframes"),
 ]
+# After the upgrade the connection carries no HTTP: the rate-limited answer gets a connection of its own.
+THROTTLED = (
+    b"GET /busy HTTP/1.1\r\n\r\n",
+    b"HTTP/1.1 429 Slow\r\nRetry-After: 2\r\nContent-Length: 0\r\n\r\n",
+)
 
 
-def _observe(split: bool) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]], list[bytes]]:
+def _observe(
+    split: bool, exchanges: list[tuple[bytes, bytes]] = EXCHANGES
+) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]], list[bytes]]:
     connection = SimpleNamespace(
         id=7,
         upstream=SimpleNamespace(chain=()),
@@ -53,7 +60,7 @@ def _observe(split: bool) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]],
     log = ObservationLog()
     observer = ConnectionObserver(connection, log)  # type: ignore[arg-type]
     forwarded: list[bytes] = []
-    for request, response in EXCHANGES:
+    for request, response in exchanges:
         for data, feed in ((request, observer.on_request_bytes), (response, observer.on_response_bytes)):
             reads = [data[i : i + 1] for i in range(len(data))] if split else [data]
             for read in reads:
@@ -61,7 +68,10 @@ def _observe(split: bool) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]],
                 forwarded.append(read if out is None else b"".join(out) if isinstance(out, list) else out)
     records, _ = log.since(0)
     fields = [
-        (r.seq, r.connection, r.method, r.path, r.idempotency_key, r.status, r.complete, r.reached_provider)
+        (
+            *(r.seq, r.connection, r.method, r.path, r.idempotency_key, r.status, r.complete),
+            *(r.reached_provider, r.caller is not None, r.scheme, r.retry_after, r.refused),
+        )
         for r in records
     ]
     return fields, list(log.credentials), forwarded
@@ -94,3 +104,11 @@ def test_whole_reads_give_the_expected_records() -> None:
         ("GET", "/ws", None, 101),
     ]
     assert all(r[6] for r in records)
+
+
+def test_a_whole_429_read_keeps_its_retry_after() -> None:
+    # The inlined response path must not skip what the general one reads from a 429/503 head.
+    whole, _, _ = _observe(split=False, exchanges=[THROTTLED])
+    split, _, _ = _observe(split=True, exchanges=[THROTTLED])
+    assert whole == split
+    assert [(r[5], r[10]) for r in whole] == [(429, 2.0)]

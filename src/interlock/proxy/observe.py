@@ -500,7 +500,12 @@ class ConnectionObserver:
                         length = int(data[at + 16 : data.find(b"\r\n", at + 16)])
                     except ValueError:
                         status = length = -1
-                    if status >= 200 and status != 204 and status != 304 and end + 4 + length == len(data):
+                    if (
+                        status >= 200
+                        and status not in (204, 304)
+                        and status not in RETRY_AFTER_STATUSES  # their Retry-After is read there
+                        and end + 4 + length == len(data)
+                    ):
                         record.status = status
                         record.finished = time.time()
                         record.complete = True
