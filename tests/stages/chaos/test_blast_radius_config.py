@@ -16,6 +16,7 @@ from interlock.stages.chaos.experiment import Probe, check_gates, load_experimen
 from interlock.stages.chaos.journal import CallRecord, GateRecord, Journal, PhaseRecord
 from interlock.stages.chaos.plots import plot_experiment
 from interlock.stages.chaos.policy import ResiliencePolicy, load_policy, sibling_probes
+from interlock.stages.chaos.stage import ChaosStage
 from tests.helpers import interlock
 from tests.stages.chaos.manifests import example_manifest
 
@@ -178,3 +179,12 @@ def test_the_timeline_picture_draws_every_kind_of_phase(tmp_path: Path) -> None:
     path = plot_experiment(journal, tmp_path / "timeline-e.png")
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_a_background_probe_credential_is_a_secret_of_the_run(tmp_path: Path) -> None:
+    background = "{probe: {method: POST, path: /orders, headers: {Authorization: Bearer s3cret-token}}}"
+    experiment = write(tmp_path, background=background)
+    manifest = load_manifest(example_manifest(tmp_path, chaos={"checkout-inventory": experiment}))
+    integration = manifest.integration("checkout-inventory")
+    secrets = ChaosStage().secrets(manifest, integration)
+    assert any("s3cret-token" in secret.value for secret in secrets), secrets

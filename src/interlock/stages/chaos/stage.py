@@ -80,11 +80,16 @@ class ChaosStage:
         """Credentials the probes send (secret-named probe headers)."""
         if integration.consumer is None:
             return []
-        return [
-            secret
-            for label, experiment in self.experiments(manifest, integration)
-            for secret in header_secrets(experiment.probe.headers, f"chaos probe ({label})")
-        ]
+        found: list[Secret] = []
+        for label, experiment in self.experiments(manifest, integration):
+            found += header_secrets(experiment.probe.headers, f"chaos probe ({label})")
+            for fault in experiment.faults:
+                background = experiment.background_probe(fault)
+                if background is not None:
+                    found += header_secrets(
+                        background.headers, f"chaos background probe ({label}: {fault.name})"
+                    )
+        return found
 
     def preflight(self, manifest: Manifest, integration: Integration) -> None:
         if integration.consumer is None:
