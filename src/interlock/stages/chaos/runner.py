@@ -279,6 +279,7 @@ class ExperimentRunner:
             lines.insert(1, f"fault: {describe_fault(Fault.model_validate(phase.fault))}")
         if phase.background:
             lines.insert(3, f"background (not measured): {_calls_line(phase.background)}")
+            lines[4] = lines[4].replace("provider side:", "provider side (probe and background together):", 1)
         if recovery is not None and gate.metric == "recovery_s":
             lines.append(f"recovery probes: {_calls_line(recovery.calls)}")
         lines.append(f"journal: {self.journal_label}")
