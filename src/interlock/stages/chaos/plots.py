@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from interlock.core.thresholds import ThresholdError
 from interlock.stages.chaos.experiment import parse_gate
-from interlock.stages.chaos.journal import CallRecord, Journal, PhaseRecord
+from interlock.stages.chaos.journal import CallRecord, GateRecord, Journal, PhaseRecord
 from interlock.stages.chaos.metrics import attribute
 
 if TYPE_CHECKING:
@@ -150,12 +150,16 @@ def _draw_calls(ax: Axes, journal: Journal, origin: float) -> None:
                 zorder=3,
             )
     durations = [_ms(c) for c in (*measured, *background)] or [1.0]
+    gates = [v for p in journal.phases for g in p.gates if (v := _gate_ms(g)) is not None]
+    top = max([*durations, *gates])
     if max(durations) / max(min(durations), 0.1) > _LOG_RATIO:
         ax.set_yscale("log")
+        ax.set_ylim(min(durations) / 1.5, top * 1.8)
     else:
-        ax.set_ylim(0, max(durations) * 1.2)
+        ax.set_ylim(0, top * 1.2)
+    labelled: set[str] = set()
     for phase in journal.phases:
-        _draw_latency_gates(ax, phase, origin)
+        _draw_latency_gates(ax, phase, origin, labelled)
     ax.set_ylabel("probe call (ms)")
     from matplotlib.patches import Patch
 
@@ -167,8 +171,11 @@ def _draw_calls(ax: Axes, journal: Journal, origin: float) -> None:
     )
 
 
-def _draw_latency_gates(ax: Axes, phase: PhaseRecord, origin: float) -> None:
-    """A fault's latency gates, across its window: which calls broke them is then plain to see."""
+def _draw_latency_gates(ax: Axes, phase: PhaseRecord, origin: float, labelled: set[str]) -> None:
+    """A fault's latency gates, across its window: which calls broke them is then plain to see.
+
+    Each expression is written once (at its first window), so repeated gates do not crowd the plot.
+    """
     if phase.kind != "fault" or phase.applied_at is None:
         return
     stop = (phase.rolled_back_at or _phase_end(phase)) - origin
@@ -180,16 +187,23 @@ def _draw_latency_gates(ax: Axes, phase: PhaseRecord, origin: float) -> None:
             continue
         colour = _MUTED if gate.passed else _FAILED
         ax.hlines(value, phase.applied_at - origin, stop, colors=colour, linestyles=":", linewidth=1.2)
+        if gate.expression in labelled and gate.passed:
+            continue
+        labelled.add(gate.expression)
         ax.annotate(
             gate.expression,
-            (stop, value),
-            xytext=(-2, 2),
+            (phase.applied_at - origin, value),
+            xytext=(2, -2),
             textcoords="offset points",
-            ha="right",
-            va="bottom",
+            ha="left",
+            va="top",
             color=colour,
             fontsize=7.5,
         )
+
+
+def _gate_ms(gate: GateRecord) -> float | None:
+    return _threshold_ms(gate.expression) if gate.metric.startswith(_LATENCY_GATES) else None
 
 
 def _threshold_ms(expression: str) -> float | None:
@@ -253,19 +267,21 @@ def _note_unattributed(ax: Axes, phase: PhaseRecord, origin: float) -> None:
 
 
 def _label_faults(ax: Axes, journal: Journal, origin: float) -> None:
-    for phase in journal.phases:
-        if phase.kind != "fault" or phase.applied_at is None:
-            continue
+    """Fault names above the top panel, on two staggered rows so that short windows side by side
+    do not write over each other."""
+    faults = [p for p in journal.phases if p.kind == "fault" and p.applied_at is not None]
+    for index, phase in enumerate(faults):
+        assert phase.applied_at is not None
         failed = any(not g.passed and not g.waived for g in phase.gates)
         text = f"{'✗' if failed else '✓'} {phase.name}" + (f" (on {phase.on})" if phase.on else "")
         ax.annotate(
             text,
             (phase.applied_at - origin, 1.0),
             xycoords=("data", "axes fraction"),
-            xytext=(3, -3),
+            xytext=(1, 2 + 11 * (index % 2)),
             textcoords="offset points",
             ha="left",
-            va="top",
+            va="bottom",
             color=_FAILED if failed else _FAULT_TEXT,
             fontsize=8,
             fontweight="bold",
