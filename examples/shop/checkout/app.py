@@ -24,7 +24,7 @@ from examples.shop.checkout.errors import (
     PaymentDeclined,
     UnexpectedResponse,
 )
-from examples.shop.checkout.models import DependencyErrorBody, Order, OrderCreate
+from examples.shop.checkout.models import Availability, DependencyErrorBody, Order, OrderCreate
 from examples.shop.checkout.orders import OrderNotFound, UnknownProduct
 from examples.shop.checkout.service import Checkout, PaymentPending
 from examples.shop.checkout.tokens import ClientCredentials
@@ -140,5 +140,29 @@ def create_app(checkout: Checkout | None = None) -> FastAPI:
             return checkout.get_order(order_id)
         except OrderNotFound as exc:
             raise ApiError(404, "order_not_found", f"no order {order_id!r}") from exc
+
+    @app.get(
+        "/availability/{sku}",
+        response_model=Availability,
+        tags=["catalog"],
+        summary="Whether a SKU is in stock (asks inventory only)",
+        responses={
+            **error_responses(404, 422),
+            502: {"model": DependencyErrorBody, "description": "Inventory answered outside its contract"},
+            503: {
+                "model": DependencyErrorBody,
+                "description": "Inventory is unavailable",
+                "headers": _RETRY_AFTER_DOC,
+            },
+        },
+    )
+    def availability(sku: str, checkout: CheckoutDep) -> Availability | JSONResponse:
+        try:
+            level = checkout.inventory.stock_level(sku)
+        except NotFound as exc:
+            raise ApiError(404, "unknown_sku", f"no product {sku!r}") from exc
+        except (DependencyUnavailable, UnexpectedResponse) as exc:
+            return _dependency_failure(exc)
+        return Availability(sku=level.sku, available=level.available, in_stock=level.available > 0)
 
     return app

@@ -15,6 +15,7 @@ CHECKOUT_BACKOFF_BASE_S        first backoff window (full jitter)          0.1
 CHECKOUT_BACKOFF_CAP_S         largest backoff window                      1.0
 CHECKOUT_BREAKER_FAIL_MAX      consecutive failures that open the breaker  5
 CHECKOUT_BREAKER_RESET_S       how long the breaker stays open             10.0
+CHECKOUT_MAX_CONCURRENT        bulkhead: calls in flight per dependency    20
 =============================  ==========================================  =======
 """
 
@@ -34,6 +35,7 @@ _POLICY_ENV: dict[str, str] = {
     "backoff_cap_s": "CHECKOUT_BACKOFF_CAP_S",
     "breaker_fail_max": "CHECKOUT_BREAKER_FAIL_MAX",
     "breaker_reset_timeout_s": "CHECKOUT_BREAKER_RESET_S",
+    "max_concurrent": "CHECKOUT_MAX_CONCURRENT",
 }
 
 

@@ -14,7 +14,9 @@ hand-written one. Each expectation follows from one promise of the policy:
 * ``retry_after: honoured`` -> under a 429 with ``Retry-After``, no retry comes sooner
   (``retry_after_violations``);
 * ``auth: bearer`` -> when the proxy expires every token it has seen, the consumer renews its token
-  once and succeeds, never sending the rejected token again (``stale_credential_retries``).
+  once and succeeds, never sending the rejected token again (``stale_credential_retries``);
+* ``bulkhead`` -> a sibling integration of the same consumer made slow, under concurrent traffic
+  through it, leaves this one's calls successful and within budget (``success_rate``, ``p(99)``).
 
 ``provider-down`` is measured on the provider's side too (attempts, breaker) when the run's proxy
 counts refused connections (the embedded one; not behind a real Toxiproxy).
@@ -22,8 +24,10 @@ counts refused connections (the embedded one; not behind a real Toxiproxy).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from interlock.faults.fabric import down_is_counted
-from interlock.faults.model import AuthExpiry, Fault, HttpErrorToxic, Toxic
+from interlock.faults.model import AuthExpiry, Background, Fault, HttpErrorToxic, Toxic
 from interlock.stages.chaos.experiment import Experiment, Probe, Recovery
 from interlock.stages.chaos.policy import ResiliencePolicy
 
@@ -36,14 +40,23 @@ RECOVERY_SLACK_S = 5.0
 LATENCY_OVER_BUDGET_MS = 500
 #: The Retry-After of the ``retry-after`` fault's 429s, in seconds.
 RETRY_AFTER_S = 1
+#: Concurrent background callers through the slow sibling in a bulkhead fault.
+BULKHEAD_CONCURRENCY = 8
 
 
 def catalogue_experiment(
-    integration: str, policy: ResiliencePolicy, probe: Probe, *, down_counted: bool | None = None
+    integration: str,
+    policy: ResiliencePolicy,
+    probe: Probe,
+    *,
+    down_counted: bool | None = None,
+    siblings: Mapping[str, Probe] | None = None,
 ) -> Experiment:
     """The standard faults for ``integration``, with expectations from ``policy``.
 
     ``down_counted``: the run's proxy counts refused connections (default: from ``TOXIPROXY_URL``).
+    ``siblings`` (for ``bulkhead: true``): the consumer's other integrations and the request that
+    sends traffic through each.
     """
     if down_counted is None:
         down_counted = down_is_counted()
@@ -86,6 +99,7 @@ def catalogue_experiment(
         ),
         *_protocol_faults(policy, within_budget),
     ]
+    faults += bulkhead_faults(policy, siblings or {}, within_budget)
     reset = policy.breaker.reset if policy.breaker is not None else 0.0
     return Experiment(
         integration=integration,
@@ -127,3 +141,25 @@ def _protocol_faults(policy: ResiliencePolicy, within_budget: str) -> list[Fault
             )
         )
     return faults
+
+
+def bulkhead_faults(
+    policy: ResiliencePolicy, siblings: Mapping[str, Probe], within_budget: str
+) -> list[Fault]:
+    """One blast-radius fault per sibling: it is slow, busy with background calls, and this
+    integration's probe must stay successful and within budget."""
+    if not policy.bulkhead:
+        return []
+    latency = round(policy.budget * 1000) + LATENCY_OVER_BUDGET_MS
+    return [
+        Fault(
+            name=f"bulkhead-{sibling}",
+            on=sibling,
+            toxics=[Toxic(type="latency", attributes={"latency": latency})],
+            background=Background(
+                probe=probe.model_dump(mode="json", by_alias=True), concurrency=BULKHEAD_CONCURRENCY
+            ),
+            expect=["success_rate >= 99%", within_budget],
+        )
+        for sibling, probe in siblings.items()
+    ]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from interlock.core.errors import RunIncomplete
 from interlock.core.metrics import lookup
 from interlock.core.thresholds import Threshold, ThresholdResult
 from interlock.core.verdict import CheckResult, Finding, Severity, Status
@@ -23,7 +24,8 @@ from interlock.faults.apply import apply_fault
 from interlock.faults.fabric import FaultFabric
 from interlock.faults.model import Fault
 from interlock.faults.observation import Observation
-from interlock.stages.chaos.experiment import Experiment, Probe, parse_gate
+from interlock.stages.chaos.background import BackgroundTraffic
+from interlock.stages.chaos.experiment import PROVIDER_METRICS, Experiment, Probe, parse_gate
 from interlock.stages.chaos.journal import CallRecord, GateRecord, Journal, PhaseRecord
 from interlock.stages.chaos.metrics import WAIVED_WITHOUT_DATA, measure
 
@@ -115,12 +117,28 @@ class ExperimentRunner:
         calls = experiment.calls_for(fault)
         self.say(f"{STAGE} {self.integration}: {fault.name}: {calls} calls with {describe_fault(fault)}")
         phase = PhaseRecord(name=fault.name, kind="fault", fault=fault.model_dump(mode="json", by_alias=True))
+        route = fault.on or self.integration
+        if route != self.integration:
+            phase.on = route
+        if not self.fabric.has_route(route):
+            raise RunIncomplete(
+                f"fault {fault.name} goes on {route}, but no fault proxy runs for it: the consumer"
+                f" was not started with {{proxy:{route}}}"
+            )
         cursor = self.fabric.cursor(self.integration)
-        applied = apply_fault(self.fabric.target(self.integration), fault)
+        applied = apply_fault(self.fabric.target(route), fault)
         with applied:
             phase.applied_at = applied.applied_at
-            journal.event("applied", **applied.describe())
-            phase.calls = [self._call(client, experiment.probe, i) for i in range(1, calls + 1)]
+            journal.event("applied", **applied.describe(), **({"on": route} if phase.on else {}))
+            background_probe = experiment.background_probe(fault)
+            if fault.background is None or background_probe is None:
+                phase.calls = [self._call(client, experiment.probe, i) for i in range(1, calls + 1)]
+            else:
+                with BackgroundTraffic(
+                    self.consumer_url, background_probe, fault.background, self._call
+                ) as background:
+                    phase.calls = [self._call(client, experiment.probe, i) for i in range(1, calls + 1)]
+                phase.background = background.calls
         phase.rolled_back_at = applied.rolled_back_at
         journal.event("rolled back", fault=fault.name)
         phase.finished = time.time()
@@ -219,6 +237,12 @@ class ExperimentRunner:
         first = phase.calls[0].started if phase.calls else until
         phase.observations = [o for o in observed if first <= o.started <= until]
         phase.metrics = measure(phase.calls, phase.observations, writes=experiment.writes, gates=gates)
+        if phase.background:
+            # The background's requests reach the provider too: provider-side figures would be
+            # theirs as much as the probe's, so the phase has none (experiment files cannot gate them).
+            phase.metrics = {k: v for k, v in phase.metrics.items() if k not in PROVIDER_METRICS}
+            background = measure(phase.background, [])
+            phase.background_metrics = {k: v for k, v in background.items() if k not in PROVIDER_METRICS}
         values = {k: v for k, v in phase.metrics.items() if v is not None}
         for gate in gates:
             record = _record(gate, gate.evaluate(values))
@@ -238,7 +262,7 @@ class ExperimentRunner:
             name=name,
             status=Status.FAILED if failed else Status.PASSED,
             duration_s=round(duration, 3),
-            message=_metrics_line(phase),
+            message=_metrics_line(phase) + _background_line(phase),
             findings=findings,
         )
 
@@ -253,6 +277,9 @@ class ExperimentRunner:
         ]
         if phase.fault is not None:
             lines.insert(1, f"fault: {describe_fault(Fault.model_validate(phase.fault))}")
+        if phase.background:
+            lines.insert(3, f"background (not measured): {_calls_line(phase.background)}")
+            lines[4] = lines[4].replace("provider side:", "provider side (probe and background together):", 1)
         if recovery is not None and gate.metric == "recovery_s":
             lines.append(f"recovery probes: {_calls_line(recovery.calls)}")
         lines.append(f"journal: {self.journal_label}")
@@ -292,7 +319,16 @@ def describe_fault(fault: Fault) -> str:
         parts.append("Bearer tokens seen before expired (401 invalid_token from the proxy)")
     if fault.down:
         parts.append("the provider down (connections refused)")
-    return " + ".join(parts)
+    described = " + ".join(parts)
+    if fault.on:
+        described += f" on {fault.on}"
+    if fault.background is not None:
+        request = fault.background.probe
+        described += (
+            f", with {fault.background.concurrency} background callers"
+            f" ({str(request.get('method', 'GET')).upper()} {request.get('path', '')})"
+        )
+    return described
 
 
 def _calls_line(calls: Sequence[CallRecord]) -> str:
@@ -319,6 +355,15 @@ def _observations_line(observations: Sequence[Observation]) -> str:
     shown = ", ".join(f"{k} x{n}" for k, n in sorted(routes.items(), key=lambda kv: -kv[1])[:5])
     reached = sum(o.reached_provider for o in observations)
     return f"{len(observations)} requests ({shown}); {reached} reached the provider"
+
+
+def _background_line(phase: PhaseRecord) -> str:
+    """The background's own figures, apart from the measured probe's."""
+    if not phase.background:
+        return ""
+    ok = sum(c.ok for c in phase.background)
+    slowest = max(c.duration_ms for c in phase.background)
+    return f"; background: {len(phase.background)} calls, {ok} ok, slowest {slowest:.0f}ms"
 
 
 def _metrics_line(phase: PhaseRecord) -> str:
