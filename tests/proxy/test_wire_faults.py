@@ -15,6 +15,9 @@ import pytest
 from interlock.proxy.client import ProxyClient
 from tests.proxy.test_http_faults import make, make_listen, wait_complete
 
+#: down's accept-and-reset, auth_expiry and the observations are interlock's extensions (docs/proxy.md).
+pytestmark = pytest.mark.embedded_only
+
 TOKEN_A = "eyJhbGciOiJIUzI1NiJ9.token-a.signature-aaaaaaaaaaaaaaaa"
 TOKEN_B = "eyJhbGciOiJIUzI1NiJ9.token-b.signature-bbbbbbbbbbbbbbbb"
 

@@ -23,6 +23,10 @@ class Down(Kind):
     refuses_connections = True
 
     def start(self, stub: Stub) -> None:
-        """Added to (or installed on) an open connection: reset it, the provider is gone."""
-        connection = stub.link.connection
-        connection.loop.call_soon(connection.reset)
+        """Added to (or installed on) an open connection: reset it, the provider is gone.
+
+        At once, not on the next loop turn: the API's answer may already be on its way, and a
+        request the client sends on a pooled connection right after it must not reach the
+        provider (the transports' ``connection_lost`` still comes later, by the loop).
+        """
+        stub.link.connection.reset()
