@@ -27,6 +27,7 @@ from examples.shop.checkout.errors import (
 from examples.shop.checkout.models import DependencyErrorBody, Order, OrderCreate
 from examples.shop.checkout.orders import OrderNotFound, UnknownProduct
 from examples.shop.checkout.service import Checkout, PaymentPending
+from examples.shop.checkout.tracing import PropagatingTransport, TraceContextMiddleware
 from examples.shop.common import health
 from examples.shop.common.errors import ApiError, error_responses, install_error_handlers
 
@@ -42,9 +43,10 @@ _RETRY_AFTER_DOC = {
 
 
 def build_checkout(settings: Settings) -> Checkout:
+    # Every outbound request carries the trace of the call that caused it (see .tracing).
     return Checkout(
-        PaymentsClient(settings.payments_url, settings.policy),
-        InventoryClient(settings.inventory_url, settings.policy),
+        PaymentsClient(settings.payments_url, settings.policy, transport=PropagatingTransport()),
+        InventoryClient(settings.inventory_url, settings.policy, transport=PropagatingTransport()),
     )
 
 
@@ -90,6 +92,7 @@ def create_app(checkout: Checkout | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(TraceContextMiddleware)
     app.include_router(health.router)
 
     @app.post(

@@ -24,3 +24,8 @@ class Observation(BaseModel):
     idempotency_key: str | None = None
     status: int | None = None
     reached_provider: bool = True
+    #: The request's W3C ``traceparent`` header, as sent (None when it carried none).
+    traceparent: str | None = None
+    #: Its ``X-Request-Id`` and ``X-Correlation-Id`` headers.
+    request_id: str | None = None
+    correlation_id: str | None = None

@@ -37,6 +37,15 @@ DEFAULT_CAPACITY = 100_000
 CREDENTIAL_HEADERS = (b"authorization", b"proxy-authorization", b"cookie", b"x-api-key")
 #: Distinct credentials a log keeps (a consumer sends the same few again and again).
 MAX_CREDENTIALS = 64
+#: Request headers that link a request to the call that caused it (W3C trace context, request
+#: ids), and the observation field each is kept in: the chaos stage's ``trace_propagation``.
+TRACE_HEADERS = (
+    (b"traceparent", "traceparent"),
+    (b"x-request-id", "request_id"),
+    (b"x-correlation-id", "correlation_id"),
+)
+#: A correlation header value longer than this is cut (a traceparent is 55 characters).
+MAX_TRACE_VALUE = 256
 
 # Framing states
 _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _TRAILER, _UNTIL_CLOSE, _DEAD = range(7)
@@ -59,9 +68,13 @@ class Observation:
     canned: bytes | None = None
     close_after: bool = False
     complete: bool = False
+    #: The correlation headers the request carried (see :data:`TRACE_HEADERS`), None when absent.
+    traceparent: str | None = None
+    request_id: str | None = None
+    correlation_id: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        record = {
             "seq": self.seq,
             "connection": self.connection,
             "started": self.started,
@@ -72,6 +85,11 @@ class Observation:
             "status": self.status,
             "reached_provider": self.reached_provider,
         }
+        for _, field in TRACE_HEADERS:  # only when sent: most consumers send none
+            value = getattr(self, field)
+            if value is not None:
+                record[field] = value
+        return record
 
 
 class ObservationLog:
@@ -374,6 +392,10 @@ class ConnectionObserver:
                 self.log.saw_credential(name.decode(), _value(head, at + len(name) + 2).decode("latin-1"))
         target = parts[1].decode("latin-1")
         record = self.log.new(self.connection.id, method, target if target[0] == "/" else _path(target), key)
+        for name, field in TRACE_HEADERS:
+            at = lower.find(b"\n" + name + b":")
+            if at >= 0:
+                setattr(record, field, _value(head, at + len(name) + 2)[:MAX_TRACE_VALUE].decode("latin-1"))
         self.pending.append(record)
         framer = self.requests
         if not _frame_body(framer, head, lower, 0):

@@ -94,6 +94,12 @@ REGISTRY: Mapping[str, Metric] = MappingProxyType(
                 " not (calls + 1 = it never stopped: no circuit breaker)",
             ),
             Metric(
+                "trace_propagation",
+                _R,
+                "share of the requests the proxy saw that carry the trace id (or request id) of the"
+                " probe call that caused them",
+            ),
+            Metric(
                 "recovery_s",
                 _N,
                 "seconds from rollback until the consumer answered consecutive probes successfully again",

@@ -10,7 +10,10 @@ hand-written one. Each expectation follows from one promise of the policy:
   (full jitter spreads the first wait over [0, backoff]) (``retry_gap_avg``);
 * ``breaker`` -> after ``failures`` failed attempts the consumer stops calling a failing
   provider (``fail_fast_after``), and recovers within ``reset`` plus slack (``recovery_s``);
-* writes must never reach the provider twice (``duplicate_writes == 0``), whatever the policy.
+* writes must never reach the provider twice (``duplicate_writes == 0``), whatever the policy;
+* ``trace: traceparent`` -> every provider request carries the trace id of the probe call that
+  caused it, in steady state and under every fault that lets requests through
+  (``trace_propagation``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ SLACK_FRACTION = 0.3
 RECOVERY_SLACK_S = 5.0
 #: A slow provider is this much slower than the budget, so waiting for it always breaks the budget.
 LATENCY_OVER_BUDGET_MS = 500
+#: The gate a ``trace: traceparent`` policy adds (see docs/chaos.md, ``trace_propagation``).
+TRACED = "trace_propagation >= 99%"
 
 
 def catalogue_experiment(integration: str, policy: ResiliencePolicy, probe: Probe) -> Experiment:
@@ -66,12 +71,18 @@ def catalogue_experiment(integration: str, policy: ResiliencePolicy, probe: Prob
         ),
         Fault(name="provider-down", down=True, expect=[within_budget]),
     ]
+    steady_state = ["success_rate >= 99%", within_budget]
+    if policy.trace is not None:
+        steady_state.append(TRACED)
+        for fault in faults:
+            if not fault.down:  # no request reaches the proxy
+                fault.expect.append(TRACED)
     reset = policy.breaker.reset if policy.breaker is not None else 0.0
     return Experiment(
         integration=integration,
         probe=probe,
         calls=policy.calls,
-        steady_state=["success_rate >= 99%", within_budget],
+        steady_state=steady_state,
         faults=faults,
         recovery=Recovery(within_s=reset + RECOVERY_SLACK_S),
     )

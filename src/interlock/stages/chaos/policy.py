@@ -11,12 +11,15 @@ anyone writes an experiment::
           retries: 2                         # at most 2 retries per provider request (3 attempts)
           backoff: 50ms                      # the first retry waits about this long (optional)
           breaker: {failures: 5, reset: 1s}  # opens after 5 failed attempts, half-opens after 1 s
+          trace: traceparent                 # passes each call's trace id on (optional)
 
 The core manifest keeps the block as a plain mapping (core knows nothing of stages); it is
 validated here, with the manifest's file:line, before any service starts.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import Field
 
@@ -42,6 +45,8 @@ class ResiliencePolicy(Strict):
     breaker: BreakerPolicy | None = None
     #: Probe calls per catalogue fault.
     calls: int = Field(default=6, ge=1, le=MAX_CALLS)
+    #: The consumer propagates the W3C trace context of each call to this provider.
+    trace: Literal["traceparent"] | None = None
 
     @property
     def attempts(self) -> int:

@@ -25,7 +25,8 @@ from interlock.faults.model import Fault
 from interlock.faults.observation import Observation
 from interlock.stages.chaos.experiment import Experiment, Probe, parse_gate
 from interlock.stages.chaos.journal import CallRecord, GateRecord, Journal, PhaseRecord
-from interlock.stages.chaos.metrics import WAIVED_WITHOUT_DATA, measure
+from interlock.stages.chaos.metrics import CHAOS_METRICS, WAIVED_WITHOUT_DATA, measure
+from interlock.stages.chaos.tracing import call_headers, carried_ids
 
 STAGE = "chaos"
 
@@ -59,6 +60,8 @@ class ExperimentRunner:
         )  #: as findings show it (relative to the report)
         self.reproduce = reproduce
         self.say = say
+        #: Every trace and request id the probe calls sent so far (the link to their requests).
+        self.sent_ids: set[str] = set()
 
     def run(self, experiment: Experiment, label: str) -> ExperimentOutcome:
         journal = Journal(
@@ -186,11 +189,12 @@ class ExperimentRunner:
         return phase
 
     def _call(self, client: httpx.Client, probe: Probe, index: int) -> CallRecord:
+        headers, trace_ids = call_headers(probe.headers)
         started = time.time()
         status, error = None, None
         try:
             response = client.request(
-                probe.method, probe.path, json=probe.json_body, headers=probe.headers, timeout=probe.timeout
+                probe.method, probe.path, json=probe.json_body, headers=headers, timeout=probe.timeout
             )
             status = response.status_code
         except httpx.TimeoutException:
@@ -204,6 +208,7 @@ class ExperimentRunner:
             status=status,
             error=error,
             ok=probe.succeeded(status),
+            trace_ids=trace_ids,
         )
 
     def _finish(
@@ -218,12 +223,15 @@ class ExperimentRunner:
         observed, _ = self.fabric.observations(self.integration, cursor)
         first = phase.calls[0].started if phase.calls else until
         phase.observations = [o for o in observed if first <= o.started <= until]
-        phase.metrics = measure(phase.calls, phase.observations, writes=experiment.writes, gates=gates)
+        phase.metrics = measure(
+            phase.calls, phase.observations, writes=experiment.writes, gates=gates, earlier_ids=self.sent_ids
+        )
+        self.sent_ids.update(i for call in phase.calls for i in call.trace_ids)
         values = {k: v for k, v in phase.metrics.items() if v is not None}
         for gate in gates:
             record = _record(gate, gate.evaluate(values))
             if not record.passed and record.actual is None and gate.metric in WAIVED_WITHOUT_DATA:
-                record.waived = "no data: the consumer made no retries during this phase"
+                record.waived = f"no data: {CHAOS_METRICS[gate.metric].no_data}"
             phase.gates.append(record)
 
     def _check(
@@ -253,6 +261,8 @@ class ExperimentRunner:
         ]
         if phase.fault is not None:
             lines.insert(1, f"fault: {describe_fault(Fault.model_validate(phase.fault))}")
+        if gate.metric == "trace_propagation":
+            lines.append(self._untraced_line(phase))
         if recovery is not None and gate.metric == "recovery_s":
             lines.append(f"recovery probes: {_calls_line(recovery.calls)}")
         lines.append(f"journal: {self.journal_label}")
@@ -263,6 +273,20 @@ class ExperimentRunner:
             title=f"{phase.name}: {gate.message}" + (f" ({gate.waived})" if gate.waived else ""),
             detail="\n".join(lines),
             reproduce=self.reproduce,
+        )
+
+    def _untraced_line(self, phase: PhaseRecord) -> str:
+        """A few of the requests that carried none of the probe calls' ids, and what they carried."""
+        untraced = [o for o in phase.observations if not carried_ids(o) & self.sent_ids]
+        shown = []
+        for obs in untraced[:3]:
+            carried = obs.traceparent or obs.request_id or obs.correlation_id
+            shown.append(
+                f"{obs.method} {obs.path} "
+                + (f"carried {carried!r}, not a probe call's id" if carried else "carried no trace id")
+            )
+        return f"not propagated: {len(untraced)} of {len(phase.observations)} requests, e.g. " + "; ".join(
+            shown
         )
 
 
