@@ -115,8 +115,8 @@ class LogSecretScan:
         what = (own or settings or [secret.meaning or secret.variable or "a secret the run sends"])[0]
         lines = [
             f"{where}:{hit.line}: {excerpt(policy.known_values(hit.text), MASK)}",
-            f"the value of {what} (masked here and in every artefact of the run) is on"
-            f" {hit.lines} line(s) of the log scanned so far",
+            f"secret: {what}; on {hit.lines} line(s) of the log so far; its value is masked here"
+            " and in every artefact of the run",
             "a service must not log credentials: log that one was used, or a short hash of it",
             f"to stop this check for {service}: services.{service}.log_secrets_check: false",
         ]
