@@ -73,7 +73,11 @@ def test_a_service_that_logs_a_secret_gets_one_finding_naming_it(tmp_path: Path)
     assert (
         "services/checkout.log:4: DEBUG calling payments with token [REDACTED] (attempt 1)" in finding.detail
     )
-    assert "on 2 line(s)" in finding.detail and "secret: services.checkout.env.PAYMENTS_TOKEN" in finding.detail and "log_secrets_check: false" in finding.detail
+    assert (
+        "on 2 line(s)" in finding.detail
+        and "secret: services.checkout.env.PAYMENTS_TOKEN" in finding.detail
+        and "log_secrets_check: false" in finding.detail
+    )
     assert TOKEN not in finding.model_dump_json()
 
     # reported once per run, even when it is logged again
