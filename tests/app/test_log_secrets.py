@@ -100,6 +100,7 @@ def test_wire_credentials_are_searched_for_too(tmp_path: Path) -> None:
     assert finding.title.startswith("payments logged a secret (")
     assert "fault proxy" in finding.title and finding.title.endswith("services/payments.log:4")
     assert WIRE not in finding.model_dump_json()
+    # the credential alone, learnt before, is the same leak: not reported again with its header
 
 
 def test_only_the_integrations_services_and_services_of_no_integration_are_searched(tmp_path: Path) -> None:
@@ -129,3 +130,18 @@ def test_the_check_can_be_turned_off_per_service(tmp_path: Path) -> None:
         )
         is None
     )
+
+
+def test_a_header_holding_a_secret_reported_before_is_the_same_leak(tmp_path: Path) -> None:
+    loaded = manifest(tmp_path)
+    run_dir = tmp_path / "run"
+    services = started(loaded, run_dir)
+    scan = LogSecretScan(loaded, services, run_dir)
+    with (run_dir / "services" / "payments.log").open("a") as log:
+        log.write(f"INFO starting with token {TOKEN}\n")
+    first = scan.check("contracts", loaded.integrations[0], redaction_policy(loaded))
+    assert first is not None and len(first.findings) == 1
+    with (run_dir / "services" / "payments.log").open("a") as log:
+        log.write(f"INFO headers: Authorization: Bearer {TOKEN}\n")
+    wire = [("authorization", f"Bearer {TOKEN}")]
+    assert scan.check("chaos", loaded.integrations[0], redaction_policy(loaded), wire) is None

@@ -72,11 +72,12 @@ class LogSecretScan:
                 continue
             state = self._states.setdefault(log_path, ScanState())
             hits = scan_log(log_path, list(secrets), state)
-            new = {v: hit for v, hit in hits.items() if (name, v) not in self._reported}
+            before = {v for service, v in self._reported if service == name}
+            new = {v: hit for v, hit in hits.items() if v not in before}
             self._reported.update((name, v) for v in new)
             for value, hit in sorted(new.items(), key=lambda item: item[1].line):
-                if any(value in other and value != other for other in new):
-                    continue  # a part of a longer secret found too ("abc" of "Bearer abc"): one leak
+                if any(value in other and value != other for other in new) or any(v in value for v in before):
+                    continue  # one leak: "abc" of "Bearer abc" found too, or "abc" reported before
                 secret = secrets[value]
                 findings.append(self._finding(stage, integration, name, log_path, secret, hit, policy, state))
         if not findings:
