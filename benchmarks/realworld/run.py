@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shlex
 import shutil
 import signal
@@ -409,6 +410,14 @@ def write_fallback_manifest(app: AppSpec, path: Path, url: str | None) -> None:
 # --- main ---------------------------------------------------------------------------------------
 
 
+def children_cpu_s() -> float:
+    """CPU seconds of every finished child so far, the app's included (a tool's run waits for
+    the app it started, and this script for the one it started for st): unlike wall time, a
+    busy machine does not inflate it, so it shows where the time goes when rounds are noisy."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def measure(apps: list[AppSpec], settings: Settings, rounds: int, work_dir: Path) -> list[AppComparison]:
     results = []
     for app in apps:
@@ -420,13 +429,15 @@ def measure(apps: list[AppSpec], settings: Settings, rounds: int, work_dir: Path
             order = ["st", "interlock"] if index % 2 == 0 else ["interlock", "st"]
             measured: dict[str, tuple[float, ToolRun, int | None]] = {}
             for tool in order:
+                cpu_before = children_cpu_s()
                 if tool == "st":
                     measured[tool] = run_st(app, settings, base / "st")
                 else:
                     measured[tool] = run_interlock(app, settings, base / "interlock", mode)
                 seconds, found, exit_code = measured[tool]
+                cpu = children_cpu_s() - cpu_before
                 print(
-                    f"  {app.name} round {index + 1} {tool:9s} {seconds:7.1f}s exit {exit_code}"
+                    f"  {app.name} round {index + 1} {tool:9s} {seconds:7.1f}s (cpu {cpu:6.1f}s) exit {exit_code}"
                     f"  {len(found.keys)} failures, {len(found.errors)} errors",
                     flush=True,
                 )

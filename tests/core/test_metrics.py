@@ -307,6 +307,8 @@ def test_chaos_validation_reads_the_chaos_declarations() -> None:
         "retry_gap_avg",
         "backoff_growth",
         "fail_fast_after",
+        "retry_after_violations",
+        "stale_credential_retries",
         "trace_propagation",
     } == chaos_experiment.PROVIDER_METRICS
     assert {"retry_gap_min", "retry_gap_avg", "backoff_growth", "trace_propagation"} == WAIVED_WITHOUT_DATA

@@ -78,3 +78,12 @@ def test_missing_and_unreadable_inputs_are_config_errors(tmp_path: Path) -> None
         read_input(binary, kind="pact file")
     with pytest.raises(ConfigError, match="cannot read file: "):
         read_input(tmp_path)  # a directory
+
+
+def test_plain_on_off_yes_no_keys_stay_names_and_values_stay_booleans(tmp_path: Path) -> None:
+    """YAML 1.1 reads ``on:`` as True: a blast-radius fault's ``on: checkout-payments`` must stay a key."""
+    path = tmp_path / "x.yaml"
+    path.write_text("faults:\n  - on: checkout-payments\n    off: 1\n    down: yes\n")
+    doc = load_yaml(path)
+    assert doc.data == {"faults": [{"on": "checkout-payments", "off": 1, "down": True}]}
+    assert doc.line_of(("faults", 0, "on")) == 2

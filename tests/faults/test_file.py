@@ -13,13 +13,25 @@ from tests.helpers import REPO
 
 def test_the_example_experiment_file() -> None:
     faults = load_faults(REPO / "chaos" / "checkout-payments.yaml")
-    assert [f.name for f in faults] == ["slow-provider", "provider-503", "connection-reset", "provider-down"]
-    slow, http, reset, down = faults
+    assert [f.name for f in faults] == [
+        "slow-provider",
+        "provider-503",
+        "connection-reset",
+        "provider-down",
+        "rate-limited",
+        "token-expired",
+    ]
+    slow, http, reset, down, limited, expired = faults
     assert slow.toxics[0].type == "latency" and slow.toxics[0].attributes == {"latency": 1500}
     assert slow.calls == 5
     assert http.http_error is not None and http.http_error.status == 503
     assert reset.toxics[0].type == "reset_peer" and reset.calls is None
     assert down.down and "p(99) < 1300ms" in down.expect
+    assert limited.http_error is not None and (limited.http_error.status, limited.http_error.retry_after) == (
+        429,
+        1,
+    )
+    assert expired.auth_expiry is not None and "stale_credential_retries == 0" in expired.expect
 
 
 def test_keys_other_than_faults_are_not_checked_here(tmp_path: Path) -> None:

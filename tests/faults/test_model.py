@@ -45,7 +45,7 @@ def test_valid_faults(data: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"name": "nothing"}, "a fault needs 'toxics', 'http_error' or 'down: true'"),
+        ({"name": "nothing"}, "a fault needs 'toxics', 'http_error', 'auth_expiry' or 'down: true'"),
         ({"name": "x", "down": True, "toxics": [{"type": "noop"}]}, "'down: true' refuses every connection"),
         ({"name": "x", "down": True, "http_error": {}}, "'down: true' refuses every connection"),
         ({"name": "-x", "down": True}, "String should match pattern"),

@@ -19,7 +19,6 @@ from interlock.openapi.source import (
     base_path_mismatch,
     load_from_source,
     read_at_git_ref,
-    read_base_path,
     spec_source,
 )
 from tests.openapi.helpers import PAYMENTS_SPEC
@@ -120,24 +119,6 @@ def test_an_unreachable_or_failing_url_is_a_config_error(tmp_path: Path, spec_se
         match=f"cannot fetch the OpenAPI document of payments from {spec_server}/missing.json: .*404",
     ):
         load_from_source(source, m, spec_server)
-
-
-def test_the_base_path_a_spec_declares_from_a_file_or_the_running_service(
-    tmp_path: Path, spec_server: str
-) -> None:
-    swagger = tmp_path / "swagger.yaml"
-    swagger.write_text("swagger: '2.0'\nbasePath: /v1\ninfo: {title: t, version: '1'}\npaths: {}\n")
-    m = manifest(tmp_path, str(swagger))
-    source = spec_source(m, "payments")
-    assert source is not None and read_base_path(source, m, None) == "/v1"
-    served = tmp_path / "served" / "v2.json"
-    served.write_text('{"openapi": "3.0.3", "servers": [{"url": "/api/v2/"}], "paths": {}}')
-    m = manifest(tmp_path, "/v2.json")
-    source = spec_source(m, "payments")
-    assert source is not None and read_base_path(source, m, spec_server) == "/api/v2"
-    m = manifest(tmp_path, "/missing.json")
-    source = spec_source(m, "payments")
-    assert source is not None and read_base_path(source, m, spec_server) == ""  # the loader reports it
 
 
 def test_a_base_path_mismatch_is_told_only_when_both_are_known_and_differ(tmp_path: Path) -> None:

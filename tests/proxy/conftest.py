@@ -1,7 +1,12 @@
-"""Fixtures for the fault proxy tests: one embedded server (a real child process) and real upstreams.
+"""Fixtures for the fault proxy tests: the server under test (a real child process) and real upstreams.
 
-Every test talks to the server over real sockets: the API over HTTP, traffic over TCP. The server
-is shared by the session and cleaned after each test (every proxy deleted), so tests stay fast.
+Every test talks to the server over real sockets: the API over HTTP, traffic over TCP. A test that
+takes ``server`` (or ``api``/``http``) runs twice: against the embedded server and against the real
+Toxiproxy 2.12.0 binary (``tests/real_toxiproxy.py``; skipped when absent), so the embedded one is
+held to what the real one does. A test of an interlock-only extension (``http_error``,
+observations, credentials, ...) is marked ``@pytest.mark.embedded_only`` and runs once.
+The embedded server is shared by the session, the real one by a module; both are cleaned after
+each test (every proxy deleted), so tests stay fast.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import socket
 import socketserver
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -18,17 +24,58 @@ import pytest
 
 from interlock.proxy.client import ProxyClient
 from interlock.proxy.process import EmbeddedProxy
+from tests.real_toxiproxy import real_toxiproxy
+
+EMBEDDED = "embedded"
+REAL = "toxiproxy"
+
+
+@dataclass(frozen=True)
+class ApiServer:
+    """The server a test drives: which one (``kind``), its API URL and its log."""
+
+    kind: str
+    url: str
+    log_path: Path
+
+    @property
+    def real(self) -> bool:
+        return self.kind == REAL
+
+    def client(self) -> ProxyClient:
+        return ProxyClient(self.url)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test using the server runs on both servers, unless it is marked ``embedded_only``."""
+    if "server" in metafunc.fixturenames:
+        only_embedded = metafunc.definition.get_closest_marker("embedded_only") is not None
+        metafunc.parametrize("server", [EMBEDDED] if only_embedded else [EMBEDDED, REAL], indirect=True)
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedProxy]:
+def embedded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     log = tmp_path_factory.mktemp("proxy") / "proxy.log"
     with EmbeddedProxy(log, seed=7) as proxy:
-        yield proxy
+        yield ApiServer(EMBEDDED, proxy.url, log)
+
+
+@pytest.fixture(scope="module")
+def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """One real Toxiproxy per test module (it starts in milliseconds; a module keeps CI cheap)."""
+    log = tmp_path_factory.mktemp("toxiproxy") / "toxiproxy.log"
+    with real_toxiproxy(log) as url:
+        yield ApiServer(REAL, url, log)
 
 
 @pytest.fixture
-def api(server: EmbeddedProxy) -> Iterator[ProxyClient]:
+def server(request: pytest.FixtureRequest) -> ApiServer:
+    name = "real_server" if request.param == REAL else "embedded_server"
+    return request.getfixturevalue(name)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def api(server: ApiServer) -> Iterator[ProxyClient]:
     with server.client() as client:
         yield client
         for name in list(client.proxies()):
@@ -36,7 +83,7 @@ def api(server: EmbeddedProxy) -> Iterator[ProxyClient]:
 
 
 @pytest.fixture
-def http(server: EmbeddedProxy, api: ProxyClient) -> Iterator[httpx.Client]:
+def http(server: ApiServer, api: ProxyClient) -> Iterator[httpx.Client]:
     """Raw HTTP to the API, with a curl-like User-Agent (not a browser)."""
     with httpx.Client(
         base_url=server.url, timeout=10, headers={"User-Agent": "curl/8.0"}, verify=False
@@ -126,7 +173,7 @@ def recv_exactly(sock: socket.socket, size: int) -> bytes:
     return data
 
 
-def log_of(server: EmbeddedProxy) -> str:
+def log_of(server: ApiServer) -> str:
     return Path(server.log_path).read_text()
 
 

@@ -50,6 +50,12 @@ def test_ports_by_number_name_or_empty() -> None:
     assert resolve("127.0.0.1:http") == Address("127.0.0.1", 80)
     with pytest.raises(AddressError, match=r"^lookup tcp/nosuchservice: unknown port$"):
         resolve("127.0.0.1:nosuchservice")
+    # Go's parsePort: an optional sign, ASCII digits; out of range names the port alone.
+    assert resolve("127.0.0.1:+5") == Address("127.0.0.1", 5)
+    assert resolve("127.0.0.1:-0") == Address("127.0.0.1", 0)
+    for bad in ("-1", "65536", "99999999999999999999"):
+        with pytest.raises(AddressError, match=rf"^address {bad}: invalid port$"):
+            resolve(f"127.0.0.1:{bad}")
     with pytest.raises(AddressError, match=r"^lookup no-such-host.invalid: no such host$"):
         resolve("no-such-host.invalid:80")
 

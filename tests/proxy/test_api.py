@@ -1,4 +1,4 @@
-"""The Toxiproxy API edge cases measured on the real server, over raw HTTP against the embedded server."""
+"""The Toxiproxy API edge cases over raw HTTP, against the embedded server and the real Toxiproxy alike."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from interlock.core.services import free_port
-from tests.proxy.conftest import address, connect
+from tests.proxy.conftest import ApiServer, address, connect, read_response
 
 TEXT = "text/plain; charset=utf-8"
 REQUEST_ID = "X-Toxiproxy-Request-Id"
@@ -62,6 +62,27 @@ def test_wrong_method_is_an_empty_405(http: httpx.Client, method: str, path: str
     assert response.status_code == 405
     assert response.content == b""
     assert REQUEST_ID not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("target", "location"),
+    [
+        ("//proxies", "/proxies"),
+        ("/proxies/./x/?a=1&b=%20", "/proxies/x/?a=1&b=%20"),
+        ("/nope/../x", "/x"),
+        ("/proxies/a%2F..%2Fb", "/proxies/b"),  # cleaned once decoded
+        ("/a/b/../../..", "/"),
+    ],
+)
+def test_an_unclean_path_is_redirected_to_the_clean_one(
+    server: ApiServer, target: str, location: str
+) -> None:
+    """gorilla/mux answers 301 to the clean path, for any method, before routing (no request id)."""
+    with socket.create_connection(address(server.url.removeprefix("http://")), timeout=5) as sock:
+        sock.sendall(f"POST {target} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode())
+        head = read_response(sock).decode().lower()
+    assert head.startswith("http/1.1 301 moved permanently\r\n"), head
+    assert f"\r\nlocation: {location.lower()}\r\n" in head and REQUEST_ID.lower() not in head
 
 
 def test_browsers_are_refused_on_matched_routes_only(http: httpx.Client) -> None:
@@ -175,7 +196,6 @@ def test_missing_proxy_is_404_everywhere(http: httpx.Client) -> None:
         ("GET", "/proxies/x/toxics/t"),
         ("PATCH", "/proxies/x/toxics/t"),
         ("DELETE", "/proxies/x/toxics/t"),
-        ("GET", "/interlock/observations/x"),
     ]:
         # A missing proxy wins over a bad body: the proxy is looked up first.
         assert_error(http.request(method, path, content=b"nope"), 404, "proxy not found")
@@ -219,6 +239,42 @@ def test_update_errors(http: httpx.Client, echo_upstream: str) -> None:
     assert_error(
         http.patch("/proxies/e", json={"listen": "bogus"}), 500, "address bogus: missing port in address"
     )
+    assert_error(
+        http.patch("/proxies/e", content=b"[]"),
+        400,
+        "bad request body: json: cannot unmarshal array into Go value of type toxiproxy.Proxy",
+    )
+    assert_error(http.patch("/proxies/e", json={"listen": "127.0.0.1:-1"}), 500, "address -1: invalid port")
+
+
+@pytest.mark.parametrize(
+    ("listen", "message"),
+    [
+        ("127.0.0.1:99999", "listen tcp: address 99999: invalid port"),  # Go names the port alone
+        ("localhost:65536", "listen tcp: address 65536: invalid port"),
+        ("127.0.0.1:-1", "listen tcp: address -1: invalid port"),
+        ("127.0.0.1:nosuchservice", "listen tcp: lookup tcp/nosuchservice: unknown port"),
+        ("[::1", "listen tcp: address [::1: missing ']' in address"),
+        ("127.0.0.1:0:0", "listen tcp: address 127.0.0.1:0:0: too many colons in address"),
+    ],
+)
+def test_create_with_a_bad_listen_is_500_with_gos_text(
+    http: httpx.Client, echo_upstream: str, listen: str, message: str
+) -> None:
+    response = http.post("/proxies", json={"name": "bad", "listen": listen, "upstream": echo_upstream})
+    assert_error(response, 500, message)
+
+
+def test_listen_ports_parse_like_go_and_0000_binds_dual_stack(http: httpx.Client, echo_upstream: str) -> None:
+    signed = http.post("/proxies", json={"name": "s", "listen": "127.0.0.1:+0", "upstream": echo_upstream})
+    assert signed.status_code == 201 and re.fullmatch(r"127\.0\.0\.1:\d+", signed.json()["listen"])
+    anywhere = http.post("/proxies", json={"name": "w", "listen": "0.0.0.0:0", "upstream": echo_upstream})
+    listen = anywhere.json()["listen"]
+    assert re.fullmatch(r"\[::\]:\d+", listen), listen  # Go listens on [::] for 0.0.0.0 too
+    for host in ("127.0.0.1", "::1"):
+        with socket.create_connection((host, int(listen.rsplit(":", 1)[1])), timeout=5) as sock:
+            sock.sendall(b"x")
+            assert sock.recv(1) == b"x"
 
 
 def test_delete_is_204_then_404(http: httpx.Client, echo_upstream: str) -> None:
@@ -264,8 +320,9 @@ def test_populate_creates_keeps_and_replaces(
 
 
 def test_populate_errors_are_json_with_proxies(http: httpx.Client, echo_upstream: str) -> None:
-    empty = http.post("/populate", json=[])
-    assert (empty.status_code, empty.text) == (201, '{"proxies":null}')
+    for nothing in ("[]", "null"):
+        empty = http.post("/populate", content=nothing)
+        assert (empty.status_code, empty.text) == (201, '{"proxies":null}')
     not_a_list = http.post("/populate", json={"name": "x"})
     assert not_a_list.status_code == 400
     assert not_a_list.headers["content-type"] == "application/json"
@@ -276,6 +333,21 @@ def test_populate_errors_are_json_with_proxies(http: httpx.Client, echo_upstream
         "/populate", json=[{"name": "ok", "upstream": echo_upstream}, {"upstream": echo_upstream}]
     )
     assert invalid.text == '{"error":"missing required field: name at proxy 2","status":400,"proxies":null}'
+    item = 'struct { toxiproxy.Proxy; Enabled *bool \\"json:\\\\\\"enabled\\\\\\"\\" }'
+    for body, error in [
+        ('{"x":1}', f"cannot unmarshal object into Go value of type []{item}"),
+        ("[null, 7]", f"cannot unmarshal number into .1 of type {item}"),
+        (
+            '[{"name":"a","upstream":"b:1"},{"listen":5}]',
+            "cannot unmarshal number into Go struct field .1.listen of type string",
+        ),
+        (
+            '[{"name":"a","upstream":"b:1","enabled":"yes"}]',
+            "cannot unmarshal string into Go struct field .0.enabled of type bool",
+        ),
+    ]:
+        refused = http.post("/populate", content=body)
+        assert refused.text == f'{{"error":"bad request body: json: {error}","status":400,"proxies":null}}'
     assert http.get("/proxies").json() == {}  # validated first: nothing created
     holder = socket.socket()
     holder.bind(("127.0.0.1", 0))
@@ -345,14 +417,15 @@ def test_toxic_defaults_and_zero_filled_attributes(http: httpx.Client, echo_upst
         (
             '{"type":"latency","attributes":{"latency":1.5}}',
             400,
+            # Toxiproxy 2.12.0 as built (Go 1.27) names no struct in an attribute's field path.
             "bad request body: json: cannot unmarshal number 1.5 "
-            "into Go struct field LatencyToxic.attributes.latency of type int64",
+            "into Go struct field .attributes.latency of type int64",
         ),
         (
             '{"type":"latency","attributes":{"latency":"abc"}}',
             400,
             "bad request body: json: cannot unmarshal string "
-            "into Go struct field LatencyToxic.attributes.latency of type int64",
+            "into Go struct field .attributes.latency of type int64",
         ),
         (
             '{"type":"latency","toxicity":"x"}',
@@ -361,6 +434,22 @@ def test_toxic_defaults_and_zero_filled_attributes(http: httpx.Client, echo_upst
             "field ToxicWrapper.toxicity of type float32",
         ),
         ("{", 400, "bad request body: unexpected EOF"),
+        (
+            "[]",
+            400,
+            "bad request body: json: cannot unmarshal array into Go value of type toxics.ToxicWrapper",
+        ),
+        (
+            '{"type":"latency","attributes":[]}',
+            400,
+            "bad request body: json: cannot unmarshal array "
+            "into Go struct field ToxicWrapper.attributes of type toxics.NoopToxic",
+        ),
+        (
+            '{"type":"slicer","attributes":{"delay":true}}',
+            400,
+            "bad request body: json: cannot unmarshal bool into Go struct field .attributes.delay of type int",
+        ),
     ],
 )
 def test_toxic_create_errors(
@@ -369,6 +458,36 @@ def test_toxic_create_errors(
     create(http, "t", echo_upstream)
     assert_error(http.post("/proxies/t/toxics", content=body), status, message)
     assert http.get("/proxies/t/toxics").json() == []
+
+
+def test_toxicity_prints_as_a_go_float32(http: httpx.Client, echo_upstream: str) -> None:
+    create(http, "t", echo_upstream)
+    tiny = http.post("/proxies/t/toxics", content='{"type":"noop","toxicity":1e-7}')
+    assert tiny.text.endswith('"toxicity":1e-7}')  # encoding/json trims strconv's e-07
+    third = http.post("/proxies/t/toxics", content='{"type":"noop","name":"n","toxicity":0.3333333333}')
+    assert third.text.endswith('"toxicity":0.33333334}')
+
+
+def test_toxic_update_errors(http: httpx.Client, echo_upstream: str) -> None:
+    create(http, "t", echo_upstream)
+    http.post("/proxies/t/toxics", json={"type": "latency"})
+    path = "/proxies/t/toxics/latency_downstream"
+    assert_error(
+        http.patch(path, json={"attributes": "x"}),
+        400,
+        "bad request body: json: cannot unmarshal string into Go struct field .attributes of type toxics.LatencyToxic",
+    )
+    assert_error(
+        http.patch(path, json={"attributes": {"jitter": 0.5}}),
+        400,
+        "bad request body: json: cannot unmarshal number 0.5 into Go struct field .attributes.jitter of type int64",
+    )
+    assert_error(
+        http.patch(path, json={"toxicity": "x"}),
+        400,
+        "bad request body: json: cannot unmarshal string into Go struct field .toxicity of type float32",
+    )
+    assert http.get(path).json()["attributes"] == {"latency": 0, "jitter": 0}  # nothing half-applied
 
 
 def test_toxic_names_are_unique_across_streams(http: httpx.Client, echo_upstream: str) -> None:
@@ -439,6 +558,12 @@ def test_reset_enables_every_proxy_and_removes_toxics_but_keeps_proxies(
     assert proxies["r1"]["listen"] == listen
 
 
+@pytest.mark.embedded_only
+def test_observations_of_a_missing_proxy_is_404(http: httpx.Client) -> None:
+    assert_error(http.get("/interlock/observations/x"), 404, "proxy not found")
+
+
+@pytest.mark.embedded_only
 def test_http_error_is_listed_like_any_toxic(http: httpx.Client, echo_upstream: str) -> None:
     create(http, "h", echo_upstream)
     toxic = http.post(

@@ -12,6 +12,9 @@ from interlock.proxy.client import ProxyClient
 from interlock.proxy.process import EmbeddedProxy
 from tests.proxy.conftest import connect, read_response, recv_exactly
 
+# http_error and observations are interlock's extensions: the real Toxiproxy has neither.
+pytestmark = pytest.mark.embedded_only
+
 
 def make(api: ProxyClient, upstream: str, name: str = "h") -> str:
     """A proxy to ``upstream``; its base URL."""

@@ -22,6 +22,9 @@ from interlock.proxy.client import BadRequest, ProxyClient
 from interlock.proxy.registry import Registry
 from interlock.proxy.toxics import KINDS, Answer, Attribute, Kind, Stub, register
 
+# Registering toxic types is interlock's extension point: an in-process server, never the real one.
+pytestmark = pytest.mark.embedded_only
+
 
 class Teapot(Kind):
     """Answers every ``every``-th request on a connection with 418, whatever the provider says."""

@@ -1,4 +1,4 @@
-"""toxiproxy-python, a real Toxiproxy client, driving the embedded server."""
+"""toxiproxy-python, a real Toxiproxy client, driving the embedded server and the real one."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from toxiproxy.api import APIConsumer
 from toxiproxy.exceptions import InvalidToxic, NotFound, ProxyExists
 
 from interlock.proxy.client import ProxyClient
-from interlock.proxy.process import EmbeddedProxy
-from tests.proxy.conftest import connect, recv_exactly
+from tests.proxy.conftest import ApiServer, connect, recv_exactly
 
 
 @pytest.fixture
-def toxiproxy(server: EmbeddedProxy, api: ProxyClient) -> Iterator[Toxiproxy]:
+def toxiproxy(server: ApiServer, api: ProxyClient) -> Iterator[Toxiproxy]:
     url = urlsplit(server.url)
     saved = (APIConsumer.host, APIConsumer.port)
     client = Toxiproxy()

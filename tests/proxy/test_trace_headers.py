@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from interlock.proxy.client import ProxyClient
 from tests.proxy.test_http_faults import make, wait_complete
@@ -10,6 +11,7 @@ from tests.proxy.test_http_faults import make, wait_complete
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 
 
+@pytest.mark.embedded_only
 def test_records_traceparent_and_request_ids_only_when_sent(api: ProxyClient, http_upstream: str) -> None:
     base = make(api, http_upstream, "traced")
     with httpx.Client(base_url=base, timeout=5) as client:

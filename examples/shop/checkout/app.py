@@ -24,9 +24,10 @@ from examples.shop.checkout.errors import (
     PaymentDeclined,
     UnexpectedResponse,
 )
-from examples.shop.checkout.models import DependencyErrorBody, Order, OrderCreate
+from examples.shop.checkout.models import Availability, DependencyErrorBody, Order, OrderCreate
 from examples.shop.checkout.orders import OrderNotFound, UnknownProduct
 from examples.shop.checkout.service import Checkout, PaymentPending
+from examples.shop.checkout.tokens import ClientCredentials
 from examples.shop.checkout.tracing import PropagatingTransport, TraceContextMiddleware
 from examples.shop.common import health
 from examples.shop.common.errors import ApiError, error_responses, install_error_handlers
@@ -43,9 +44,12 @@ _RETRY_AFTER_DOC = {
 
 
 def build_checkout(settings: Settings) -> Checkout:
-    # Every outbound request carries the trace of the call that caused it (see .tracing).
+    client = settings.payments_client
+    auth = ClientCredentials(*client) if client else None
+    # Every outbound request (token requests included) carries the trace of the call that caused
+    # it (see .tracing).
     return Checkout(
-        PaymentsClient(settings.payments_url, settings.policy, transport=PropagatingTransport()),
+        PaymentsClient(settings.payments_url, settings.policy, auth=auth, transport=PropagatingTransport()),
         InventoryClient(settings.inventory_url, settings.policy, transport=PropagatingTransport()),
     )
 
@@ -140,5 +144,29 @@ def create_app(checkout: Checkout | None = None) -> FastAPI:
             return checkout.get_order(order_id)
         except OrderNotFound as exc:
             raise ApiError(404, "order_not_found", f"no order {order_id!r}") from exc
+
+    @app.get(
+        "/availability/{sku}",
+        response_model=Availability,
+        tags=["catalog"],
+        summary="Whether a SKU is in stock (asks inventory only)",
+        responses={
+            **error_responses(404, 422),
+            502: {"model": DependencyErrorBody, "description": "Inventory answered outside its contract"},
+            503: {
+                "model": DependencyErrorBody,
+                "description": "Inventory is unavailable",
+                "headers": _RETRY_AFTER_DOC,
+            },
+        },
+    )
+    def availability(sku: str, checkout: CheckoutDep) -> Availability | JSONResponse:
+        try:
+            level = checkout.inventory.stock_level(sku)
+        except NotFound as exc:
+            raise ApiError(404, "unknown_sku", f"no product {sku!r}") from exc
+        except (DependencyUnavailable, UnexpectedResponse) as exc:
+            return _dependency_failure(exc)
+        return Availability(sku=level.sku, available=level.available, in_stock=level.available > 0)
 
     return app

@@ -83,9 +83,10 @@ class _DependencyClient:
         transport: httpx.BaseTransport | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
+        auth: httpx.Auth | None = None,
     ) -> None:
         self.http = ResilientHttp(
-            self.dependency, base_url, policy, transport=transport, clock=clock, sleep=sleep
+            self.dependency, base_url, policy, transport=transport, clock=clock, sleep=sleep, auth=auth
         )
 
     def close(self) -> None:
@@ -142,8 +143,26 @@ class PaymentsClient(_DependencyClient):
         raise self._unexpected(response)
 
 
+class StockLevel(BaseModel):
+    """What inventory has of a SKU right now."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sku: str
+    available: int
+
+
 class InventoryClient(_DependencyClient):
     dependency = "inventory"
+
+    def stock_level(self, sku: str) -> StockLevel:
+        """How many of ``sku`` inventory holds. Raises :class:`NotFound` for an unknown SKU."""
+        response = self.http.request("GET", f"/stock/{quote(sku, safe='')}")
+        if response.status_code == 200:
+            return self._parse(StockLevel, response)
+        if response.status_code == 404:
+            raise NotFound(self.dependency, f"SKU {sku}")
+        raise self._unexpected(response)
 
     def reserve(self, order_id: str, sku: str, qty: int) -> Reservation:
         """Hold ``qty`` of ``sku`` for the order; safe to call again for the same order.

@@ -1,6 +1,8 @@
 """Checkout's configuration, read from the environment at startup.
 
-Required: ``PAYMENTS_URL``, ``INVENTORY_URL``. Optional tuning of outbound calls
+Required: ``PAYMENTS_URL``, ``INVENTORY_URL``. Optional: ``PAYMENTS_CLIENT_ID`` and
+``PAYMENTS_CLIENT_SECRET``, with which checkout sends payments Bearer tokens from its token
+endpoint (:mod:`.tokens`). Optional tuning of outbound calls
 (both dependencies use the same policy; defaults in :class:`ResiliencePolicy`):
 
 =============================  ==========================================  =======
@@ -13,6 +15,7 @@ CHECKOUT_BACKOFF_BASE_S        first backoff window (full jitter)          0.1
 CHECKOUT_BACKOFF_CAP_S         largest backoff window                      1.0
 CHECKOUT_BREAKER_FAIL_MAX      consecutive failures that open the breaker  5
 CHECKOUT_BREAKER_RESET_S       how long the breaker stays open             10.0
+CHECKOUT_MAX_CONCURRENT        bulkhead: calls in flight per dependency    20
 =============================  ==========================================  =======
 """
 
@@ -32,6 +35,7 @@ _POLICY_ENV: dict[str, str] = {
     "backoff_cap_s": "CHECKOUT_BACKOFF_CAP_S",
     "breaker_fail_max": "CHECKOUT_BREAKER_FAIL_MAX",
     "breaker_reset_timeout_s": "CHECKOUT_BREAKER_RESET_S",
+    "max_concurrent": "CHECKOUT_MAX_CONCURRENT",
 }
 
 
@@ -44,6 +48,8 @@ class Settings:
     payments_url: str
     inventory_url: str
     policy: ResiliencePolicy
+    #: OAuth client credentials towards payments (id, secret); None: no Authorization is sent.
+    payments_client: tuple[str, str] | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -66,4 +72,6 @@ class Settings:
             policy = ResiliencePolicy(**overrides)  # type: ignore[arg-type]
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
-        return cls(env["PAYMENTS_URL"], env["INVENTORY_URL"], policy)
+        client_id, secret = env.get("PAYMENTS_CLIENT_ID"), env.get("PAYMENTS_CLIENT_SECRET")
+        client = (client_id, secret) if client_id and secret else None
+        return cls(env["PAYMENTS_URL"], env["INVENTORY_URL"], policy, client)

@@ -38,3 +38,11 @@ class DependencyErrorBody(BaseModel):
         default=None,
         description="Set when the order was recorded as `payment_pending`; poll GET /orders/{id}",
     )
+
+
+class Availability(BaseModel):
+    """Whether a SKU can be ordered now, as inventory says (payments is not asked)."""
+
+    sku: str
+    available: int = Field(description="Units inventory holds for sale")
+    in_stock: bool

@@ -22,6 +22,9 @@ The rules, and why:
 * **Circuit breaker** (pybreaker) per dependency: transport errors and 5xx count,
   4xx and 429 do not (the dependency is up and answering). While open, calls fail
   at once without touching the network, which protects both sides.
+* **Bulkhead** per dependency (:mod:`.bulkhead`): at most ``max_concurrent`` calls in
+  flight to it, the rest refused at once, and a connection pool of its own, so a slow
+  dependency cannot hold every worker and stall calls that never touch it.
 * **Outcome of writes.** When a write fails, we report whether it *may* have been
   applied (:class:`OutcomeUnknown`): a request that was sent and got no answer, a
   502/504/500, or an in-flight 409. Connection failures, 429, 503 and an open
@@ -43,6 +46,7 @@ import httpx
 import pybreaker
 import tenacity
 
+from examples.shop.checkout.bulkhead import Bulkhead
 from examples.shop.checkout.errors import DependencyUnavailable, OutcomeUnknown
 
 log = logging.getLogger(__name__)
@@ -74,6 +78,8 @@ class ResiliencePolicy:
     backoff_cap_s: float = 1.0
     breaker_fail_max: int = 5
     breaker_reset_timeout_s: float = 10.0
+    max_concurrent: int = 20
+    """Bulkhead: calls to this dependency in flight at once (see :mod:`.bulkhead`)."""
 
     def __post_init__(self) -> None:
         for name in (
@@ -85,7 +91,7 @@ class ResiliencePolicy:
         ):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
-        for name in ("max_attempts", "breaker_fail_max"):
+        for name in ("max_attempts", "breaker_fail_max", "max_concurrent"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)!r}")
 
@@ -223,14 +229,16 @@ class ResilientHttp:
         transport: httpx.BaseTransport | None = None,
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
+        auth: httpx.Auth | None = None,
     ) -> None:
         self.dependency = dependency
         self.policy = policy or ResiliencePolicy()
         self._clock = clock
         self._sleep = sleep
         self._client = httpx.Client(
-            base_url=base_url, transport=transport, headers={"Accept": "application/json"}
+            base_url=base_url, transport=transport, headers={"Accept": "application/json"}, auth=auth
         )
+        self.bulkhead = Bulkhead(dependency, self.policy.max_concurrent)
         self._watch = _BreakerWatch(dependency, clock)
         # throw_new_error_on_trip=False: the call that trips the breaker keeps its own
         # error (it did reach the network, which matters for OutcomeUnknown).
@@ -277,7 +285,8 @@ class ResilientHttp:
             reraise=True,
         )
         try:
-            return retrying(self._attempt, call)
+            with self.bulkhead:
+                return retrying(self._attempt, call)
         except (_AttemptFailed, pybreaker.CircuitBreakerError) as exc:
             raise self._unavailable(call, exc) from exc
 

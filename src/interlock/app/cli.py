@@ -16,6 +16,7 @@ import click
 from interlock import __version__
 from interlock.app import pipeline
 from interlock.app.commands import history as history_cli
+from interlock.app.commands.init import init as init_command
 from interlock.app.commands.replay import replay as replay_command
 from interlock.app.reporting import show_verdict
 from interlock.app.run_options import PROFILES, RunOptions
@@ -128,6 +129,7 @@ def verify(
 for _command in history_cli.COMMANDS:
     cli.add_command(_command)
 cli.add_command(replay_command)
+cli.add_command(init_command)
 
 from interlock.proxy.cli import proxy as _proxy_commands  # noqa: E402 - the proxy's own command group
 

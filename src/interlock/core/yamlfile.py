@@ -91,6 +91,7 @@ def parse_yaml(text: str, path: Path) -> YamlDocument:
         if node is None:
             return YamlDocument(path, None, {})
         _check_size(node, path)
+        _keys_are_names(node)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -144,6 +145,31 @@ def _check_size(root: yaml.Node, path: Path) -> None:
             path,
             line,
         )
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _keys_are_names(root: yaml.Node) -> None:
+    """A plain ``on:``/``off:``/``yes:``/``no:`` key stays a string.
+
+    YAML 1.1 (PyYAML) reads them as booleans, so ``on: checkout-payments`` would become
+    ``{True: ...}``. Keys in interlock's files (and in the documents it reads) are names, never
+    booleans; values are left as YAML reads them.
+    """
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, _ in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag == _BOOL_TAG and key.style is None:
+                    key.tag = _STR_TAG
+        stack.extend(_children(node))
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -58,6 +58,10 @@ class FaultTarget:
     proxy: str
     http_client: ToxicClient
     http_proxy: str
+    #: ``down`` as the embedded proxy's ``down`` toxic (accept, count, reset) rather than a
+    #: disabled proxy (connections refused by the kernel, unseen): true unless a real Toxiproxy
+    #: sits in front, which cannot count what it refuses.
+    counts_refused: bool = False
 
 
 @dataclass
@@ -106,7 +110,7 @@ class AppliedFault:
             "fault": self.fault.name,
             "proxy": self.target.proxy,
             "toxics": [name for _, _, name in self.toxics],
-            "down": self.disabled,
+            "down": self.fault.down,
         }
 
 
@@ -149,7 +153,15 @@ def apply_fault(target: FaultTarget, fault: Fault) -> AppliedFault:
                 attributes=attributes,
             )
             applied.toxics.append((target.http_client, target.http_proxy, name))
-        if fault.down:
+        if fault.auth_expiry is not None:
+            name = toxic_name(fault, len(fault.toxics) + 1, "auth_expiry")
+            target.http_client.add_toxic(target.http_proxy, "auth_expiry", name=name, attributes={})
+            applied.toxics.append((target.http_client, target.http_proxy, name))
+        if fault.down and target.counts_refused:
+            name = toxic_name(fault, 0, "down")
+            applied.toxics.append((target.http_client, target.http_proxy, name))  # first: see below
+            target.http_client.add_toxic(target.http_proxy, "down", name=name, attributes={})
+        elif fault.down:
             applied.disabled = True  # set first: a timeout after the server applied it must still undo it
             target.client.update_proxy(target.proxy, enabled=False)
     except BaseException:

@@ -23,7 +23,7 @@ import contextlib
 import os
 import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,15 @@ from interlock.proxy.process import EmbeddedProxy
 
 TOXIPROXY_URL_ENV = "TOXIPROXY_URL"
 LISTEN_ANY_PORT = "127.0.0.1:0"
+
+
+def down_is_counted(env: Mapping[str, str] = os.environ) -> bool:
+    """Whether this run's ``down`` faults will be seen and counted: only with the embedded proxy.
+
+    The run's fabric is chosen by ``TOXIPROXY_URL`` (:meth:`FaultFabric.from_environment`), so
+    experiment files can be checked against it before anything starts.
+    """
+    return not env.get(TOXIPROXY_URL_ENV)
 
 
 @dataclass
@@ -210,7 +219,15 @@ class FaultFabric:
     def target(self, integration: str) -> FaultTarget:
         route = self.routes[integration]
         assert self.control is not None and self.recorder is not None
-        return FaultTarget(self.control, route.proxy, self.recorder, route.recorder)
+        return FaultTarget(
+            self.control, route.proxy, self.recorder, route.recorder, counts_refused=self.counts_refused
+        )
+
+    @property
+    def counts_refused(self) -> bool:
+        """Whether a ``down`` fault's refused connections are seen and counted (embedded proxy only:
+        behind a real Toxiproxy, ``down`` disables its proxy and the kernel refuses, unseen)."""
+        return self.toxiproxy_url is None
 
     def has_route(self, integration: str) -> bool:
         return integration in self.routes

@@ -24,6 +24,13 @@ class Observation(BaseModel):
     idempotency_key: str | None = None
     status: int | None = None
     reached_provider: bool = True
+    #: Keyed fingerprint of the request's credential (never the value) and its scheme (``bearer``...).
+    caller: str | None = None
+    scheme: str | None = None
+    #: Seconds the ``Retry-After`` of the answer asked for (429/503 answers, the proxy's own too).
+    retry_after: float | None = None
+    #: A connection attempt reset at once because the provider was ``down``: no request was read.
+    refused: bool = False
     #: The request's W3C ``traceparent`` header, as sent (None when it carried none).
     traceparent: str | None = None
     #: Its ``X-Request-Id`` and ``X-Correlation-Id`` headers.

@@ -16,8 +16,8 @@ import httpx
 from interlock.core.errors import ConfigError
 from interlock.core.manifest import Manifest
 from interlock.core.spec_location import SpecKind, locate_spec
-from interlock.core.yamlfile import load_yaml, parse_yaml
-from interlock.openapi.document import SpecDocument, declared_base_path, load_spec, parse_spec
+from interlock.core.yamlfile import load_yaml
+from interlock.openapi.document import SpecDocument, load_spec, parse_spec
 
 FETCH_TIMEOUT_S = 10.0
 
@@ -56,25 +56,6 @@ def source_location(source: SpecSource, manifest: Manifest, running_url: str | N
     if base is None:
         raise needs_file_error(manifest, source.provider)
     return base.rstrip("/") + source.url
-
-
-def read_base_path(source: SpecSource, manifest: Manifest, running_url: str | None) -> str:
-    """The base path the spec declares (``servers`` / ``basePath``), "" when none or unreadable.
-
-    Reads the document as plain YAML/JSON, without validating it: Swagger 2 documents count too,
-    and a spec that cannot be read is reported by whoever loads it properly.
-    """
-    try:
-        location = source_location(source, manifest, running_url)
-        if source.file is not None:
-            data = load_yaml(source.file).data
-        else:
-            response = httpx.get(location, timeout=FETCH_TIMEOUT_S, follow_redirects=True)
-            response.raise_for_status()
-            data = parse_yaml(response.text, Path(location)).data
-    except (ConfigError, httpx.HTTPError):
-        return ""
-    return declared_base_path(data)
 
 
 def base_path_mismatch(manifest: Manifest, provider: str, from_spec: str) -> str | None:

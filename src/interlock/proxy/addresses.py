@@ -54,7 +54,7 @@ def resolve(address: str) -> Address:
     if address == "":
         return Address("", 0)
     host, port_text = split_host_port(address)
-    port = _port(address, port_text)
+    port = _port(port_text)
     if host == "":
         return Address("", port)
     try:
@@ -70,14 +70,14 @@ def resolve(address: str) -> Address:
     return Address((ipv4 or ips)[0], port)
 
 
-def _port(address: str, text: str) -> int:
-    if text == "":
-        return 0
-    if text.isdigit():
-        port = int(text)
-        if port <= 65535:
+def _port(text: str) -> int:
+    """Go's ``parsePort``: an optional sign, then digits; anything else is a service name."""
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    if digits == "" or (digits.isascii() and digits.isdigit()):
+        port = -int(digits or 0) if text.startswith("-") else int(digits or 0)
+        if 0 <= port <= 65535:
             return port
-        raise AddressError(f"address {address}: invalid port")
+        raise AddressError(f"address {text}: invalid port")  # Go names the port, not the address
     try:
         return socket.getservbyname(text, "tcp")
     except OSError:

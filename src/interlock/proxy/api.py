@@ -4,8 +4,9 @@ Served by aiohttp's low-level server (``aiohttp.web.Server``) with one handler a
 route table. aiohttp gives a robust HTTP/1.1 implementation (keep-alive, chunked bodies, limits)
 on top of the same event loop as the proxies, while routing by hand reproduces gorilla/mux's
 behaviour exactly: ``404 page not found`` for unknown paths (a trailing slash included), an empty
-405 for a known path with the wrong method, the request-id header only on matched routes, and the
-browser block (403) before any handler runs.
+405 for a known path with the wrong method, a 301 to the clean path for ``//proxies`` or
+``/a/../b``, the request-id header only on matched routes, and the browser block (403) before any
+handler runs.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -41,6 +43,11 @@ class Api:
         self._ids = _RequestIds()
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        clean = _clean_path(request.path)
+        if clean != request.path:  # gorilla/mux redirects an unclean path (//proxies, /a/../b)
+            query = request.raw_path.partition("?")[2]
+            location = quote(clean, safe="/$&+,:;=@") + (f"?{query}" if query else "")
+            return web.Response(status=301, body=b"", headers={"Location": location})
         route = _match(request.path)
         if route is None:
             return web.Response(status=404, body=b"404 page not found\n", headers=dict(_ERROR_HEADERS))
@@ -223,6 +230,20 @@ _ROUTES: list[tuple[re.Pattern[str], tuple[str, ...], dict[str, Handler]]] = [
         (f"/interlock/credentials/{_NAME}", ("proxy",), {"GET": Api.credentials}),
     ]
 ]
+
+
+def _clean_path(path: str) -> str:
+    """gorilla/mux's ``cleanPath``: Go's ``path.Clean``, keeping a trailing slash."""
+    rooted = path if path.startswith("/") else "/" + path
+    parts: list[str] = []
+    for segment in rooted.split("/"):
+        if segment == "..":
+            if parts:
+                parts.pop()
+        elif segment not in ("", "."):
+            parts.append(segment)
+    clean = "/" + "/".join(parts)
+    return clean + "/" if rooted.endswith("/") and clean != "/" else clean
 
 
 def _match(path: str) -> tuple[dict[str, Handler], dict[str, str]] | None:

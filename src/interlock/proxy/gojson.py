@@ -224,7 +224,8 @@ def _format_float32(value: float) -> str:
         if "." in mantissa:
             mantissa = mantissa.rstrip("0").rstrip(".")
         sign, number = exponent[0], exponent[1:].lstrip("0") or "0"
-        if len(number) < 2:
+        # strconv pads the exponent to two digits; encoding/json then trims "e-07" to "e-7".
+        if len(number) < 2 and sign != "-":
             number = "0" + number
         return f"{mantissa}e{'-' if sign == '-' else '+'}{number}"
     text = format(Decimal(candidate), "f")

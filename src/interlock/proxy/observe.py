@@ -22,10 +22,14 @@ little per chunk on the no-toxic fast path (one ``find`` and one ``lower`` per m
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from interlock.proxy import credentials
+from interlock.proxy.retry_after import RETRY_AFTER_STATUSES, retry_after_of
 
 if TYPE_CHECKING:
     from interlock.proxy.link import Connection
@@ -47,6 +51,19 @@ TRACE_HEADERS = (
 #: A correlation header value longer than this is cut (a traceparent is 55 characters).
 MAX_TRACE_VALUE = 256
 
+#: A request head with none of these headers needs no per-header work: no key, no credential,
+#: no trace header, no body (Content-Length / Transfer-Encoding), no Upgrade. One C-level scan of the lowered
+#: head tells, instead of a ``find`` per header (the keep-alive fast path's biggest cost).
+_NOTABLE_REQUEST_HEADER = re.compile(
+    rb"\n(?:idempotency-key|content-length|transfer-encoding|upgrade|"
+    + b"|".join(re.escape(name) for name in CREDENTIAL_HEADERS)
+    + b"|"
+    + b"|".join(re.escape(name) for name, _ in TRACE_HEADERS)
+    + rb"):"
+)
+#: Method names as str without a decode (and a new object) per request.
+_METHODS = {m.encode(): m for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")}
+
 # Framing states
 _HEAD, _LENGTH, _CHUNK_SIZE, _CHUNK_DATA, _TRAILER, _UNTIL_CLOSE, _DEAD = range(7)
 
@@ -64,6 +81,13 @@ class Observation:
     finished: float | None = None
     status: int | None = None
     reached_provider: bool = True
+    #: Fingerprint of the request's credential (never the value) and its scheme: see :mod:`.credentials`.
+    caller: str | None = None
+    scheme: str | None = None
+    #: Seconds the answer's ``Retry-After`` asked for (429/503 answers only).
+    retry_after: float | None = None
+    #: A connection attempt the proxy reset at once (the provider ``down``): no request was read.
+    refused: bool = False
     #: The canned response still to send (a toxic's answer), and whether the connection ends after it.
     canned: bytes | None = None
     close_after: bool = False
@@ -84,6 +108,10 @@ class Observation:
             "idempotency_key": self.idempotency_key,
             "status": self.status,
             "reached_provider": self.reached_provider,
+            "caller": self.caller,
+            "scheme": self.scheme,
+            "retry_after": self.retry_after,
+            "refused": self.refused,
         }
         for _, field in TRACE_HEADERS:  # only when sent: most consumers send none
             value = getattr(self, field)
@@ -101,6 +129,8 @@ class ObservationLog:
         self._next_seq = 1
         #: (header, value) of the credentials seen, oldest first; kept across :meth:`clear`.
         self.credentials: dict[tuple[str, str], None] = {}
+        #: Fingerprints of the credentials seen and when each was first seen; kept across :meth:`clear`.
+        self.book = credentials.CredentialBook()
 
     def saw_credential(self, header: str, value: str) -> None:
         if value and len(self.credentials) < MAX_CREDENTIALS:
@@ -291,6 +321,8 @@ class ConnectionObserver:
         if state == _HEAD and not framer.buffer and not self._held and self._swallowing is None:
             # Fast path: the chunk starts with a complete request head (the usual case).
             end = data.find(b"\r\n\r\n")
+            if end + 4 == len(data) and self._plain_request(data):
+                return data
             if end >= 0:
                 record = self._request_head(data[:end])
                 if record is None:
@@ -314,6 +346,38 @@ class ConnectionObserver:
             return data
         run = 0 if self._swallowing is None and not self._held else None
         return self._frame_requests(data, 0, run, run == 0, [])
+
+    def _plain_request(self, data: bytes) -> bool:
+        """Record ``data`` if it is exactly one request head without body or notable headers.
+
+        The keep-alive fast path, inlined (a GET as load tools and most clients send it): no
+        body, key, credential or upgrade to look at, and no toxic that may answer it. False
+        leaves everything untouched for the general path.
+        """
+        connection = self.connection
+        if (connection.upstream.chain or connection.downstream.chain) and connection.answering_stubs():
+            return False
+        if _NOTABLE_REQUEST_HEADER.search(data.lower()) is not None:
+            return False
+        line_end = data.find(b"\r\n")
+        parts = data[:line_end].split(b" ")
+        if len(parts) != 3 or not parts[2].startswith(b"HTTP/1.") or parts[0] == b"CONNECT":
+            return False
+        method = _METHODS.get(parts[0]) or parts[0].decode("latin-1")
+        target = parts[1].decode("latin-1")
+        log = self.log
+        record = Observation(
+            log._next_seq,
+            connection.id,
+            time.time(),
+            method,
+            target if target[:1] == "/" else _path(target),
+            None,
+        )
+        log._next_seq += 1
+        log._records.append(record)
+        self.pending.append(record)
+        return True
 
     def _frame_requests(
         self, data: bytes, pos: int, run: int | None, plain: bool, pieces: list[bytes]
@@ -386,12 +450,17 @@ class ConnectionObserver:
         lower = head.lower()
         at = lower.find(b"\nidempotency-key:")
         key = _value(head, at + 17).decode("latin-1") if at >= 0 else None
+        seen: list[tuple[str, str]] | None = None  # most requests carry no credential: no list
         for name in CREDENTIAL_HEADERS:
             at = lower.find(b"\n" + name + b":")
             if at >= 0:
-                self.log.saw_credential(name.decode(), _value(head, at + len(name) + 2).decode("latin-1"))
+                value = _value(head, at + len(name) + 2).decode("latin-1")
+                self.log.saw_credential(name.decode(), value)
+                seen = [*(seen or ()), (name.decode(), value)]
         target = parts[1].decode("latin-1")
         record = self.log.new(self.connection.id, method, target if target[0] == "/" else _path(target), key)
+        if seen:
+            credentials.note(self.log.book, record, seen)
         for name, field in TRACE_HEADERS:
             at = lower.find(b"\n" + name + b":")
             if at >= 0:
@@ -412,10 +481,11 @@ class ConnectionObserver:
     def _answer(self, record: Observation, stubs: list[Stub], keep_alive: bool) -> None:
         """The first toxic in chain order that answers the request answers it."""
         for stub in stubs:
-            answer = stub.toxic.kind.answer(stub, keep_alive)
+            answer = stub.toxic.kind.answer_request(stub, keep_alive, record)
             if answer is not None:
                 record.reached_provider = False
                 record.status = answer.status
+                record.retry_after = answer.retry_after
                 record.close_after = not keep_alive
                 record.canned = answer.data
                 self._canned_waiting += 1
@@ -433,7 +503,39 @@ class ConnectionObserver:
         Returns None when ``data`` is to be forwarded as is, or the pieces to forward instead:
         ``data`` with canned responses (toxics' answers) spliced in after the responses they follow.
         """
-        if self.responses.state == _DEAD:
+        framer = self.responses
+        if framer.state == _HEAD and not framer.buffer and not self._canned_waiting:
+            # Fast path: exactly one whole response with a Content-Length body, for the oldest
+            # request waiting (the usual case); anything else takes the general path below.
+            end = data.find(b"\r\n\r\n")
+            pending = self.pending
+            if end >= 12 and pending and data.startswith(b"HTTP/1.") and self._response_for is None:
+                record = pending[0]
+                lower = data[:end].lower()
+                at = lower.find(b"\ncontent-length:")
+                if (
+                    record.reached_provider
+                    and record.method != "HEAD"
+                    and at >= 0
+                    and b"\ntransfer-encoding:" not in lower
+                ):
+                    try:  # int() ignores the whitespace around the number, as _value strips it
+                        status = int(data[9:12])
+                        length = int(data[at + 16 : data.find(b"\r\n", at + 16)])
+                    except ValueError:
+                        status = length = -1
+                    if (
+                        status >= 200
+                        and status not in (204, 304)
+                        and status not in RETRY_AFTER_STATUSES  # their Retry-After is read there
+                        and end + 4 + length == len(data)
+                    ):
+                        record.status = status
+                        record.finished = time.time()
+                        record.complete = True
+                        pending.popleft()
+                        return None
+        if framer.state == _DEAD:
             return None
         self._reading = True
         try:
@@ -507,6 +609,8 @@ class ConnectionObserver:
         self._response_for = record
         if record is not None:
             record.status = status
+            if status in RETRY_AFTER_STATUSES:
+                record.retry_after = retry_after_of(head)
         if status == 101:
             self._response_done()
             self.responses.state = _DEAD

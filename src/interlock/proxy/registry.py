@@ -18,6 +18,7 @@ from typing import Any
 from interlock.proxy import addresses, gojson
 from interlock.proxy.link import DOWNSTREAM, UPSTREAM, Connection
 from interlock.proxy.observe import ConnectionObserver, ObservationLog
+from interlock.proxy.refuse import Refuser
 from interlock.proxy.toxics import KINDS, Kind, Stub
 
 _BACKLOG = 1024
@@ -112,6 +113,8 @@ class Proxy:
         self.enabled = True
 
     def _accept(self) -> asyncio.Protocol:
+        if any(t.kind.refuses_connections for t in self.toxics):
+            return Refuser(self.registry.log(self.name))  # the provider is down: count, then reset
         connection = Connection(self, asyncio.get_running_loop(), self.registry.rng)
         return connection.client
 
@@ -176,14 +179,15 @@ class Proxy:
 
 def _bind(address: addresses.Address) -> tuple[socket.socket, bool]:
     """A listening socket like Go's ``net.Listen("tcp", ...)``; an empty host is dual-stack."""
-    wildcard = address.host == ""
+    # Go listens dual-stack on [::] for an empty host and for 0.0.0.0 alike.
+    wildcard = address.host in ("", "0.0.0.0")
     family = socket.AF_INET6 if wildcard or ":" in address.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if wildcard:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        sock.bind((address.host or "::", address.port))
+        sock.bind(("::" if wildcard else address.host, address.port))
         sock.listen(_BACKLOG)
         sock.setblocking(False)
     except OSError as exc:
@@ -268,20 +272,26 @@ class Registry:
     async def populate(self, raw: bytes) -> list[Proxy]:
         """Validate every entry, then add or replace in order; ApiError carries the done ones."""
         body = decode_body(raw)
+        if body is None:  # Go decodes null into a nil slice: nothing to do
+            body = []
         if not isinstance(body, list):
             raise bad_body(
                 f"json: cannot unmarshal {gojson.json_kind(body)} into Go value of type {_POPULATE_TYPE}"
             )
         entries = []
-        for item in body:
+        for index, item in enumerate(body):
             if item is None:
                 item = {}
-            fields = _object(item, "Proxy", where_value=f"[]struct {{ {_POPULATE_FIELDS} }}")
+            if not isinstance(item, dict):
+                raise bad_body(
+                    f"json: cannot unmarshal {gojson.json_kind(item)} into .{index} of type {_POPULATE_ITEM}"
+                )
+            fields = gojson.fields(item)
             entry = {
-                "name": _str_field(fields, "name", ".name"),
-                "listen": _str_field(fields, "listen", ".listen"),
-                "upstream": _str_field(fields, "upstream", ".upstream"),
-                "enabled": _bool_field(fields, "enabled", ".enabled", True),
+                "name": _str_field(fields, "name", f".{index}.name"),
+                "listen": _str_field(fields, "listen", f".{index}.listen"),
+                "upstream": _str_field(fields, "upstream", f".{index}.upstream"),
+                "enabled": _bool_field(fields, "enabled", f".{index}.enabled", True),
             }
             entries.append(entry)
         for index, entry in enumerate(entries, start=1):
@@ -373,8 +383,10 @@ class Registry:
             'struct { Attributes interface {} "json:\\"attributes\\""; '
             'Toxicity float32 "json:\\"toxicity\\"" }',
         )
-        attributes = decode_attributes(toxic.kind, fields.get("attributes"), dict(toxic.attributes))
-        toxicity = _float32_field(fields, "toxicity", "Toxicity", toxic.toxicity)
+        attributes = decode_attributes(
+            toxic.kind, fields.get("attributes"), dict(toxic.attributes), updating=True
+        )
+        toxicity = _float32_field(fields, "toxicity", ".toxicity", toxic.toxicity)
         toxic.attributes, toxic.toxicity = attributes, toxicity
         proxy.toxic_updated(toxic)
         self._on_change(
@@ -398,11 +410,11 @@ class PopulateError(ApiError):
         self.done = done
 
 
-_POPULATE_FIELDS = (
-    'Name string "json:\\"name\\""; Listen string "json:\\"listen\\""; '
-    'Upstream string "json:\\"upstream\\""; Enabled *bool "json:\\"enabled\\""'
-)
-_POPULATE_TYPE = f"[]struct {{ {_POPULATE_FIELDS} }}"
+#: Go's name for one populate entry (Toxiproxy embeds its Proxy struct and adds a nullable enabled).
+_POPULATE_ITEM = 'struct { toxiproxy.Proxy; Enabled *bool "json:\\"enabled\\"" }'
+_POPULATE_TYPE = f"[]{_POPULATE_ITEM}"
+#: Go package of each request struct, as its decode errors name it.
+_GO_PACKAGE = {"Proxy": "toxiproxy", "ToxicWrapper": "toxics"}
 
 
 def decode_body(body: bytes) -> Any:
@@ -412,11 +424,11 @@ def decode_body(body: bytes) -> Any:
         raise bad_body(str(exc)) from None
 
 
-def _object(value: Any, struct: str, where_value: str | None = None) -> dict[str, Any]:
+def _object(value: Any, struct: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        go_type = where_value or (struct if struct.startswith("struct") else f"proxy.{struct}")
+        go_type = struct if struct.startswith("struct") else f"{_GO_PACKAGE[struct]}.{struct}"
         raise bad_body(f"json: cannot unmarshal {gojson.json_kind(value)} into Go value of type {go_type}")
     return gojson.fields(value)
 
@@ -446,14 +458,23 @@ def _float32_field(fields: dict[str, Any], key: str, where: str, default: float)
     return float(_field(fields, key, where, default, gojson.as_float32))
 
 
-def decode_attributes(kind: Kind, raw: Any, current: dict[str, Any]) -> dict[str, Any]:
-    """Merge ``raw`` over ``current`` like Go decoding into the existing toxic struct."""
+def decode_attributes(
+    kind: Kind, raw: Any, current: dict[str, Any], *, updating: bool = False
+) -> dict[str, Any]:
+    """Merge ``raw`` over ``current`` like Go decoding into the existing toxic struct.
+
+    Error texts are those of Toxiproxy 2.12.0 as built (Go 1.27): a create decodes the wrapper
+    first (its attributes still a ``NoopToxic``), an update decodes into the toxic's own struct;
+    an attribute's field path has no struct name (``.attributes.latency``).
+    """
     if raw is None:
         return current
     if not isinstance(raw, dict):
+        field, go_type = (
+            (".attributes", kind.struct) if updating else ("ToxicWrapper.attributes", "NoopToxic")
+        )
         raise bad_body(
-            f"json: cannot unmarshal {gojson.json_kind(raw)} into Go struct field "
-            f"ToxicWrapper.attributes of type toxics.Toxic"
+            f"json: cannot unmarshal {gojson.json_kind(raw)} into Go struct field {field} of type toxics.{go_type}"
         )
     values = gojson.fields(raw)
     merged = dict(current)
@@ -461,7 +482,7 @@ def decode_attributes(kind: Kind, raw: Any, current: dict[str, Any]) -> dict[str
         if attribute.name not in values:
             continue
         value = values[attribute.name]
-        where = f"struct field {kind.struct}.attributes.{attribute.name}"
+        where = f"struct field .attributes.{attribute.name}"
         try:
             if value is None:
                 if attribute.go_type.startswith("*"):

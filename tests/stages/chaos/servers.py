@@ -1,4 +1,5 @@
-"""Real servers for fabric tests: a tiny provider on loopback and a separate fault-proxy process."""
+"""Real servers for fabric tests: a tiny provider on loopback, a separate fault-proxy process, and the
+real Toxiproxy binary where it is present."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from interlock.core import processes
 from interlock.core.health import NotReady, wait_ready
 from interlock.core.services import free_port
 from tests.helpers import REPO
+from tests.real_toxiproxy import real_toxiproxy
 
 
 class _Provider(BaseHTTPRequestHandler):
@@ -72,3 +74,18 @@ def separate_proxy_server(log: Path) -> Iterator[str]:
         yield url
     finally:
         processes.stop([process], grace_s=2)
+
+
+#: What ``TOXIPROXY_URL`` can name in a test: interlock's own server as a stand-in, or the real one.
+TOXIPROXY_SERVERS = ("stand-in", "toxiproxy-2.12.0")
+
+
+@contextmanager
+def toxiproxy_server(kind: str, log: Path) -> Iterator[str]:
+    """A Toxiproxy server of ``kind`` (one of :data:`TOXIPROXY_SERVERS`); yields its API URL.
+
+    The real binary is skipped where absent (a user's clone), like ``tests/proxy``.
+    """
+    start = separate_proxy_server if kind == "stand-in" else real_toxiproxy
+    with start(log) as url:
+        yield url

@@ -19,8 +19,8 @@ def test_expectations_follow_the_policy() -> None:
     policy = ResiliencePolicy(
         budget="1s", retries=2, backoff="40ms", breaker=BreakerPolicy(failures=4, reset="2s")
     )
-    exp = catalogue_experiment("a-b", policy, PROBE)
-    check_gates(exp, None)  # every derived gate is a valid one
+    exp = catalogue_experiment("a-b", policy, PROBE, down_counted=True)
+    check_gates(exp, None, down_counted=True)  # every derived gate is a valid one
     faults = {f.name: f for f in exp.faults}
     assert set(faults) == {
         "slow-provider",
@@ -36,8 +36,34 @@ def test_expectations_follow_the_policy() -> None:
         faults["provider-503"].expect
     )
     assert "duplicate_writes == 0" in faults["lost-response"].expect
-    assert faults["provider-down"].down and faults["provider-down"].expect == ["p(99) < 1300ms"]
+    # The embedded proxy counts what a down provider refuses: attempts and the breaker are gated.
+    assert faults["provider-down"].down and faults["provider-down"].expect == [
+        "p(99) < 1300ms",
+        "amplification <= 3",
+        "fail_fast_after <= 4",
+    ]
     assert exp.recovery.within_s == 7.0
+
+
+def test_behind_a_real_toxiproxy_down_is_gated_on_the_consumer_side_only() -> None:
+    policy = ResiliencePolicy(budget="1s", retries=2, breaker=BreakerPolicy(failures=4, reset="2s"))
+    exp = catalogue_experiment("a-b", policy, PROBE, down_counted=False)
+    check_gates(exp, None, down_counted=False)
+    assert next(f for f in exp.faults if f.down).expect == ["p(99) < 1300ms"]
+
+
+def test_retry_after_and_bearer_promises_add_their_faults() -> None:
+    plain = catalogue_experiment("a-b", ResiliencePolicy(budget="1s"), PROBE)
+    assert not {"retry-after", "expired-token"} & {f.name for f in plain.faults}
+    policy = ResiliencePolicy(budget="1s", retry_after="honoured", auth="bearer")
+    exp = catalogue_experiment("a-b", policy, PROBE, down_counted=True)
+    check_gates(exp, None, down_counted=True)
+    faults = {f.name: f for f in exp.faults}
+    error = faults["retry-after"].http_error
+    assert error is not None and (error.status, error.retry_after, error.probability) == (429, 1, 1.0)
+    assert "retry_after_violations == 0" in faults["retry-after"].expect
+    assert faults["expired-token"].auth_expiry is not None
+    assert faults["expired-token"].expect == ["success_rate >= 90%", "stale_credential_retries == 0"]
 
 
 def test_without_breaker_or_backoff_there_are_no_such_gates() -> None:
@@ -82,6 +108,8 @@ def test_policy_from_the_manifest(tmp_path: Path) -> None:
         ("      budget: 1s\n      retrys: 2\n", 14, "unknown key 'retrys' (did you mean 'retries'?)"),
         ("      retries: 2\n", 12, "missing required key 'budget'"),
         ("      budget: 1s\n      breaker: {failures: 0, reset: 1s}\n", 14, "breaker.failures"),
+        ("      budget: 1s\n      auth: basic\n", 14, "resilience.auth"),
+        ("      budget: 1s\n      retry_after: ignored\n", 14, "resilience.retry_after"),
     ],
 )
 def test_bad_policy_points_at_the_manifest_line(tmp_path: Path, body: str, line: int, problem: str) -> None:

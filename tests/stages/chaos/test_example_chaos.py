@@ -71,6 +71,7 @@ def test_the_catalogue_runs_from_the_declared_policy_alone(tmp_path: Path) -> No
             "lost-response",
             "truncated-response",
             "provider-down",
+            "retry-after",  # the policy promises retry_after: honoured
         )
     ]
     assert all(c["status"] == "passed" for c in checks)
@@ -83,7 +84,10 @@ def test_the_catalogue_runs_from_the_declared_policy_alone(tmp_path: Path) -> No
         "retry_gap_avg >= 12ms",
         "duplicate_writes == 0",
         "recovery_s <= 6",
+        "retry_after_violations == 0",
     } <= gates
+    down = next(p for p in journal["phases"] if p["name"] == "provider-down")
+    assert down["observations"] and all(o["refused"] for o in down["observations"])  # attempts counted
 
 
 @pytest.mark.parametrize(

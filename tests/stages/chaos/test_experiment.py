@@ -67,8 +67,13 @@ def test_recovery_forms(tmp_path: Path, recovery: str, seconds: float) -> None:
         (("p(99) < 1200ms", "p99 < 1200ms"), 10, "write percentiles as 'p(99)'"),
         (("amplification <= 3", "amplificaton <= 3"), 10, "did you mean 'amplification'"),
         (("retry_gap_avg >= 10ms", "retry_gap_avg >= 10%"), 13, "does not fit duration metric"),
-        (('["p(99) < 1s"]', '["fail_fast_after <= 3"]'), 16, "cannot be measured while the provider is down"),
-        (("    down: true\n", "    calls: 2\n"), 14, "needs 'toxics', 'http_error' or 'down: true'"),
+        (
+            ("    down: true\n", "    calls: 2\n"),
+            14,
+            "needs 'toxics', 'http_error', 'auth_expiry' or 'down: true'",
+        ),
+        (("    down: true\n", "    down: true\n    auth_expiry: {}\n"), 14, "would never apply"),
+        (("    down: true\n", "    auth_expiry: {ttl: 3}\n"), 15, "unknown key 'ttl'"),
         (("name: errors", "name: slow"), 1, "fault name 'slow' is used more than once"),
         (('"p(95) < 300ms"', '"recovery_s < 3"'), 4, "measured after a fault"),
         (("calls: 4", "calls: 100000"), 3, "calls"),
@@ -84,6 +89,54 @@ def test_bad_experiments_point_at_the_line(
     assert str(info.value).startswith(f"{path}:{line}: "), str(info.value)
     assert problem in str(info.value)
     assert "\n" not in str(info.value)
+
+
+#: DESIGN.md's own example, as written there.
+DESIGN_EXAMPLE = """\
+integration: checkout-payments
+probe: {method: POST, path: /orders, json: {sku: "SKU-1", qty: 1}}   # sent to the consumer
+calls: 20
+steady_state: ["success_rate >= 99%", "p(95) < 300ms"]
+faults:
+  - name: slow-provider
+    toxics: [{type: latency, stream: downstream, attributes: {latency: 3000}}]
+    expect: ["p(99) < 1500ms", "amplification <= 3"]
+  - name: provider-down
+    down: true
+    expect: ["fail_fast_after <= 5", "duplicate_writes == 0"]
+recovery: "steady_state within 10s"
+"""
+
+
+def test_provider_side_gates_under_down_load_with_the_embedded_proxy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The embedded proxy counts the connections a down provider refuses (docs/chaos.md)."""
+    monkeypatch.delenv("TOXIPROXY_URL", raising=False)
+    exp = load_experiment(write(tmp_path, DESIGN_EXAMPLE))
+    assert [str(g) for g in exp.fault_gates(exp.faults[1])] == [
+        "fail_fast_after <= 5",
+        "duplicate_writes == 0",
+    ]
+
+
+def test_behind_a_real_toxiproxy_they_are_refused_naming_the_embedded_proxy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TOXIPROXY_URL", "http://127.0.0.1:8474")
+    path = write(tmp_path, DESIGN_EXAMPLE)
+    with pytest.raises(ConfigError) as info:
+        load_experiment(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:11: faults.1.expect.0: 'fail_fast_after' cannot be measured"), message
+    assert "TOXIPROXY_URL" in message and "embedded proxy" in message and "\n" not in message
+    # Consumer-side gates are fine there.
+    load_experiment(
+        write(
+            tmp_path,
+            DESIGN_EXAMPLE.replace('"fail_fast_after <= 5", "duplicate_writes == 0"', '"p(99) < 1s"'),
+        )
+    )
 
 
 def test_not_a_mapping_and_missing_file(tmp_path: Path) -> None:

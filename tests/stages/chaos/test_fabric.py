@@ -1,8 +1,9 @@
 """The fault proxy of a run, both ways: embedded, and a real Toxiproxy server with interlock's
 recorder behind it.
 
-The "real server" is interlock's own proxy server started as a separate process, so it is driven
-only through the Toxiproxy HTTP API, exactly as a real Toxiproxy would be.
+The "real server" is both the real Toxiproxy 2.12.0 binary (where present, skipped otherwise) and
+interlock's own proxy server started as a separate process, driven only through the Toxiproxy
+HTTP API, exactly as a real Toxiproxy would be.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from interlock.faults.apply import apply_fault
 from interlock.faults.fabric import FaultFabric
 from interlock.faults.model import Fault, HttpErrorToxic, Toxic
 from interlock.proxy.client import AlreadyExists
-from tests.stages.chaos.servers import separate_proxy_server, tiny_provider
+from tests.stages.chaos.servers import TOXIPROXY_SERVERS, tiny_provider, toxiproxy_server
 
 pytestmark = pytest.mark.slow
 
@@ -42,13 +43,19 @@ def exercise(fabric: FaultFabric, provider: str) -> list:
     with apply_fault(fabric.target("shop-payments"), ERRORS):
         response = post(url, "k3")
         assert response.status_code == 503 and response.headers["Retry-After"] == "2"
-    with apply_fault(fabric.target("shop-payments"), DOWN), pytest.raises(httpx.ConnectError):
+    # Down: the embedded proxy accepts, counts and resets (the client sees a reset, never an
+    # answer); a real Toxiproxy disables its proxy, so the kernel refuses and nothing is counted.
+    refusal = httpx.ConnectError if fabric.mode == "toxiproxy" else httpx.TransportError
+    with apply_fault(fabric.target("shop-payments"), DOWN), pytest.raises(refusal):
         post(url, "k4")
     assert post(url, "k5").status_code == 201  # everything rolled back
 
     observed, _ = fabric.observations("shop-payments", cursor)
-    by_key = {o.idempotency_key: o for o in observed}
-    assert set(by_key) == {"k1", "k2", "k3", "k5"}  # k4 never reached the proxy
+    refused = [o for o in observed if o.refused]
+    assert len(refused) == (0 if fabric.mode == "toxiproxy" else 1)
+    assert all(not o.reached_provider and o.method == "" for o in refused)
+    by_key = {o.idempotency_key: o for o in observed if not o.refused}
+    assert set(by_key) == {"k1", "k2", "k3", "k5"}  # k4 never reached the provider
     assert by_key["k1"].method == "POST" and by_key["k1"].path == "/payments" and by_key["k1"].status == 201
     assert by_key["k1"].reached_provider and not by_key["k3"].reached_provider and by_key["k3"].status == 503
     return observed
@@ -74,8 +81,9 @@ def test_embedded_fabric_routes_observes_and_applies_faults(tmp_path: Path) -> N
             fabric.close()
 
 
-def test_real_toxiproxy_path_chains_a_recorder_and_leaves_the_server_clean(tmp_path: Path) -> None:
-    with tiny_provider() as provider, separate_proxy_server(tmp_path / "toxiproxy.log") as server:
+@pytest.mark.parametrize("kind", TOXIPROXY_SERVERS)
+def test_real_toxiproxy_path_chains_a_recorder_and_leaves_the_server_clean(tmp_path: Path, kind: str) -> None:
+    with tiny_provider() as provider, toxiproxy_server(kind, tmp_path / "toxiproxy.log") as server:
         # The server is shared: a proxy that is not interlock's must survive the run.
         theirs = {
             "name": "someone-else",

@@ -219,3 +219,21 @@ def test_schemathesis_errors_are_sorted_into_problems_failures_and_run_errors() 
     assert list(tracker.errors) == ["GET /slow"] and "Network Error" in tracker.errors["GET /slow"][0]
     assert outcome.problems == ["Stateful tests: Schema Error: Invalid `type`; Schema Error: Path parameter"]
     assert [e.split(":")[0] for e in outcome.errors] == ["Stateful tests", "GET /a"]
+
+
+@pytest.mark.parametrize(
+    ("base_path", "raw", "expected"),
+    [
+        (None, {"swagger": "2.0", "basePath": "/v1"}, "http://127.0.0.1:1/v1"),
+        (None, {"openapi": "3.0.3", "servers": [{"url": "/api/v2/"}]}, "http://127.0.0.1:1/api/v2"),
+        (None, {"openapi": "3.0.3"}, "http://127.0.0.1:1"),
+        ("/v1", {"openapi": "3.0.3", "servers": [{"url": "/api"}]}, "http://127.0.0.1:1/v1"),
+        ("", {"openapi": "3.0.3", "servers": [{"url": "/api"}]}, "http://127.0.0.1:1"),
+    ],
+)
+def test_the_api_url_is_the_job_base_path_or_else_the_specs_own(
+    base_path: str | None, raw: dict[str, object], expected: str
+) -> None:
+    # None: the spec's servers/basePath (read from the schema the worker loaded, not a second
+    # fetch); "" is a base URL given as it is; a manifest base_path: wins over the spec.
+    assert engine.api_url(job(base_url="http://127.0.0.1:1", base_path=base_path), raw) == expected

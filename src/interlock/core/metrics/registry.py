@@ -94,6 +94,16 @@ REGISTRY: Mapping[str, Metric] = MappingProxyType(
                 " not (calls + 1 = it never stopped: no circuit breaker)",
             ),
             Metric(
+                "retry_after_violations",
+                _C,
+                "retries that reached the provider sooner than the Retry-After of the answer before them",
+            ),
+            Metric(
+                "stale_credential_retries",
+                _C,
+                "requests that repeated a request answered 401 with the same credential",
+            ),
+            Metric(
                 "trace_propagation",
                 _R,
                 "share of the requests the proxy saw that carry the trace id (or request id) of the"

@@ -1,7 +1,8 @@
 """The toxic table: every toxic type the proxy knows, by its API name.
 
-The eight Toxiproxy types behave as measured on the real Toxiproxy 2.x server; ``http_error`` is interlock's
-HTTP-level addition, which real Toxiproxy clients list like any other toxic.
+The eight Toxiproxy types behave as measured on the real Toxiproxy 2.x server; ``http_error``,
+``auth_expiry`` (HTTP-level) and ``down`` (accept and reset) are interlock's additions, which real
+Toxiproxy clients list like any other toxic.
 
 A new toxic type is one module here with a :class:`Kind` subclass (its attributes and the hooks it
 needs: ``pipe`` for bytes, ``answer`` for HTTP requests) and one line in the tuple below; code
@@ -10,8 +11,10 @@ outside this package may call :func:`register` instead.
 
 from __future__ import annotations
 
+from interlock.proxy.toxics.auth_expiry import AuthExpiry
 from interlock.proxy.toxics.bandwidth import Bandwidth
 from interlock.proxy.toxics.base import Answer, Attribute, Kind, Out, Stub
+from interlock.proxy.toxics.down import Down
 from interlock.proxy.toxics.http_error import HttpError
 from interlock.proxy.toxics.latency import Latency
 from interlock.proxy.toxics.limit_data import LimitData
@@ -44,6 +47,8 @@ for _kind in (
     LimitData(),
     Noop(),
     HttpError(),
+    Down(),
+    AuthExpiry(),
 ):
     register(_kind)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from interlock.proxy.link import Link
+    from interlock.proxy.observe import Observation
 
 #: Sends a chunk on to the next stage of the chain: ``await out(data, timestamp)``.
 Out = Callable[[bytes, float], Awaitable[None]]
@@ -27,6 +28,8 @@ class Answer:
 
     status: int
     data: bytes
+    #: The ``Retry-After`` the answer carries, in seconds (observed like a provider's own).
+    retry_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class Kind:
     passive: ClassVar[bool] = False
     #: Whether :meth:`answer` may answer HTTP requests: only such kinds are asked, per request.
     answers_requests: ClassVar[bool] = False
+    #: Whether the proxy resets new connections at once while this toxic is active (``down``):
+    #: asked when a connection is accepted, before the provider is dialled.
+    refuses_connections: ClassVar[bool] = False
 
     def initial_attributes(self) -> dict[str, Any]:
         """A new toxic's attributes before the API request's own: Go zero values, as Toxiproxy."""
@@ -90,6 +96,10 @@ class Kind:
         ``Connection: close`` otherwise; the proxy then closes the connection after it).
         """
         return None
+
+    def answer_request(self, stub: Stub, keep_alive: bool, request: Observation) -> Answer | None:
+        """:meth:`answer`, for kinds that need to know the request (its method, path, credential)."""
+        return self.answer(stub, keep_alive)
 
     async def pipe(self, stub: Stub, data: bytes, ts: float, out: Out) -> None:
         await out(data, ts)

@@ -41,7 +41,12 @@ class HttpError(Kind):
         attrs = stub.attrs
         if stub.link.rng.random() >= attrs["probability"]:
             return None
-        return Answer(int(attrs["status"]), response_bytes(attrs, keep_alive))
+        retry_after = attrs.get("retry_after")
+        return Answer(
+            int(attrs["status"]),
+            response_bytes(attrs, keep_alive),
+            float(retry_after) if retry_after is not None else None,
+        )
 
 
 def response_bytes(attrs: dict[str, Any], keep_alive: bool) -> bytes:

@@ -32,7 +32,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from interlock.core.config import Strict, validate_model
 from interlock.core.durations import Duration, parse_duration
@@ -44,6 +44,7 @@ from interlock.core.thresholds import (
     parse_threshold,
 )
 from interlock.core.yamlfile import PathKey, YamlDocument, load_yaml
+from interlock.faults.fabric import TOXIPROXY_URL_ENV, down_is_counted
 from interlock.faults.model import MAX_CALLS, Fault
 from interlock.stages.chaos.metrics import CHAOS_METRICS
 from interlock.stages.chaos.tracing import TRACEPARENT, trace_id_of
@@ -165,6 +166,23 @@ class Experiment(Strict):
                 raise ValueError(f"fault name '{name}' is used more than once")
         return self
 
+    @model_validator(mode="after")
+    def _background_probes(self) -> Experiment:
+        for fault in self.faults:
+            try:
+                self.background_probe(fault)
+            except ValidationError as exc:
+                first = exc.errors(include_url=False)[0]
+                where = ".".join(str(p) for p in first["loc"])
+                raise ValueError(f"fault '{fault.name}': background.probe.{where}: {first['msg']}") from None
+        return self
+
+    def background_probe(self, fault: Fault) -> Probe | None:
+        """The request the fault's background callers repeat, validated as a probe."""
+        if fault.background is None:
+            return None
+        return Probe.model_validate(fault.background.probe)
+
     def calls_for(self, fault: Fault) -> int:
         return fault.calls or self.calls
 
@@ -185,13 +203,35 @@ def load_experiment(path: Path) -> Experiment:
     doc = load_yaml(path)
     if not isinstance(doc.data, dict):
         raise ConfigError("an experiment must be a mapping with 'integration', 'probe' and 'faults'", path, 1)
+    _check_background_probes(doc)
     experiment = validate_model(Experiment, {**doc.data, "path": path}, doc)
     check_gates(experiment, doc)
     return experiment
 
 
-def check_gates(experiment: Experiment, doc: YamlDocument | None, prefix: PathKey = ()) -> None:
-    """Parse every gate now (a typo is exit 2 before anything runs) and reject gates that cannot have data."""
+def _check_background_probes(doc: YamlDocument) -> None:
+    """Each ``faults[i].background.probe`` as a probe, so its errors point at its own line."""
+    faults = doc.data.get("faults") if isinstance(doc.data, dict) else None
+    for i, fault in enumerate(faults if isinstance(faults, list) else []):
+        background = fault.get("background") if isinstance(fault, dict) else None
+        if isinstance(background, dict) and isinstance(background.get("probe"), dict):
+            validate_model(Probe, background["probe"], doc, ("faults", i, "background", "probe"))
+
+
+def check_gates(
+    experiment: Experiment,
+    doc: YamlDocument | None,
+    prefix: PathKey = (),
+    *,
+    down_counted: bool | None = None,
+) -> None:
+    """Parse every gate now (a typo is exit 2 before anything runs) and reject gates that cannot have data.
+
+    ``down_counted``: whether the run's proxy counts the connections a ``down`` fault refuses
+    (the embedded proxy does; a real Toxiproxy cannot); from ``TOXIPROXY_URL`` when not given.
+    """
+    if down_counted is None:
+        down_counted = down_is_counted()
     for i, text in enumerate(experiment.steady_state):
         gate = _parse_at(text, (*prefix, "steady_state", i), doc)
         if gate.metric in AFTER_FAULT_METRICS:
@@ -204,13 +244,23 @@ def check_gates(experiment: Experiment, doc: YamlDocument | None, prefix: PathKe
         for i, text in enumerate(fault.expect):
             loc = (*prefix, "faults", f, "expect", i)
             gate = _parse_at(text, loc, doc)
-            if fault.down and gate.metric in PROVIDER_METRICS:
+            if fault.background is not None and gate.metric in PROVIDER_METRICS:
                 raise _error(
                     doc,
                     loc,
-                    f"'{gate.metric}' cannot be measured while the provider is down: the proxy"
-                    " refuses connections, so no request reaches it (use http_error or a reset_peer"
-                    " toxic to see how the consumer treats a failing provider)",
+                    f"'{gate.metric}' cannot be measured with background traffic: the background"
+                    " calls reach the provider too, so its requests cannot be told from the"
+                    " probe's (gate the probe's own figures: p(N), success_rate, error_rate)",
+                )
+            if fault.down and gate.metric in PROVIDER_METRICS and not down_counted:
+                raise _error(
+                    doc,
+                    loc,
+                    f"'{gate.metric}' cannot be measured while the provider is down behind a real"
+                    f" Toxiproxy ({TOXIPROXY_URL_ENV} is set): it takes the provider down by"
+                    " disabling its proxy, so the kernel refuses the consumer's connections and"
+                    " nobody can count them. interlock's embedded proxy (unset"
+                    f" {TOXIPROXY_URL_ENV}) accepts, counts and resets each one, so it can",
                 )
 
 

@@ -61,6 +61,12 @@ class PhaseRecord(BaseModel):
     metrics: dict[str, float | None] = Field(default_factory=dict)
     gates: list[GateRecord] = Field(default_factory=list)
     note: str | None = None
+    #: The integration whose route had the fault, when not the experiment's own (blast radius).
+    on: str | None = None
+    #: Background calls made while the fault was applied: not part of the phase's metrics.
+    background: list[CallRecord] = Field(default_factory=list)
+    #: The background calls' own consumer-side figures (calls, success_rate, p(99), ...).
+    background_metrics: dict[str, float | None] = Field(default_factory=dict)
 
 
 class Event(BaseModel):

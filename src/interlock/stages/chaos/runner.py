@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 
+from interlock.core.errors import RunIncomplete
 from interlock.core.metrics import lookup
 from interlock.core.thresholds import Threshold, ThresholdResult
 from interlock.core.verdict import CheckResult, Finding, Severity, Status
@@ -23,7 +24,8 @@ from interlock.faults.apply import apply_fault
 from interlock.faults.fabric import FaultFabric
 from interlock.faults.model import Fault
 from interlock.faults.observation import Observation
-from interlock.stages.chaos.experiment import Experiment, Probe, parse_gate
+from interlock.stages.chaos.background import BackgroundTraffic
+from interlock.stages.chaos.experiment import PROVIDER_METRICS, Experiment, Probe, parse_gate
 from interlock.stages.chaos.journal import CallRecord, GateRecord, Journal, PhaseRecord
 from interlock.stages.chaos.metrics import CHAOS_METRICS, WAIVED_WITHOUT_DATA, measure
 from interlock.stages.chaos.tracing import call_headers, carried_ids
@@ -118,12 +120,28 @@ class ExperimentRunner:
         calls = experiment.calls_for(fault)
         self.say(f"{STAGE} {self.integration}: {fault.name}: {calls} calls with {describe_fault(fault)}")
         phase = PhaseRecord(name=fault.name, kind="fault", fault=fault.model_dump(mode="json", by_alias=True))
+        route = fault.on or self.integration
+        if route != self.integration:
+            phase.on = route
+        if not self.fabric.has_route(route):
+            raise RunIncomplete(
+                f"fault {fault.name} goes on {route}, but no fault proxy runs for it: the consumer"
+                f" was not started with {{proxy:{route}}}"
+            )
         cursor = self.fabric.cursor(self.integration)
-        applied = apply_fault(self.fabric.target(self.integration), fault)
+        applied = apply_fault(self.fabric.target(route), fault)
         with applied:
             phase.applied_at = applied.applied_at
-            journal.event("applied", **applied.describe())
-            phase.calls = [self._call(client, experiment.probe, i) for i in range(1, calls + 1)]
+            journal.event("applied", **applied.describe(), **({"on": route} if phase.on else {}))
+            background_probe = experiment.background_probe(fault)
+            if fault.background is None or background_probe is None:
+                phase.calls = [self._call(client, experiment.probe, i) for i in range(1, calls + 1)]
+            else:
+                with BackgroundTraffic(
+                    self.consumer_url, background_probe, fault.background, self._call
+                ) as background:
+                    phase.calls = [self._call(client, experiment.probe, i) for i in range(1, calls + 1)]
+                phase.background = background.calls
         phase.rolled_back_at = applied.rolled_back_at
         journal.event("rolled back", fault=fault.name)
         phase.finished = time.time()
@@ -227,6 +245,12 @@ class ExperimentRunner:
             phase.calls, phase.observations, writes=experiment.writes, gates=gates, earlier_ids=self.sent_ids
         )
         self.sent_ids.update(i for call in phase.calls for i in call.trace_ids)
+        if phase.background:
+            # The background's requests reach the provider too: provider-side figures would be
+            # theirs as much as the probe's, so the phase has none (experiment files cannot gate them).
+            phase.metrics = {k: v for k, v in phase.metrics.items() if k not in PROVIDER_METRICS}
+            background = measure(phase.background, [])
+            phase.background_metrics = {k: v for k, v in background.items() if k not in PROVIDER_METRICS}
         values = {k: v for k, v in phase.metrics.items() if v is not None}
         for gate in gates:
             record = _record(gate, gate.evaluate(values))
@@ -246,7 +270,7 @@ class ExperimentRunner:
             name=name,
             status=Status.FAILED if failed else Status.PASSED,
             duration_s=round(duration, 3),
-            message=_metrics_line(phase),
+            message=_metrics_line(phase) + _background_line(phase),
             findings=findings,
         )
 
@@ -261,6 +285,9 @@ class ExperimentRunner:
         ]
         if phase.fault is not None:
             lines.insert(1, f"fault: {describe_fault(Fault.model_validate(phase.fault))}")
+        if phase.background:
+            lines.insert(3, f"background (not measured): {_calls_line(phase.background)}")
+            lines[4] = lines[4].replace("provider side:", "provider side (probe and background together):", 1)
         if gate.metric == "trace_propagation":
             lines.append(self._untraced_line(phase))
         if recovery is not None and gate.metric == "recovery_s":
@@ -312,9 +339,20 @@ def describe_fault(fault: Fault) -> str:
         extra = f", Retry-After {error.retry_after:g}s" if error.retry_after is not None else ""
         odds = f" for {error.probability:.0%} of requests" if error.probability < 1 else ""
         parts.append(f"HTTP {error.status} from the proxy{extra}{odds}")
+    if fault.auth_expiry is not None:
+        parts.append("Bearer tokens seen before expired (401 invalid_token from the proxy)")
     if fault.down:
         parts.append("the provider down (connections refused)")
-    return " + ".join(parts)
+    described = " + ".join(parts)
+    if fault.on:
+        described += f" on {fault.on}"
+    if fault.background is not None:
+        request = fault.background.probe
+        described += (
+            f", with {fault.background.concurrency} background callers"
+            f" ({str(request.get('method', 'GET')).upper()} {request.get('path', '')})"
+        )
+    return described
 
 
 def _calls_line(calls: Sequence[CallRecord]) -> str:
@@ -332,12 +370,24 @@ def _calls_line(calls: Sequence[CallRecord]) -> str:
 def _observations_line(observations: Sequence[Observation]) -> str:
     if not observations:
         return "no request reached the proxy"
+    refused = sum(o.refused for o in observations)
+    if refused == len(observations):
+        return f"{refused} connection attempts, each reset at once (the provider was down)"
     routes: dict[str, int] = {}
     for obs in observations:
         routes[f"{obs.method} {obs.path}"] = routes.get(f"{obs.method} {obs.path}", 0) + 1
     shown = ", ".join(f"{k} x{n}" for k, n in sorted(routes.items(), key=lambda kv: -kv[1])[:5])
     reached = sum(o.reached_provider for o in observations)
     return f"{len(observations)} requests ({shown}); {reached} reached the provider"
+
+
+def _background_line(phase: PhaseRecord) -> str:
+    """The background's own figures, apart from the measured probe's."""
+    if not phase.background:
+        return ""
+    ok = sum(c.ok for c in phase.background)
+    slowest = max(c.duration_ms for c in phase.background)
+    return f"; background: {len(phase.background)} calls, {ok} ok, slowest {slowest:.0f}ms"
 
 
 def _metrics_line(phase: PhaseRecord) -> str:

@@ -14,8 +14,11 @@ the consumer's ``{proxy:INTEGRATION}`` must resolve to the proxy's address.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 from interlock.core import templating
+from interlock.core.config import did_you_mean
 from interlock.core.errors import ConfigError, RunIncomplete
 from interlock.core.known_secrets import header_secrets
 from interlock.core.manifest import Integration, Manifest
@@ -27,7 +30,9 @@ from interlock.core.yamlfile import load_yaml
 from interlock.stages.base import StageContext
 from interlock.stages.chaos.catalogue import catalogue_experiment
 from interlock.stages.chaos.experiment import Experiment, load_experiment
-from interlock.stages.chaos.policy import load_policy, require_probe
+from interlock.stages.chaos.journal import Journal
+from interlock.stages.chaos.plots import plot_experiment
+from interlock.stages.chaos.policy import load_policy, require_probe, sibling_probes
 from interlock.stages.chaos.runner import STAGE, ExperimentRunner
 
 
@@ -51,24 +56,40 @@ class ChaosStage:
                     path,
                     1,
                 )
+            _check_fault_routes(manifest, experiment, path)
             found.append((path.stem, experiment))
         policy = load_policy(manifest, integration)
         if policy is not None and (self.catalogue or experiment is None):
             probe = require_probe(
                 policy, experiment.probe if experiment else None, manifest, integration.name
             )
-            found.append(("catalogue", catalogue_experiment(integration.name, policy, probe)))
+            found.append(
+                (
+                    "catalogue",
+                    catalogue_experiment(
+                        integration.name,
+                        policy,
+                        probe,
+                        siblings=sibling_probes(manifest, integration, policy),
+                    ),
+                )
+            )
         return found
 
     def secrets(self, manifest: Manifest, integration: Integration) -> list[Secret]:
         """Credentials the probes send (secret-named probe headers)."""
         if integration.consumer is None:
             return []
-        return [
-            secret
-            for label, experiment in self.experiments(manifest, integration)
-            for secret in header_secrets(experiment.probe.headers, f"chaos probe ({label})")
-        ]
+        found: list[Secret] = []
+        for label, experiment in self.experiments(manifest, integration):
+            found += header_secrets(experiment.probe.headers, f"chaos probe ({label})")
+            for fault in experiment.faults:
+                background = experiment.background_probe(fault)
+                if background is not None:
+                    found += header_secrets(
+                        background.headers, f"chaos background probe ({label}: {fault.name})"
+                    )
+        return found
 
     def preflight(self, manifest: Manifest, integration: Integration) -> None:
         if integration.consumer is None:
@@ -103,6 +124,26 @@ class ChaosStage:
                 role=f"the consumer of {integration.name}",
             )
             _require_proxy_placeholder(manifest, integration, integration.consumer)
+            for route in self._other_routes(manifest, integration):
+                other = manifest.integration(route)
+                require_local_target(
+                    manifest,
+                    other.provider,
+                    stage=STAGE,
+                    sends="faults",
+                    role=f"the provider of {other.name}",
+                )
+                _require_proxy_placeholder(manifest, other, integration.consumer)
+
+    def _other_routes(self, manifest: Manifest, integration: Integration) -> list[str]:
+        """Integrations other than ``integration`` whose routes its experiments fault (``on:``)."""
+        routes = {
+            fault.on
+            for _, experiment in self.experiments(manifest, integration)
+            for fault in experiment.faults
+            if fault.on and fault.on != integration.name
+        }
+        return sorted(routes)
 
     def services_needed(self, manifest: Manifest, integration: Integration) -> list[str]:
         if integration.consumer is None:
@@ -153,6 +194,9 @@ class ChaosStage:
             finally:
                 if journal_path.is_file():
                     result.artefacts.append(str(journal_path.relative_to(ctx.run_dir)))
+            picture = draw_timeline(outcome.journal, out_dir / f"timeline-{label}.png", ctx.output.warn)
+            if picture is not None:
+                result.artefacts.append(str(picture.relative_to(ctx.run_dir)))
             result.checks += outcome.checks
         result.duration_s = round(time.monotonic() - started, 3)
         return result
@@ -179,6 +223,29 @@ def _require_proxy_placeholder(manifest: Manifest, integration: Integration, con
         f" in services.{consumer}.env (e.g. as its {integration.provider.upper()}_URL)",
         manifest.path,
     )
+
+
+def draw_timeline(journal: Journal, path: Path, warn: Callable[[str], None]) -> Path | None:
+    """The experiment's picture for report.html; a plot that fails costs the picture, not the verdict."""
+    if not journal.phases:
+        return None
+    try:
+        return plot_experiment(journal, path)
+    except Exception as exc:
+        warn(f"{STAGE}: could not draw {path.name}: {type(exc).__name__}: {exc}")
+        return None
+
+
+def _check_fault_routes(manifest: Manifest, experiment: Experiment, path: Path) -> None:
+    """Every ``on:`` names an integration of the manifest (exit 2 with the file's line otherwise)."""
+    names = [i.name for i in manifest.integrations]
+    for index, fault in enumerate(experiment.faults):
+        if fault.on is not None and fault.on not in names:
+            raise load_yaml(path).error(
+                ("faults", index, "on"),
+                f"faults.{index}.on: no integration '{fault.on}' in {manifest.path.name}"
+                f"{did_you_mean(fault.on, names)} (integrations: {', '.join(names)})",
+            )
 
 
 def _rerun_command(manifest: Manifest, integration: str, label: str) -> str:

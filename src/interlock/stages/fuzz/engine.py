@@ -32,7 +32,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from interlock.core.services import join_base_path
 from interlock.core.verdict import BODY_EXCERPT_CHARS, REQUEST_BODY_CHARS, RecordedRequest, RecordedResponse
+from interlock.openapi.document import declared_base_path
 from interlock.stages.fuzz.checks import (
     CHECKS,
     CheckFailed,
@@ -163,7 +165,7 @@ def load_schema(job: FuzzJob) -> Any:
         )
     else:
         schema = schemathesis.openapi.from_path(job.spec, config=config)
-    schema.config.base_url = job.base_url
+    schema.config.base_url = api_url(job, schema.raw_schema)
     for text in job.include:
         method, path = split_operation(text) if " " in text.strip() else (None, text)
         schema = schema.include(method=method, path=path) if method else schema.include(path=path)
@@ -522,6 +524,16 @@ def _late_failure(check: FuzzCheck, late: LateFailure) -> RawFailure:
     )
 
 
+def api_url(job: FuzzJob, raw_schema: Any) -> str:
+    """Where the operations are sent: the base URL plus the job's base path, or the spec's own.
+
+    schemathesis takes the base path from the base URL it is given, so the spec's ``servers`` /
+    ``basePath`` must be added here or it is lost and every request misses the API.
+    """
+    base_path = job.base_path if job.base_path is not None else declared_base_path(raw_schema)
+    return join_base_path(job.base_url, base_path)
+
+
 # --- running -------------------------------------------------------------------------------------
 
 
@@ -541,6 +553,8 @@ def run(job: FuzzJob, on_progress: Callable[[str], None] = lambda _m: None) -> F
     except (LoaderError, OSError, ValueError, IncorrectUsage) as exc:
         outcome.fatal = f"cannot load the OpenAPI spec {job.spec}: {_one_line(exc)}"
         return outcome
+    outcome.spec_base_path = declared_base_path(schema.raw_schema)
+    outcome.api_url = schema.config.base_url
     _STATE = _run_state(job, schema)
     _register_response_times()
     _register_checks(list(_STATE.checks))

@@ -23,7 +23,12 @@ class FuzzJob(WorkerJob):
     provider: str
     #: A URL (http://...) or a file path of the OpenAPI document.
     spec: str
+    #: Where the service answers; :attr:`base_path` is added to it.
     base_url: str
+    #: The path the operations live under: the manifest's ``base_path:``, "" for none (a
+    #: ``base_url`` given as is), or None for the spec's own (``servers`` / ``basePath``), which
+    #: the worker reads from the schema it loads: the parent then need not fetch the spec too.
+    base_path: str | None = None
     seed: int
     max_examples: int
     #: The worker stops the engine after this many seconds (phases already done are kept).
@@ -126,5 +131,9 @@ class FuzzOutcome(BaseModel):
     time_budget_s: float = 0.0
     stop_reason: str = ""
     duration_s: float = 0.0
+    #: The base path the spec declares ("" when none), for the parent's mismatch warning.
+    spec_base_path: str = ""
+    #: The URL the operations were sent to: ``base_url`` plus the base path.
+    api_url: str = ""
     #: Set when the run could not happen at all (no schema, nothing to test).
     fatal: str | None = None

@@ -20,13 +20,11 @@ from interlock.core.known_secrets import credential_of
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.redact import Secret
 from interlock.core.reproduction import Portable, options_as_flags, rerun_command
-from interlock.core.services import RUN_ID_ENV, join_base_path
+from interlock.core.services import RUN_ID_ENV
 from interlock.core.verdict import StageResult, warning_check
 from interlock.core.worker import WorkerFailed, WorkerFiles
 from interlock.openapi.source import (
-    SpecSource,
     base_path_mismatch,
-    read_base_path,
     source_location,
     spec_source,
 )
@@ -185,19 +183,25 @@ class FuzzStage:
         source = spec_source(manifest, provider)
         assert source is not None  # run() skips providers without a spec
         spec = source_location(source, manifest, root)
-        api = _api_location(ctx, source, root)
         out_dir = ctx.run_dir / STAGE / "providers" / provider
         files = WorkerFiles(out_dir / "job.json", out_dir / "result.json", out_dir / "worker.log")
-        job = _job(provider, spec, api.url, suite, profile, service.states, self.options)
-        for warning in api.warnings:
-            ctx.output.warn(f"{STAGE} {provider}: {warning}")
+        job = _job(provider, spec, root, suite, profile, service.states, self.options, service.base_path)
         with ctx.output.waiting(
-            f"{STAGE} {provider}: fuzzing {service.openapi} at {api.url}"
+            f"{STAGE} {provider}: fuzzing {service.openapi} at {_where(job)}"
             f" (profile {profile.name}, seed {profile.seed},"
             f" up to {profile.max_examples} examples per operation and phase,"
             f" {profile.time_budget_s:g}s budget)"
         ):
             outcome = _fuzz_in_child(job, files, ctx.run_id, manifest.base_dir)
+        if job.base_path is None and outcome.spec_base_path:
+            ctx.output.info(
+                f"{STAGE} {provider}: the spec's base path {outcome.spec_base_path}: fuzzed {outcome.api_url}"
+            )
+        # The worker read the spec's base path from the schema it loaded (one fetch, not two).
+        mismatch = base_path_mismatch(manifest, provider, outcome.spec_base_path)
+        warnings = [mismatch] if mismatch else []
+        for warning in warnings:
+            ctx.output.warn(f"{STAGE} {provider}: {warning}")
         if self.options.update_baseline and outcome.fatal is None:
             path = baseline_path(suites, provider)
             baseline = write_baseline(path, provider, outcome.failures, baseline)
@@ -213,30 +217,14 @@ class FuzzStage:
             ctx.redaction.with_secrets(run_secrets(suite, self.options.auth, self.options.header)),
             where="" if service.run is not None else root,
         )
-        return _ProviderRun(
-            outcome, baseline, artefacts, operations, profile, portable, require, api.warnings
-        )
+        return _ProviderRun(outcome, baseline, artefacts, operations, profile, portable, require, warnings)
 
 
-@dataclass(frozen=True)
-class _ApiLocation:
-    """Where the provider's operations are fuzzed, and why it may not be where the spec says."""
-
-    url: str
-    warnings: list[str] = field(default_factory=list)
-
-
-def _api_location(ctx: StageContext, source: SpecSource, root: str) -> _ApiLocation:
-    """The service URL plus the base path: the manifest's ``base_path:``, else the spec's own.
-
-    schemathesis takes the base path from the base URL it is given, so the spec's ``servers`` /
-    ``basePath`` must be added here or it is lost and every request misses the API.
-    """
-    declared = ctx.manifest.services[source.provider].base_path
-    from_spec = read_base_path(source, ctx.manifest, root)
-    mismatch = base_path_mismatch(ctx.manifest, source.provider, from_spec)
-    url = join_base_path(root, declared if declared is not None else from_spec)
-    return _ApiLocation(url, [mismatch] if mismatch else [])
+def _where(job: FuzzJob) -> str:
+    """Where the job's operations go, as far as the parent knows before the worker loads the spec."""
+    if job.base_path is None:
+        return f"{job.base_url} (plus the spec's base path, if any)"
+    return job.base_url.rstrip("/") + job.base_path
 
 
 def _job(
@@ -247,9 +235,16 @@ def _job(
     profile: Profile,
     states: str | None,
     options: FuzzOptions | None = None,
+    base_path: str | None = None,
 ) -> FuzzJob:
-    """The worker's job: the suite's settings, overridden by the command line's."""
+    """The worker's job: the suite's settings, overridden by the command line's.
+
+    ``url`` is the service's root and ``base_path`` the manifest's ``base_path:`` (None: the
+    spec's own, which the worker reads). A base URL given by the suite or the command line is
+    taken as it is written.
+    """
     options = options or FuzzOptions()
+    given_url = options.url or suite.base_url
     include, exclude = _filters(suite, options, states)
     headers = dict(suite.all_headers())
     if options.auth is not None:
@@ -265,7 +260,8 @@ def _job(
         **{k: v for k, v in optional.items() if v is not None},
         provider=provider,
         spec=spec,
-        base_url=options.url or suite.base_url or url,
+        base_url=given_url or url,
+        base_path="" if given_url else base_path,
         seed=profile.seed,
         max_examples=profile.max_examples,
         time_budget_s=profile.time_budget_s,

@@ -58,6 +58,12 @@ def find_fault(manifest: Manifest, profile: LoadProfile, integration: Integratio
     faults = load_faults(manifest.resolve(chaos_file))
     for fault in faults:
         if fault.name == profile.under_fault.fault:
+            if fault.on is not None and fault.on != name:
+                raise doc.error(
+                    ("under_fault",),
+                    f"fault '{fault.name}' in {chaos_file} goes on '{fault.on}' (on:); load applies"
+                    f" a fault on its file's integration: take one from '{fault.on}'s chaos file",
+                )
             return fault
     known = [f.name for f in faults]
     hint = did_you_mean(profile.under_fault.fault, known)

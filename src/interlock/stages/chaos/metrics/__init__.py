@@ -19,7 +19,11 @@ from collections.abc import Iterable, Sequence
 from interlock.core.thresholds import Threshold
 from interlock.faults.observation import Observation
 from interlock.stages.chaos.journal import CallRecord
-from interlock.stages.chaos.metrics import consumer, provider  # noqa: F401 (they register the metrics)
+from interlock.stages.chaos.metrics import (  # noqa: F401 (they register the metrics)
+    consumer,
+    protocol,
+    provider,
+)
 from interlock.stages.chaos.metrics.consumer import JOURNAL_PERCENTILES
 from interlock.stages.chaos.metrics.provider import duplicate_writes, fail_fast_after, retry_gaps
 from interlock.stages.chaos.metrics.registry import (

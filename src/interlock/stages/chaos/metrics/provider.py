@@ -70,7 +70,7 @@ def fail_fast(phase: PhaseData) -> float:
 )
 def trace_propagation(phase: PhaseData) -> float | None:
     """Requests the proxy saw that carry an id a probe call sent / requests the proxy saw."""
-    observations = phase.observations
+    observations = [o for o in phase.observations if not o.refused]  # a refused connection sent nothing
     sent = phase.earlier_ids.union(*(call.trace_ids for call in phase.calls))
     if not observations or not sent:
         return None
