@@ -233,6 +233,26 @@ def test_no_planted_secret_reaches_any_file_of_the_report(tmp_path: Path) -> Non
     assert {k for k, v in declared.items() if v in proc.stdout + proc.stderr} == set(), proc.stdout
     assert "session [REDACTED] opened" in (run_dir / "services" / "vault.log").read_text()
 
+    # Secret hygiene: the careless services logged secrets, so the stages that were running have
+    # findings naming the service, the secret and the line, never the value (leaks() above).
+    titles = [
+        f["title"]
+        for stage in stages.values()
+        for c in stage["checks"]
+        if c["name"] == "secret hygiene: service logs"
+        for f in c["findings"]
+    ]
+    assert any(
+        t.startswith("vault logged a secret (services.vault.env.PAYMENTS_TOKEN) at services/vault.log:")
+        for t in titles
+    ), titles
+    assert any(
+        t.startswith("frontend logged a secret (services.frontend.env.PAYMENTS_TOKEN)") for t in titles
+    ), titles
+    assert any(t.startswith("vault logged a secret (sent through the fault proxy: cookie") for t in titles), (
+        titles
+    )
+
     # What is not secret survives: titles, check names, stage and integration names.
     summary = (run_dir / "summary.md").read_text()
     assert "frontend-vault" in summary and "a request for the account" in summary

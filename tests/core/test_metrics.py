@@ -309,8 +309,9 @@ def test_chaos_validation_reads_the_chaos_declarations() -> None:
         "fail_fast_after",
         "retry_after_violations",
         "stale_credential_retries",
+        "trace_propagation",
     } == chaos_experiment.PROVIDER_METRICS
-    assert {"retry_gap_min", "retry_gap_avg", "backoff_growth"} == WAIVED_WITHOUT_DATA
+    assert {"retry_gap_min", "retry_gap_avg", "backoff_growth", "trace_propagation"} == WAIVED_WITHOUT_DATA
 
 
 def test_a_chaos_metric_must_be_registered_once_and_measure_only_what_it_declares() -> None:

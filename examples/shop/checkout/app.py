@@ -28,6 +28,7 @@ from examples.shop.checkout.models import Availability, DependencyErrorBody, Ord
 from examples.shop.checkout.orders import OrderNotFound, UnknownProduct
 from examples.shop.checkout.service import Checkout, PaymentPending
 from examples.shop.checkout.tokens import ClientCredentials
+from examples.shop.checkout.tracing import PropagatingTransport, TraceContextMiddleware
 from examples.shop.common import health
 from examples.shop.common.errors import ApiError, error_responses, install_error_handlers
 
@@ -45,9 +46,11 @@ _RETRY_AFTER_DOC = {
 def build_checkout(settings: Settings) -> Checkout:
     client = settings.payments_client
     auth = ClientCredentials(*client) if client else None
+    # Every outbound request (token requests included) carries the trace of the call that caused
+    # it (see .tracing).
     return Checkout(
-        PaymentsClient(settings.payments_url, settings.policy, auth=auth),
-        InventoryClient(settings.inventory_url, settings.policy),
+        PaymentsClient(settings.payments_url, settings.policy, auth=auth, transport=PropagatingTransport()),
+        InventoryClient(settings.inventory_url, settings.policy, transport=PropagatingTransport()),
     )
 
 
@@ -93,6 +96,7 @@ def create_app(checkout: Checkout | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(TraceContextMiddleware)
     app.include_router(health.router)
 
     @app.post(

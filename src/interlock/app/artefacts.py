@@ -40,15 +40,18 @@ def declared_secrets(
     return found
 
 
+def wire_secrets(seen: Sequence[tuple[str, str]]) -> list[Secret]:
+    """The credentials the fault proxy saw consumers send (``(header, value)`` pairs), as secrets."""
+    return [s for name, value in seen for s in header_secrets({name: value}, "sent through the fault proxy:")]
+
+
 def seal_run_dir(
     run_dir: Path, policy: RedactionPolicy, output: Output, fabric: FaultFabric | None = None
 ) -> RedactionPolicy:
     """Scrub every file under ``run_dir`` with ``policy`` (the manifest's and the stages' declared
     secrets, built once when the run starts) and what the closed ``fabric`` saw; returns the
     policy the reports must use. A failure is a warning: the reports are still written."""
-    seen = [] if fabric is None else fabric.credentials_seen
-    wire = [s for name, value in seen for s in header_secrets({name: value}, "sent through the fault proxy:")]
-    policy = policy.with_secrets(wire)
+    policy = policy.with_secrets(wire_secrets([] if fabric is None else fabric.credentials_seen))
     try:
         report = scrub_tree(run_dir, policy)
     except Exception as exc:

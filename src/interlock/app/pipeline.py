@@ -17,6 +17,7 @@ from pathlib import Path
 
 from interlock import __version__
 from interlock.app.artefacts import declared_secrets, seal_run_dir
+from interlock.app.log_secrets import LogSecretScan
 from interlock.app.reporting import interrupted_result, judge_integration, new_verdict, write_run_reports
 from interlock.app.run_options import PROFILES, RunOptions, select_integrations
 from interlock.app.sandboxing import enter_sandbox_if_asked
@@ -102,6 +103,7 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
     # What the inputs make the run send is known now: the console masks it from the first line on.
     policy = redaction_policy(manifest).with_secrets(declared_secrets(manifest, stages, integrations))
     output.redaction = policy
+    hygiene = LogSecretScan(manifest, services, run_dir)
     with InterruptGuard() as guard:
         try:
             if fabric is not None:
@@ -119,7 +121,10 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
             )
             for integration in integrations:
                 judge_integration(
-                    verdict, integration, [partial(_run_stage, stage, ctx) for stage in stages], output
+                    verdict,
+                    integration,
+                    [partial(_run_stage, stage, ctx, hygiene) for stage in stages],
+                    output,
                 )
         except Interrupted as exc:
             verdict.interrupted_by = exc.signum
@@ -142,7 +147,7 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
 
 def redaction_policy(manifest: Manifest) -> RedactionPolicy:
     """What the run's reports mask: every service ``env`` value whose name looks secret, and names."""
-    return RedactionPolicy.for_environment(*(service.env for service in manifest.services.values()))
+    return RedactionPolicy.for_services({name: service.env for name, service in manifest.services.items()})
 
 
 def _fault_fabric(
@@ -184,7 +189,23 @@ def _close_fabric(fabric: FaultFabric | None, output: Output) -> None:
         output.warn(f"could not clean up the fault proxy: {type(exc).__name__}: {exc}")
 
 
-def _run_stage(stage: Stage, ctx: StageContext, integration: Integration) -> StageResult:
+def _run_stage(
+    stage: Stage, ctx: StageContext, hygiene: LogSecretScan, integration: Integration
+) -> StageResult:
+    """Run one stage, then search the services' logs for secrets (a leak is a check of the stage)."""
+    result = _run_stage_alone(stage, ctx, integration)
+    try:
+        wire = ctx.fault_proxy.credentials() if ctx.fault_proxy is not None else []
+        leaks = hygiene.check(result.stage, integration, ctx.redaction, wire)
+    except Exception as exc:  # the stage's own result must not be lost to the scan
+        ctx.output.warn(f"could not search the service logs for secrets: {type(exc).__name__}: {exc}")
+        return result
+    if leaks is not None:
+        result.checks.append(leaks)
+    return result
+
+
+def _run_stage_alone(stage: Stage, ctx: StageContext, integration: Integration) -> StageResult:
     """Run one stage; an exception inside it becomes an ``error`` result with its traceback saved."""
     started = time.monotonic()
     try:

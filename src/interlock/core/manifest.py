@@ -40,6 +40,8 @@ class Service(Strict):
     states: str | None = None
     env: dict[str, str] = Field(default_factory=dict)
     start_timeout: Duration = Field(default=30.0, gt=0, le=600)
+    #: Scan this service's log for the run's known secrets after each stage (a leak is a finding).
+    log_secrets_check: bool = True
 
     @field_validator("env", mode="before")
     @classmethod

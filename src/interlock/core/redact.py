@@ -82,6 +82,13 @@ def looks_secret_env(name: str) -> bool:
     return bool(_SECRET_ENV_WORD.search(name.upper()))
 
 
+def is_secret_setting(name: str, value: str) -> bool:
+    """Whether an environment setting holds a secret: a secret-looking name, and a value that is
+    not a mode, a switch or a number (``AUTH_MODE: none``, ``TOKEN_TTL: 3600`` are settings)."""
+    value = value.strip()
+    return looks_secret_env(name) and value.lower() not in NOT_SECRET_VALUES and not value.isdigit()
+
+
 def variable_for(name: str, prefix: str = "INTERLOCK_") -> str:
     """A shell variable name for ``name``: upper case, every non-alphanumeric as ``_``."""
     return prefix + re.sub(r"[^A-Za-z0-9]", "_", name).upper()
@@ -117,10 +124,18 @@ class RedactionPolicy:
         no secret: masking it would mask that word in every report and log of the run.
         """
         return cls().with_secrets(
-            Secret(v)
-            for env in envs
+            Secret(v) for env in envs for k, v in env.items() if is_secret_setting(k, v)
+        )
+
+    @classmethod
+    def for_services(cls, envs: Mapping[str, Mapping[str, str]]) -> RedactionPolicy:
+        """:meth:`for_environment` of each service's ``env``, every secret named after its setting
+        (``services.checkout.env.PAYMENTS_TOKEN``), so a finding can say which one it found."""
+        return cls().with_secrets(
+            Secret(v, meaning=f"services.{service}.env.{k}")
+            for service, env in envs.items()
             for k, v in env.items()
-            if looks_secret_env(k) and v.strip().lower() not in NOT_SECRET_VALUES and not v.strip().isdigit()
+            if is_secret_setting(k, v)
         )
 
     def secret_for(self, value: str) -> Secret | None:

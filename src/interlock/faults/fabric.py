@@ -269,6 +269,11 @@ class FaultFabric:
                 client.remove_toxic(proxy, toxic["name"])
         self.control.update_proxy(route.proxy, enabled=True)
 
+    def credentials(self) -> list[tuple[str, str]]:
+        """``(header, value)`` of every credential the consumers sent through the proxy so far."""
+        self._collect_credentials()
+        return list(self.credentials_seen)
+
     def _collect_credentials(self) -> None:
         """Keep what the recorder saw of credentials, before it stops (best effort: a recorder
         that is gone has nothing to tell, and the manifest's secrets are masked anyway)."""

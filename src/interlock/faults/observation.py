@@ -31,3 +31,8 @@ class Observation(BaseModel):
     retry_after: float | None = None
     #: A connection attempt reset at once because the provider was ``down``: no request was read.
     refused: bool = False
+    #: The request's W3C ``traceparent`` header, as sent (None when it carried none).
+    traceparent: str | None = None
+    #: Its ``X-Request-Id`` and ``X-Correlation-Id`` headers.
+    request_id: str | None = None
+    correlation_id: str | None = None

@@ -41,13 +41,24 @@ DEFAULT_CAPACITY = 100_000
 CREDENTIAL_HEADERS = (b"authorization", b"proxy-authorization", b"cookie", b"x-api-key")
 #: Distinct credentials a log keeps (a consumer sends the same few again and again).
 MAX_CREDENTIALS = 64
+#: Request headers that link a request to the call that caused it (W3C trace context, request
+#: ids), and the observation field each is kept in: the chaos stage's ``trace_propagation``.
+TRACE_HEADERS = (
+    (b"traceparent", "traceparent"),
+    (b"x-request-id", "request_id"),
+    (b"x-correlation-id", "correlation_id"),
+)
+#: A correlation header value longer than this is cut (a traceparent is 55 characters).
+MAX_TRACE_VALUE = 256
 
 #: A request head with none of these headers needs no per-header work: no key, no credential,
-#: no body (Content-Length / Transfer-Encoding), no Upgrade. One C-level scan of the lowered
+#: no trace header, no body (Content-Length / Transfer-Encoding), no Upgrade. One C-level scan of the lowered
 #: head tells, instead of a ``find`` per header (the keep-alive fast path's biggest cost).
 _NOTABLE_REQUEST_HEADER = re.compile(
     rb"\n(?:idempotency-key|content-length|transfer-encoding|upgrade|"
     + b"|".join(re.escape(name) for name in CREDENTIAL_HEADERS)
+    + b"|"
+    + b"|".join(re.escape(name) for name, _ in TRACE_HEADERS)
     + rb"):"
 )
 #: Method names as str without a decode (and a new object) per request.
@@ -81,9 +92,13 @@ class Observation:
     canned: bytes | None = None
     close_after: bool = False
     complete: bool = False
+    #: The correlation headers the request carried (see :data:`TRACE_HEADERS`), None when absent.
+    traceparent: str | None = None
+    request_id: str | None = None
+    correlation_id: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        record = {
             "seq": self.seq,
             "connection": self.connection,
             "started": self.started,
@@ -98,6 +113,11 @@ class Observation:
             "retry_after": self.retry_after,
             "refused": self.refused,
         }
+        for _, field in TRACE_HEADERS:  # only when sent: most consumers send none
+            value = getattr(self, field)
+            if value is not None:
+                record[field] = value
+        return record
 
 
 class ObservationLog:
@@ -441,6 +461,10 @@ class ConnectionObserver:
         record = self.log.new(self.connection.id, method, target if target[0] == "/" else _path(target), key)
         if seen:
             credentials.note(self.log.book, record, seen)
+        for name, field in TRACE_HEADERS:
+            at = lower.find(b"\n" + name + b":")
+            if at >= 0:
+                setattr(record, field, _value(head, at + len(name) + 2)[:MAX_TRACE_VALUE].decode("latin-1"))
         self.pending.append(record)
         framer = self.requests
         if not _frame_body(framer, head, lower, 0):

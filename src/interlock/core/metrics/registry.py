@@ -104,6 +104,12 @@ REGISTRY: Mapping[str, Metric] = MappingProxyType(
                 "requests that repeated a request answered 401 with the same credential",
             ),
             Metric(
+                "trace_propagation",
+                _R,
+                "share of the requests the proxy saw that carry the trace id (or request id) of the"
+                " probe call that caused them",
+            ),
+            Metric(
                 "recovery_s",
                 _N,
                 "seconds from rollback until the consumer answered consecutive probes successfully again",

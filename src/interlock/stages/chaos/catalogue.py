@@ -20,6 +20,9 @@ hand-written one. Each expectation follows from one promise of the policy:
 
 ``provider-down`` is measured on the provider's side too (attempts, breaker) when the run's proxy
 counts refused connections (the embedded one; not behind a real Toxiproxy).
+* ``trace: traceparent`` -> every provider request carries the trace id of the probe call that
+  caused it, in steady state and under every fault that lets requests through
+  (``trace_propagation``).
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ LATENCY_OVER_BUDGET_MS = 500
 RETRY_AFTER_S = 1
 #: Concurrent background callers through the slow sibling in a bulkhead fault.
 BULKHEAD_CONCURRENCY = 8
+#: The gate a ``trace: traceparent`` policy adds (see docs/chaos.md, ``trace_propagation``).
+TRACED = "trace_propagation >= 99%"
 
 
 def catalogue_experiment(
@@ -100,12 +105,19 @@ def catalogue_experiment(
         *_protocol_faults(policy, within_budget),
     ]
     faults += bulkhead_faults(policy, siblings or {}, within_budget)
+    steady_state = ["success_rate >= 99%", within_budget]
+    if policy.trace is not None:
+        steady_state.append(TRACED)
+        for fault in faults:
+            # not under down (no request is read) nor with a background (no provider-side figures)
+            if not fault.down and fault.background is None:
+                fault.expect.append(TRACED)
     reset = policy.breaker.reset if policy.breaker is not None else 0.0
     return Experiment(
         integration=integration,
         probe=probe,
         calls=policy.calls,
-        steady_state=["success_rate >= 99%", within_budget],
+        steady_state=steady_state,
         faults=faults,
         recovery=Recovery(within_s=reset + RECOVERY_SLACK_S),
     )

@@ -47,6 +47,7 @@ from interlock.core.yamlfile import PathKey, YamlDocument, load_yaml
 from interlock.faults.fabric import TOXIPROXY_URL_ENV, down_is_counted
 from interlock.faults.model import MAX_CALLS, Fault
 from interlock.stages.chaos.metrics import CHAOS_METRICS
+from interlock.stages.chaos.tracing import TRACEPARENT, trace_id_of
 
 WRITE_METHODS = ("POST", "PUT", "PATCH")
 MAX_PROBE_TIMEOUT_S = 120.0
@@ -87,6 +88,17 @@ class Probe(Strict):
     def _url_path(cls, value: str) -> str:
         if not value.startswith("/"):
             raise ValueError("must be a URL path starting with '/'")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _valid_traceparent(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, given in value.items():
+            if name.lower() == TRACEPARENT and trace_id_of(given) is None:
+                raise ValueError(
+                    f"{name}: {given!r} is not a valid W3C traceparent"
+                    " (00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>, lower case)"
+                )
         return value
 
     def succeeded(self, status: int | None) -> bool:

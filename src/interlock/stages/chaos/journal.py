@@ -27,6 +27,9 @@ class CallRecord(BaseModel):
     status: int | None = None  #: the consumer's HTTP status; None when no answer came
     error: str | None = None  #: transport error or timeout of the probe itself
     ok: bool
+    #: The ids the call sent that its provider requests should carry (its traceparent's trace id,
+    #: or the probe's X-Request-Id / X-Correlation-Id): see interlock.stages.chaos.tracing.
+    trace_ids: list[str] = Field(default_factory=list)
 
     @property
     def duration_ms(self) -> float:

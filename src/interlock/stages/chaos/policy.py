@@ -13,6 +13,7 @@ anyone writes an experiment::
           breaker: {failures: 5, reset: 1s}  # opens after 5 failed attempts, half-opens after 1 s
           retry_after: honoured              # never retries sooner than a Retry-After (optional)
           auth: bearer                       # sends Bearer tokens, renews an expired one (optional)
+          trace: traceparent                 # passes each call's trace id on (optional)
 
 The core manifest keeps the block as a plain mapping (core knows nothing of stages); it is
 validated here, with the manifest's file:line, before any service starts.
@@ -54,6 +55,8 @@ class ResiliencePolicy(Strict):
     #: of the same consumer) leaves calls through this one unharmed. The probe must then be a
     #: consumer call that reaches only this integration's provider.
     bulkhead: bool = False
+    #: The consumer propagates the W3C trace context of each call to this provider.
+    trace: Literal["traceparent"] | None = None
 
     @property
     def attempts(self) -> int:

@@ -27,7 +27,8 @@ from interlock.faults.observation import Observation
 from interlock.stages.chaos.background import BackgroundTraffic
 from interlock.stages.chaos.experiment import PROVIDER_METRICS, Experiment, Probe, parse_gate
 from interlock.stages.chaos.journal import CallRecord, GateRecord, Journal, PhaseRecord
-from interlock.stages.chaos.metrics import WAIVED_WITHOUT_DATA, measure
+from interlock.stages.chaos.metrics import CHAOS_METRICS, WAIVED_WITHOUT_DATA, measure
+from interlock.stages.chaos.tracing import call_headers, carried_ids
 
 STAGE = "chaos"
 
@@ -61,6 +62,8 @@ class ExperimentRunner:
         )  #: as findings show it (relative to the report)
         self.reproduce = reproduce
         self.say = say
+        #: Every trace and request id the probe calls sent so far (the link to their requests).
+        self.sent_ids: set[str] = set()
 
     def run(self, experiment: Experiment, label: str) -> ExperimentOutcome:
         journal = Journal(
@@ -204,11 +207,12 @@ class ExperimentRunner:
         return phase
 
     def _call(self, client: httpx.Client, probe: Probe, index: int) -> CallRecord:
+        headers, trace_ids = call_headers(probe.headers)
         started = time.time()
         status, error = None, None
         try:
             response = client.request(
-                probe.method, probe.path, json=probe.json_body, headers=probe.headers, timeout=probe.timeout
+                probe.method, probe.path, json=probe.json_body, headers=headers, timeout=probe.timeout
             )
             status = response.status_code
         except httpx.TimeoutException:
@@ -222,6 +226,7 @@ class ExperimentRunner:
             status=status,
             error=error,
             ok=probe.succeeded(status),
+            trace_ids=trace_ids,
         )
 
     def _finish(
@@ -236,7 +241,10 @@ class ExperimentRunner:
         observed, _ = self.fabric.observations(self.integration, cursor)
         first = phase.calls[0].started if phase.calls else until
         phase.observations = [o for o in observed if first <= o.started <= until]
-        phase.metrics = measure(phase.calls, phase.observations, writes=experiment.writes, gates=gates)
+        phase.metrics = measure(
+            phase.calls, phase.observations, writes=experiment.writes, gates=gates, earlier_ids=self.sent_ids
+        )
+        self.sent_ids.update(i for call in phase.calls for i in call.trace_ids)
         if phase.background:
             # The background's requests reach the provider too: provider-side figures would be
             # theirs as much as the probe's, so the phase has none (experiment files cannot gate them).
@@ -247,7 +255,7 @@ class ExperimentRunner:
         for gate in gates:
             record = _record(gate, gate.evaluate(values))
             if not record.passed and record.actual is None and gate.metric in WAIVED_WITHOUT_DATA:
-                record.waived = "no data: the consumer made no retries during this phase"
+                record.waived = f"no data: {CHAOS_METRICS[gate.metric].no_data}"
             phase.gates.append(record)
 
     def _check(
@@ -280,6 +288,8 @@ class ExperimentRunner:
         if phase.background:
             lines.insert(3, f"background (not measured): {_calls_line(phase.background)}")
             lines[4] = lines[4].replace("provider side:", "provider side (probe and background together):", 1)
+        if gate.metric == "trace_propagation":
+            lines.append(self._untraced_line(phase))
         if recovery is not None and gate.metric == "recovery_s":
             lines.append(f"recovery probes: {_calls_line(recovery.calls)}")
         lines.append(f"journal: {self.journal_label}")
@@ -290,6 +300,20 @@ class ExperimentRunner:
             title=f"{phase.name}: {gate.message}" + (f" ({gate.waived})" if gate.waived else ""),
             detail="\n".join(lines),
             reproduce=self.reproduce,
+        )
+
+    def _untraced_line(self, phase: PhaseRecord) -> str:
+        """A few of the requests that carried none of the probe calls' ids, and what they carried."""
+        untraced = [o for o in phase.observations if not carried_ids(o) & self.sent_ids]
+        shown = []
+        for obs in untraced[:3]:
+            carried = obs.traceparent or obs.request_id or obs.correlation_id
+            shown.append(
+                f"{obs.method} {obs.path} "
+                + (f"carried {carried!r}, not a probe call's id" if carried else "carried no trace id")
+            )
+        return f"not propagated: {len(untraced)} of {len(phase.observations)} requests, e.g. " + "; ".join(
+            shown
         )
 
 

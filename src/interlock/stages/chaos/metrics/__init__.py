@@ -83,10 +83,12 @@ def measure(
     *,
     writes: Iterable[str] = ("POST", "PUT", "PATCH"),
     gates: Iterable[Threshold] = (),
+    earlier_ids: Iterable[str] = (),
 ) -> dict[str, float | None]:
     """Every chaos metric of one phase (percentiles: those ``gates`` ask for plus the journal's).
 
-    A phase without calls has only ``calls`` (0): nothing else is defined.
+    A phase without calls has only ``calls`` (0): nothing else is defined. ``earlier_ids`` are
+    the trace and request ids the experiment's earlier calls sent (see ``trace_propagation``).
     """
     if not calls:
         return {"calls": 0.0}
@@ -95,6 +97,7 @@ def measure(
         per_call=attribute(calls, observations),
         writes=frozenset(m.upper() for m in writes),
         quantiles=tuple(q for g in gates if (q := g.quantile) is not None),
+        earlier_ids=frozenset(earlier_ids),
     )
     values: dict[str, float | None] = {}
     measured = {id(m.measure): m.measure for m in CHAOS_METRICS.values() if m.measure is not None}

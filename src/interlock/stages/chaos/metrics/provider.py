@@ -15,6 +15,7 @@ from itertools import pairwise
 from interlock.core.metrics import provider_traffic
 from interlock.faults.observation import Observation
 from interlock.stages.chaos.metrics.registry import PhaseData, Values, chaos_metric, chaos_metrics
+from interlock.stages.chaos.tracing import carried_ids
 
 
 @chaos_metrics("proxy_requests", "provider_requests", "amplification", provider_side=True)
@@ -59,6 +60,21 @@ def backoff_growth(phase: PhaseData) -> float | None:
 @chaos_metric("fail_fast_after", provider_side=True, after_fault=True)
 def fail_fast(phase: PhaseData) -> float:
     return float(fail_fast_after(phase.per_call))
+
+
+@chaos_metric(
+    "trace_propagation",
+    provider_side=True,
+    waived_without_data=True,
+    no_data="no request reached the proxy during this phase",
+)
+def trace_propagation(phase: PhaseData) -> float | None:
+    """Requests the proxy saw that carry an id a probe call sent / requests the proxy saw."""
+    observations = [o for o in phase.observations if not o.refused]  # a refused connection sent nothing
+    sent = phase.earlier_ids.union(*(call.trace_ids for call in phase.calls))
+    if not observations or not sent:
+        return None
+    return sum(bool(carried_ids(obs) & sent) for obs in observations) / len(observations)
 
 
 def _all_gaps(phase: PhaseData) -> list[tuple[int, float]]:

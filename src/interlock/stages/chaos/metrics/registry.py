@@ -18,7 +18,7 @@ So a new chaos metric is one decorated function plus its line in the core regist
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import chain
 
@@ -40,6 +40,9 @@ class PhaseData:
     writes: frozenset[str]
     #: Percentiles to report besides the journal's (those the gates ask for).
     quantiles: tuple[float, ...] = ()
+    #: Ids the experiment's probe calls sent before this phase (traces, request ids): a late
+    #: request of an earlier call still carries its own call's id.
+    earlier_ids: frozenset[str] = frozenset()
 
     @cached_property
     def durations(self) -> Distribution:
@@ -64,6 +67,8 @@ class ChaosMetric:
     after_fault: bool = False
     #: May have no data in a healthy phase (no retries, no retry gaps): its gate then warns.
     waived_without_data: bool = False
+    #: Why such a metric has no data, for the warning.
+    no_data: str = "the consumer made no retries during this phase"
 
 
 #: Name -> declaration, in declaration order (``p`` stands for every percentile).
@@ -76,6 +81,7 @@ def declare(
     provider_side: bool = False,
     after_fault: bool = False,
     waived_without_data: bool = False,
+    no_data: str | None = None,
 ) -> None:
     """Declare chaos metrics; each name must be in the core registry and declared once."""
     for name in names:
@@ -83,7 +89,8 @@ def declare(
             raise ValueError(f"chaos metric {name!r} is not in interlock.core.metrics.REGISTRY")
         if name in CHAOS_METRICS:
             raise ValueError(f"chaos metric {name!r} is declared twice")
-        CHAOS_METRICS[name] = ChaosMetric(name, measure, provider_side, after_fault, waived_without_data)
+        metric = ChaosMetric(name, measure, provider_side, after_fault, waived_without_data)
+        CHAOS_METRICS[name] = metric if no_data is None else replace(metric, no_data=no_data)
 
 
 def chaos_metrics(
@@ -105,7 +112,12 @@ def chaos_metrics(
 
 
 def chaos_metric(
-    name: str, *, provider_side: bool = False, after_fault: bool = False, waived_without_data: bool = False
+    name: str,
+    *,
+    provider_side: bool = False,
+    after_fault: bool = False,
+    waived_without_data: bool = False,
+    no_data: str | None = None,
 ) -> Callable[[Callable[[PhaseData], float | None]], Callable[[PhaseData], float | None]]:
     """Register the function measuring metric ``name``; it returns the value, None for no data."""
 
@@ -116,6 +128,7 @@ def chaos_metric(
             provider_side=provider_side,
             after_fault=after_fault,
             waived_without_data=waived_without_data,
+            no_data=no_data,
         )
         return function
 
