@@ -240,6 +240,7 @@ class ExperimentRunner:
             duration_s=round(duration, 3),
             message=_metrics_line(phase),
             findings=findings,
+            figures=key_figures(phase),
         )
 
     def _finding(self, phase: PhaseRecord, gate: GateRecord, recovery: PhaseRecord | None) -> Finding:
@@ -314,6 +315,15 @@ def _observations_line(observations: Sequence[Observation]) -> str:
     shown = ", ".join(f"{k} x{n}" for k, n in sorted(routes.items(), key=lambda kv: -kv[1])[:5])
     reached = sum(o.reached_provider for o in observations)
     return f"{len(observations)} requests ({shown}); {reached} reached the provider"
+
+
+#: What the run history keeps of each fault (and the steady state), for trends.
+KEY_FIGURES = ("amplification", "recovery_s", "p(95)", "p(99)", "error_rate")
+
+
+def key_figures(phase: PhaseRecord) -> dict[str, float]:
+    """The phase's :data:`KEY_FIGURES` that were measured."""
+    return {name: float(v) for name in KEY_FIGURES if (v := phase.metrics.get(name)) is not None}
 
 
 def _metrics_line(phase: PhaseRecord) -> str:
