@@ -6,7 +6,6 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from pathlib import Path
 
-
 from interlock.core.integration_map import NOT_RUN, build_map, render_svg
 from interlock.core.manifest import Manifest
 from interlock.core.sparkline import sparkline

@@ -95,14 +95,13 @@ def test_a_damaged_store_is_one_line_naming_the_file(tmp_path: Path) -> None:
     for page in range(2, len(data) // 4096):  # every page but the schema's: headers smashed
         data[page * 4096 : page * 4096 + 16] = b"\xff" * 16
     (tmp_path / DB_FILE).write_bytes(bytes(data))
-    with pytest.raises(ConfigError) as raised:
-        with Store(tmp_path) as store:
-            store.recent_runs(10)
+    with pytest.raises(ConfigError) as raised, Store(tmp_path) as store:
+        store.recent_runs(10)
     message = str(raised.value)
     assert message.startswith(str(tmp_path / DB_FILE)) and "\n" not in message
 
 
 def test_a_file_that_is_no_database_is_one_line(tmp_path: Path) -> None:
     (tmp_path / DB_FILE).write_bytes(b"not a database at all" * 100)
-    with pytest.raises(ConfigError, match="file is not a database .move the damaged file away"):
+    with pytest.raises(ConfigError, match=r"file is not a database \(move the damaged file away"):
         Store(tmp_path)

@@ -70,7 +70,9 @@ def _history(store: Store, run: RunRecord, judged: IntegrationRecord, limit: int
 
 def _when(started_at: str) -> str:
     """``2026-12-03T22:49:59+00:00`` as ``2026-12-03 22:49:59 UTC``."""
-    return started_at.replace("T", " ").removesuffix("+00:00") + (" UTC" if started_at.endswith("+00:00") else "")
+    return started_at.replace("T", " ").removesuffix("+00:00") + (
+        " UTC" if started_at.endswith("+00:00") else ""
+    )
 
 
 def _of(record: RunRecord, integration: str) -> IntegrationRecord:
