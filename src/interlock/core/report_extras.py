@@ -95,4 +95,4 @@ def format_figure(metric: str, value: float | None) -> str:
         return f"{value:.2g}x"
     if metric.endswith("_s"):
         return f"{value:.2f}s"
-    return f"{value:g}"
+    return f"{value:.3g}"
