@@ -96,9 +96,8 @@ def test_example_gate_passes_and_writes_every_report(tmp_path: Path) -> None:
     faults = [
         c for c in stages["checkout-payments", "chaos"]["checks"] if not c["name"].endswith("steady state")
     ]
-    assert faults and all(
-        c["figures"]["amplification"] >= 1 for c in faults if "amplification" in c["figures"]
-    )
+    assert faults and all(c["figures"].get("amplification", 0) >= 0 for c in faults)  # < 1 under a breaker
+    assert any("amplification" in c["figures"] for c in faults)
     assert any("recovery_s" in c["figures"] for c in faults)
     assert 0 < stages["checkout-payments", "fuzz"]["figures"]["fuzz_coverage"] <= 1
     listed = interlock("history", "--json", "--limit", "1", env=home)
