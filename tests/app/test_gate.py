@@ -60,8 +60,9 @@ def interaction_count(*pacts: Path) -> int:
 
 def test_example_gate_passes_and_writes_every_report(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
+    home = {"INTERLOCK_HOME": str(tmp_path / "home")}
     started = time.monotonic()
-    proc = interlock("verify", "--report-dir", str(reports))
+    proc = interlock("verify", "--report-dir", str(reports), env=home)
     elapsed = time.monotonic() - started
     assert proc.returncode == 0, proc.stdout + proc.stderr
     run_dir = (reports / "latest").resolve()
@@ -86,6 +87,27 @@ def test_example_gate_passes_and_writes_every_report(tmp_path: Path) -> None:
     assert (run_dir / "contracts" / "checkout-payments" / "checkout-payments.verifier.log").is_file()
     assert processes_of_run(verdict["run_id"]) == []
     print(f"example gate took {elapsed:.1f}s")
+
+    # the stages' key figures, kept in the run history and drawn in report.html
+    stages = {(i["integration"], s["stage"]): s for i in verdict["integrations"] for s in i["stages"]}
+    load = stages["checkout-payments", "load"]["checks"]
+    slo = next(c for c in load if c["name"].startswith("SLO run: p(95)"))
+    assert 0 < slo["figures"]["p(95)"] <= slo["figures"]["p(99)"] and 0 <= slo["figures"]["error_rate"] < 0.01
+    faults = [
+        c for c in stages["checkout-payments", "chaos"]["checks"] if not c["name"].endswith("steady state")
+    ]
+    assert faults and all(c["figures"].get("amplification", 0) >= 0 for c in faults)  # < 1 under a breaker
+    assert any("amplification" in c["figures"] for c in faults)
+    assert any("recovery_s" in c["figures"] for c in faults)
+    assert 0 < stages["checkout-payments", "fuzz"]["figures"]["fuzz_coverage"] <= 1
+    listed = interlock("history", "--json", "--limit", "1", env=home)
+    assert listed.returncode == 0, listed.stderr
+    [run] = json.loads(listed.stdout)
+    assert run["run_id"] == verdict["run_id"] and run["status"] == "passed"
+    kept = {(f["stage"], f["metric"]) for i in run["integrations"] for f in i["figures"]}
+    assert {("load", "p(99)"), ("chaos", "amplification"), ("fuzz", "fuzz_coverage")} <= kept
+    page = (run_dir / "report.html").read_text()
+    assert 'data-integration="checkout-inventory"' in page and 'class="hist"' in page
 
 
 def test_a_provider_change_that_breaks_checkout_fails_the_gate(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from interlock import __version__
 from interlock.app.artefacts import declared_secrets, seal_run_dir
 from interlock.app.log_secrets import LogSecretScan
 from interlock.app.reporting import interrupted_result, judge_integration, new_verdict, write_run_reports
+from interlock.app.run_history import history_runs, report_extras
 from interlock.app.run_options import PROFILES, RunOptions, select_integrations
 from interlock.app.sandboxing import enter_sandbox_if_asked
 from interlock.app.stages import STAGE_ENTRIES
@@ -83,6 +85,7 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
     enter_sandbox_if_asked(options, manifest, stages, integrations, needed, output)
     for name in needed:
         check_fixed_port(manifest, name)
+    shown_runs = history_runs()
 
     run_id = new_run_id()
     run_dir = options.report_dir / run_id
@@ -141,7 +144,9 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
             if guard.received is not None and verdict.interrupted_by is None:
                 verdict.interrupted_by = guard.received
             sealed = seal_run_dir(run_dir, policy, output, fabric)
-            write_run_reports(verdict, run_dir, sealed)
+            verdict.finished_at = datetime.now(UTC)
+            extras = report_extras(verdict, manifest, list(STAGES), sealed, output, shown_runs)
+            write_run_reports(verdict, run_dir, sealed, extras)
     return RunOutcome(verdict, run_dir)
 
 

@@ -18,6 +18,7 @@ from interlock.core.console import Output
 from interlock.core.errors import Interrupted
 from interlock.core.manifest import Integration
 from interlock.core.redact import DEFAULT, RedactionPolicy
+from interlock.core.report_extras import ReportExtras
 from interlock.core.reports import SUMMARY_FILE, point_latest, write_reports
 from interlock.core.verdict import IntegrationVerdict, RunVerdict, StageResult
 
@@ -84,10 +85,14 @@ def interrupted_result(result: StageResult, signum: int, duration_s: float) -> S
     )
 
 
-def write_run_reports(verdict: RunVerdict, run_dir: Path, policy: RedactionPolicy = DEFAULT) -> None:
-    """Close the verdict, write every report file into ``run_dir`` and make it ``latest``."""
-    verdict.finished_at = datetime.now(UTC)
-    write_reports(verdict, run_dir, policy)
+def write_run_reports(
+    verdict: RunVerdict, run_dir: Path, policy: RedactionPolicy = DEFAULT, extras: ReportExtras | None = None
+) -> None:
+    """Close the verdict (unless the caller did), write every report file into ``run_dir`` (with
+    report.html's ``extras``: map, history) and make it ``latest``."""
+    if verdict.finished_at is None:
+        verdict.finished_at = datetime.now(UTC)
+    write_reports(verdict, run_dir, policy, extras)
     point_latest(run_dir)
 
 

@@ -14,7 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
+from interlock.core.integration_map import render_svg
+from interlock.core.report_extras import IntegrationHistory, ReportExtras, Trend, format_figure
+from interlock.core.sparkline import sparkline
 from interlock.core.verdict import RunVerdict, Status
 
 HTML_FILE = "report.html"
@@ -53,8 +57,9 @@ def load_artefact(run_dir: Path, relative: str) -> Artefact:
     return Artefact(relative, path.name)
 
 
-def render_html(verdict: RunVerdict, run_dir: Path) -> str:
-    """The page for ``verdict`` (already redacted by the caller), with ``run_dir``'s artefacts."""
+def render_html(verdict: RunVerdict, run_dir: Path, extras: ReportExtras | None = None) -> str:
+    """The page for ``verdict`` (already redacted by the caller), with ``run_dir``'s artefacts and
+    the sections ``extras`` holds (the integration map, the history: built by the app layer)."""
     artefacts = {
         (integration.integration, stage.stage): [load_artefact(run_dir, a) for a in stage.artefacts]
         for integration in verdict.integrations
@@ -65,4 +70,20 @@ def render_html(verdict: RunVerdict, run_dir: Path) -> str:
         for stage in integration.stages:
             for check in stage.checks:
                 counts[check.status] += 1
-    return _templates.get_template("report.html.j2").render(v=verdict, artefacts=artefacts, counts=counts)
+    extras = extras or ReportExtras()
+    graph = extras.integration_map
+    return _templates.get_template("report.html.j2").render(
+        v=verdict,
+        artefacts=artefacts,
+        counts=counts,
+        x=extras,
+        map_svg=Markup(render_svg(graph)) if graph is not None else None,  # escaped inside
+        spark=_spark,
+        fmt=format_figure,
+    )
+
+
+def _spark(trend: Trend, history: IntegrationHistory) -> Markup:
+    """The trend's sparkline, each dot coloured by its stage's status in that run."""
+    statuses = [run.stages.get(trend.stage, "not-run") for run in history.runs]
+    return Markup(sparkline(trend.values, statuses, trend.label))  # escaped inside

@@ -17,6 +17,7 @@ import jinja2
 
 from interlock.core.html_report import HTML_FILE, render_html
 from interlock.core.redact import DEFAULT, RedactionPolicy
+from interlock.core.report_extras import ReportExtras
 from interlock.core.verdict import IntegrationVerdict, RunVerdict, StageResult, Status
 
 VERDICT_FILE = "verdict.json"
@@ -37,8 +38,12 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(2)
 
 
-def write_reports(verdict: RunVerdict, run_dir: Path, policy: RedactionPolicy = DEFAULT) -> list[Path]:
-    """Write the reports into ``run_dir`` (every string redacted by ``policy``) and return their paths."""
+def write_reports(
+    verdict: RunVerdict, run_dir: Path, policy: RedactionPolicy = DEFAULT, extras: ReportExtras | None = None
+) -> list[Path]:
+    """Write the reports into ``run_dir`` (every string redacted by ``policy``) and return their paths.
+
+    ``extras`` are report.html's sections besides the run (map, history), built by the caller."""
     run_dir.mkdir(parents=True, exist_ok=True)
     data = policy.data(verdict.model_dump(mode="json"))
     safe = RunVerdict.model_validate(data)
@@ -46,7 +51,7 @@ def write_reports(verdict: RunVerdict, run_dir: Path, policy: RedactionPolicy = 
         VERDICT_FILE: json.dumps(data, indent=2, ensure_ascii=False) + "\n",
         JUNIT_FILE: render_junit(safe),
         SUMMARY_FILE: render_summary(safe),
-        HTML_FILE: render_html(safe, run_dir),
+        HTML_FILE: render_html(safe, run_dir, extras),
     }
     written = []
     for name, text in paths.items():

@@ -137,6 +137,9 @@ class CheckResult(BaseModel):
     duration_s: float = 0.0
     message: str = ""
     findings: list[Finding] = Field(default_factory=list)
+    #: What the check measured, by registered metric name (``p(95)`` in ms, ``error_rate``,
+    #: ``amplification``, ``recovery_s``): the run history keeps these to draw trends.
+    figures: dict[str, float] = Field(default_factory=dict)
 
 
 def warning_check(stage: str, integration: str, name: str, text: str) -> CheckResult:
@@ -163,6 +166,8 @@ class StageResult(BaseModel):
     artefacts: list[str] = Field(default_factory=list)
     #: The signal that stopped the stage while it ran; its checks are what it had finished by then.
     interrupted_by: int | None = None
+    #: What the stage measured as a whole (fuzz: ``fuzz_coverage``), as :attr:`CheckResult.figures`.
+    figures: dict[str, float] = Field(default_factory=dict)
 
     @computed_field  # type: ignore[prop-decorator]  # mypy cannot see pydantic's decorator over a property
     @property

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from interlock.core.errors import ConfigError
+from interlock.history.runs import GREEN, FigureRecord, IntegrationRecord, RunRecord, StageRecord
 
 HOME_ENV = "INTERLOCK_HOME"
 HOME_DIR = ".interlock"
@@ -46,7 +47,26 @@ CREATE INDEX IF NOT EXISTS interaction_results_key ON interaction_results (inter
 CREATE TABLE IF NOT EXISTS deployments (
     pacticipant TEXT NOT NULL, version TEXT NOT NULL, environment TEXT NOT NULL,
     deployed_at TEXT NOT NULL, undeployed_at TEXT);
+CREATE TABLE IF NOT EXISTS runs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE, started_at TEXT NOT NULL,
+    finished_at TEXT, status TEXT NOT NULL, exit_code INTEGER NOT NULL, profile TEXT NOT NULL,
+    stages TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS run_integrations (
+    seq INTEGER NOT NULL REFERENCES runs(seq), integration TEXT NOT NULL, consumer TEXT,
+    provider TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (integration, seq));
+CREATE TABLE IF NOT EXISTS run_stages (
+    seq INTEGER NOT NULL REFERENCES runs(seq), integration TEXT NOT NULL, stage TEXT NOT NULL,
+    status TEXT NOT NULL, checks INTEGER NOT NULL, findings INTEGER NOT NULL, duration_s REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS run_stages_seq ON run_stages (seq, integration);
+CREATE TABLE IF NOT EXISTS run_figures (
+    seq INTEGER NOT NULL REFERENCES runs(seq), integration TEXT NOT NULL, stage TEXT NOT NULL,
+    subject TEXT NOT NULL, metric TEXT NOT NULL, value REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS run_figures_seq ON run_figures (seq, integration);
 """
+
+GREEN_STATUSES = sorted(GREEN)
+#: The most runs one read returns, whatever is asked: the history is always read bounded.
+MAX_RUNS = 1000
 
 
 def home_dir(base: Path, override: Path | None = None) -> Path:
@@ -96,10 +116,13 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
-            raise ConfigError(
-                f"cannot open the verification store: {exc} (set {HOME_ENV} to a writable directory)",
-                home / DB_FILE,
-            ) from None
+            damaged = isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
+            hint = (
+                "move the damaged file away to start a new one"
+                if damaged
+                else f"set {HOME_ENV} to a writable directory"
+            )
+            raise ConfigError(f"cannot open the verification store: {exc} ({hint})", home / DB_FILE) from None
 
     def close(self) -> None:
         self._db.close()
@@ -338,6 +361,153 @@ class Store:
             bool(row["success"]),
             row["verified_at"],
         )
+
+    # -- runs: every run's verdict and key figures ---------------------------------------------
+
+    @contextmanager
+    def _guarded(self) -> Iterator[None]:
+        """A damaged store file is one line naming it (exit 2), never a traceback."""
+        try:
+            yield
+        except (sqlite3.DatabaseError, ValueError, IndexError) as exc:  # bad pages, bad rows
+            raise ConfigError(
+                f"the run history is unreadable: {exc} (move the file away to start a new one)",
+                self.home / DB_FILE,
+            ) from None
+
+    def record_run(self, run: RunRecord) -> None:
+        """Keep ``run``'s verdict and figures (a run recorded twice replaces its rows)."""
+        with self._guarded(), self._transaction() as db:
+            old = db.execute("SELECT seq FROM runs WHERE run_id=?", (run.run_id,)).fetchone()
+            if old is not None:
+                for table in ("run_figures", "run_stages", "run_integrations", "runs"):
+                    db.execute(f"DELETE FROM {table} WHERE seq=?", (old[0],))
+            seq = db.execute(
+                "INSERT INTO runs (run_id, started_at, finished_at, status, exit_code, profile, stages)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run.run_id,
+                    run.started_at,
+                    run.finished_at,
+                    run.status,
+                    run.exit_code,
+                    run.profile,
+                    json.dumps(list(run.stages)),
+                ),
+            ).lastrowid
+            for i in run.integrations:
+                db.execute(
+                    "INSERT INTO run_integrations VALUES (?, ?, ?, ?, ?)",
+                    (seq, i.integration, i.consumer, i.provider, i.status),
+                )
+                db.executemany(
+                    "INSERT INTO run_stages VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (seq, i.integration, s.stage, s.status, s.checks, s.findings, s.duration_s)
+                        for s in i.stages
+                    ],
+                )
+                db.executemany(
+                    "INSERT INTO run_figures VALUES (?, ?, ?, ?, ?, ?)",
+                    [(seq, i.integration, f.stage, f.subject, f.metric, f.value) for f in i.figures],
+                )
+
+    def recent_runs(self, limit: int, integration: str | None = None) -> list[RunRecord]:
+        """The newest ``limit`` runs (at most :data:`MAX_RUNS`), newest first; with ``integration``,
+        only runs that covered it, each holding that integration only."""
+        limit = max(0, min(limit, MAX_RUNS))
+        if integration is None:
+            query, args = "SELECT * FROM runs ORDER BY seq DESC LIMIT ?", (limit,)
+        else:
+            query = (
+                "SELECT r.* FROM runs r JOIN run_integrations i ON i.seq = r.seq"
+                " WHERE i.integration=? ORDER BY r.seq DESC LIMIT ?"
+            )
+            args = (integration, limit)  # type: ignore[assignment]
+        with self._guarded():
+            return self._runs_of(list(self._db.execute(query, args)), integration)
+
+    def recorded_integrations(self) -> list[str]:
+        """Every integration some recorded run covered."""
+        with self._guarded():
+            return [
+                r[0] for r in self._db.execute("SELECT DISTINCT integration FROM run_integrations ORDER BY 1")
+            ]
+
+    def last_green_run(self, integration: str, before: str | None = None) -> RunRecord | None:
+        """The newest run (before run ``before``, when given) in which ``integration`` was green."""
+        query = "SELECT r.* FROM runs r JOIN run_integrations i ON i.seq = r.seq WHERE i.integration=?"
+        args: list[object] = [integration]
+        query += f" AND i.status IN ({','.join('?' * len(GREEN_STATUSES))})"
+        args += GREEN_STATUSES
+        if before is not None:
+            query += " AND r.seq < coalesce((SELECT seq FROM runs WHERE run_id=?), -1)"
+            args.append(before)
+        with self._guarded():
+            rows = list(self._db.execute(query + " ORDER BY r.seq DESC LIMIT 1", args))
+            found = self._runs_of(rows, integration)
+        return found[0] if found else None
+
+    def first_run_after(self, integration: str, run_id: str | None) -> str | None:
+        """The id of the first run that covered ``integration`` after ``run_id`` (None: the very first)."""
+        with self._guarded():
+            row = self._db.execute(
+                "SELECT r.run_id FROM runs r JOIN run_integrations i ON i.seq = r.seq WHERE i.integration=?"
+                " AND r.seq > coalesce((SELECT seq FROM runs WHERE run_id=?), -1) ORDER BY r.seq LIMIT 1",
+                (integration, run_id),
+            ).fetchone()
+        return row[0] if row else None
+
+    def _runs_of(self, rows: list[sqlite3.Row], integration: str | None) -> list[RunRecord]:
+        """Full records of ``rows`` of ``runs``: two more queries, bounded by the rows' sequence numbers."""
+        if not rows:
+            return []
+        seqs = [row["seq"] for row in rows]
+        marks = ",".join("?" * len(seqs))
+        only = " AND integration=?" if integration is not None else ""
+        extra = [integration] if integration is not None else []
+        stages: dict[tuple[int, str], list[StageRecord]] = {}
+        for r in self._db.execute(
+            f"SELECT * FROM run_stages WHERE seq IN ({marks}){only} ORDER BY rowid", [*seqs, *extra]
+        ):
+            stages.setdefault((r["seq"], r["integration"]), []).append(
+                StageRecord(r["stage"], r["status"], r["checks"], r["findings"], r["duration_s"])
+            )
+        figures: dict[tuple[int, str], list[FigureRecord]] = {}
+        for r in self._db.execute(
+            f"SELECT * FROM run_figures WHERE seq IN ({marks}){only} ORDER BY rowid", [*seqs, *extra]
+        ):
+            figures.setdefault((r["seq"], r["integration"]), []).append(
+                FigureRecord(r["stage"], r["subject"], r["metric"], r["value"])
+            )
+        judged: dict[int, list[IntegrationRecord]] = {}
+        for r in self._db.execute(
+            f"SELECT * FROM run_integrations WHERE seq IN ({marks}){only} ORDER BY rowid", [*seqs, *extra]
+        ):
+            key = (r["seq"], r["integration"])
+            judged.setdefault(r["seq"], []).append(
+                IntegrationRecord(
+                    r["integration"],
+                    r["consumer"],
+                    r["provider"],
+                    r["status"],
+                    tuple(stages.get(key, [])),
+                    tuple(figures.get(key, [])),
+                )
+            )
+        return [
+            RunRecord(
+                run_id=row["run_id"],
+                started_at=row["started_at"],
+                finished_at=row["finished_at"],
+                status=row["status"],
+                exit_code=row["exit_code"],
+                profile=row["profile"],
+                stages=tuple(json.loads(row["stages"])),
+                integrations=tuple(judged.get(row["seq"], [])),
+            )
+            for row in rows
+        ]
 
 
 def _now() -> str:

@@ -1,4 +1,5 @@
-"""``interlock can-i-deploy``, ``interlock record-deployment`` and ``interlock publish``.
+"""``interlock can-i-deploy``, ``interlock record-deployment``, ``interlock publish`` and
+``interlock history``.
 
 Each answers from the local store (``.interlock/`` or ``$INTERLOCK_HOME``), or from the Pact
 Broker when ``PACT_BROKER_BASE_URL`` is set.
@@ -6,6 +7,7 @@ Broker when ``PACT_BROKER_BASE_URL`` is set.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -20,7 +22,8 @@ from interlock.history import versions
 from interlock.history.broker import remote
 from interlock.history.broker.config import BrokerConfig
 from interlock.history.matrix import can_i_deploy as local_can_i_deploy
-from interlock.history.store import Store, home_dir, pact_sha
+from interlock.history.run_list import render_runs, runs_as_json
+from interlock.history.store import MAX_RUNS, Store, home_dir, pact_sha
 from interlock.history.table import render
 from interlock.pacts.pactfile import load_pact
 
@@ -213,4 +216,47 @@ def publish(
     return ExitCode.PASSED
 
 
-COMMANDS = (can_i_deploy, record_deployment, publish)
+HISTORY_EPILOG = """\b
+Exit codes:
+  0  the runs are listed (or none is recorded yet)
+  2  bad input: an unreadable store, an integration no recorded run covered, a bad option
+\b
+Every `interlock verify` (and each stage's command) records its verdict and key figures in the
+local store: .interlock/history.sqlite next to the manifest (or $INTERLOCK_HOME).
+"""
+
+
+@click.command("history", epilog=HISTORY_EPILOG, short_help="List recent runs: verdict and stage results.")
+@click.option(
+    "--limit",
+    "-n",
+    type=click.IntRange(1, MAX_RUNS),
+    default=20,
+    show_default=True,
+    help="How many of the newest runs to list.",
+)
+@click.option("--integration", "-i", default=None, help="Only runs that covered this integration.")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON (with every recorded figure).")
+@_home_option
+def history(limit: int, integration: str | None, as_json: bool, home: Path | None) -> int:
+    """List the newest runs: run id, start time, verdict and each integration's stage results."""
+    with _store(home) as store:
+        runs = store.recent_runs(limit, integration)
+        if integration is not None and not runs:
+            known = store.recorded_integrations()
+            raise UsageError(
+                f"--integration {integration}: no recorded run covered it in {store.home}"
+                + did_you_mean(integration, known)
+                + (f" (known: {', '.join(known)})" if known else " (no run is recorded yet)")
+            )
+        where = store.home
+    if as_json:
+        click.echo(json.dumps(runs_as_json(runs), indent=2))
+    elif not runs:
+        click.echo(f"no runs recorded yet in {where}: `interlock verify` records each run")
+    else:
+        render_runs(runs, sys.stdout)
+    return ExitCode.PASSED
+
+
+COMMANDS = (can_i_deploy, record_deployment, publish, history)

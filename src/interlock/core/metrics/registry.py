@@ -110,6 +110,12 @@ REGISTRY: Mapping[str, Metric] = MappingProxyType(
                 " probe call that caused them",
             ),
             Metric(
+                "fuzz_coverage",
+                _R,
+                "share of the provider's operations that every enabled fuzz phase finished for,"
+                " with nothing in the spec keeping them from being tested",
+            ),
+            Metric(
                 "recovery_s",
                 _N,
                 "seconds from rollback until the consumer answered consecutive probes successfully again",

@@ -272,6 +272,7 @@ class ExperimentRunner:
             duration_s=round(duration, 3),
             message=_metrics_line(phase) + _background_line(phase),
             findings=findings,
+            figures=key_figures(phase),
         )
 
     def _finding(self, phase: PhaseRecord, gate: GateRecord, recovery: PhaseRecord | None) -> Finding:
@@ -388,6 +389,15 @@ def _background_line(phase: PhaseRecord) -> str:
     ok = sum(c.ok for c in phase.background)
     slowest = max(c.duration_ms for c in phase.background)
     return f"; background: {len(phase.background)} calls, {ok} ok, slowest {slowest:.0f}ms"
+
+
+#: What the run history keeps of each fault (and the steady state), for trends.
+KEY_FIGURES = ("amplification", "recovery_s", "p(95)", "p(99)", "error_rate")
+
+
+def key_figures(phase: PhaseRecord) -> dict[str, float]:
+    """The phase's :data:`KEY_FIGURES` that were measured."""
+    return {name: float(v) for name in KEY_FIGURES if (v := phase.metrics.get(name)) is not None}
 
 
 def _metrics_line(phase: PhaseRecord) -> str:

@@ -109,6 +109,14 @@ class CoverageGaps:
     def any(self) -> bool:
         return bool(self.not_fuzzed or self.partly or self.spec or self.phases)
 
+    @property
+    def covered_share(self) -> float:
+        """``fuzz_coverage``: the share of operations fully covered (1.0 when there are none)."""
+        if not self.total:
+            return 1.0
+        gaps = {*self.not_fuzzed, *self.partly, *self.spec}
+        return (self.total - len(gaps)) / self.total
+
     def summary(self, provider: str) -> str:
         """One line: what the budget and the spec left untested, and what to do about it."""
         parts = []

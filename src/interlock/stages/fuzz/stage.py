@@ -160,6 +160,7 @@ class FuzzStage:
                 portable=run.portable,
                 require_coverage=run.require_coverage,
             )
+            result.figures = {"fuzz_coverage": coverage_gaps(run.outcome).covered_share}
         result.checks += [warning_check(STAGE, integration.name, "base path", text) for text in run.warnings]
         result.duration_s = round(time.monotonic() - started, 3)
         return result

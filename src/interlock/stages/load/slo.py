@@ -8,8 +8,9 @@ every second while the run is going.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from interlock.core.thresholds import MetricKind, Threshold, ThresholdResult
 from interlock.stages.load.metrics import Timeline
@@ -32,6 +33,8 @@ class SloOutcome:
     result: ThresholdResult
     #: Run-relative [from, to) stretches where a sliding window breached the threshold.
     breaches: tuple[tuple[float, float], ...] = ()
+    #: The scope's key figures (p(95), p(99), error_rate and the threshold's own metric), for trends.
+    figures: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -127,7 +130,17 @@ def _check(
     values = {**timeline.metrics(start, end, endpoint, _quantiles([threshold])), **(extra or {})}
     result = threshold.evaluate(values)
     breaches = () if result.passed else tuple(breach_intervals(timeline, threshold, start, end, endpoint))
-    return SloOutcome(scope, result, breaches)
+    return SloOutcome(scope, result, breaches, key_figures(values, threshold.metric))
+
+
+#: What the run history keeps of every SLO's scope, besides the threshold's own metric.
+KEY_FIGURES = ("p(95)", "p(99)", "error_rate")
+
+
+def key_figures(values: Mapping[str, float], metric: str) -> dict[str, float]:
+    """The scope's :data:`KEY_FIGURES` and ``metric``, those measured (finite) only."""
+    wanted = dict.fromkeys([*KEY_FIGURES, metric])
+    return {name: float(values[name]) for name in wanted if name in values and math.isfinite(values[name])}
 
 
 def breach_intervals(

@@ -451,8 +451,9 @@ def _progress(timeline: Timeline, run_time: float, profile: LoadProfile) -> str:
 
 def _slo_check(outcome: slo.SloOutcome, integration: str, timeline: Timeline, rerun: str) -> CheckResult:
     name = f"SLO {outcome.scope}: {outcome.result.threshold}"
+    figures = dict(outcome.figures)
     if outcome.passed:
-        return CheckResult(name=name, status=Status.PASSED, message=outcome.describe())
+        return CheckResult(name=name, status=Status.PASSED, message=outcome.describe(), figures=figures)
     finding = Finding(
         stage=STAGE,
         integration=integration,
@@ -460,7 +461,9 @@ def _slo_check(outcome: slo.SloOutcome, integration: str, timeline: Timeline, re
         detail=summary.table([("whole run", timeline.metrics())]),
         reproduce=rerun,
     )
-    return CheckResult(name=name, status=Status.FAILED, message=outcome.describe(), findings=[finding])
+    return CheckResult(
+        name=name, status=Status.FAILED, message=outcome.describe(), findings=[finding], figures=figures
+    )
 
 
 def _aborted_check(integration: str, reason: str, rerun: str) -> CheckResult:
