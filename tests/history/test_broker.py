@@ -7,11 +7,14 @@ from it; these tests also check which of its documented endpoints the tools real
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing, suppress
 from pathlib import Path
 
 import pytest
 
+from interlock.history.store import DB_FILE
 from tests.fixtures.broker_double import BrokerDouble
 from tests.helpers import REPO, interlock
 from tests.stages.contracts.test_messages import REAL, manifest
@@ -32,6 +35,18 @@ def run(broker: BrokerDouble, tmp_path: Path, *args: str, **env: str):
     return interlock(
         *args, env={"PACT_BROKER_BASE_URL": broker.url, "INTERLOCK_HOME": str(tmp_path / "home"), **env}
     )
+
+
+def local_contract_rows(home: Path) -> dict[str, int]:
+    """The local store's non-empty contract tables (not the run history), by row count."""
+    counts: dict[str, int] = {}
+    for database in [home / DB_FILE] if (home / DB_FILE).exists() else []:
+        with closing(sqlite3.connect(database)) as db:
+            for table in ("versions", "pacts", "verifications", "interaction_results", "deployments"):
+                with suppress(sqlite3.OperationalError):
+                    if rows := db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]:
+                        counts[f"{database.name}:{table}"] = rows
+    return counts
 
 
 def provider_manifest(tmp_path: Path, app: str = "examples.shop.payments:app") -> Path:
@@ -178,7 +193,9 @@ def test_publish_verify_and_can_i_deploy_through_the_broker(broker: BrokerDouble
         and c.endswith("/verification-results")
         for c in called
     )
-    assert not (tmp_path / "home").exists() or not any((tmp_path / "home").iterdir()), (
+    # The local store keeps the run history (trends for report.html) even with a broker, but no
+    # contract data: pacts, versions, verifications and deployments are the broker's alone.
+    assert local_contract_rows(tmp_path / "home") == {}, (
         "with a broker, nothing is answered from (or written to) the local store"
     )
 

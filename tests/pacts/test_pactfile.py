@@ -176,6 +176,10 @@ def test_a_specification_the_pact_core_does_not_read_is_bad_input(
         ({"path": "/x", "query": 5}, "request.query must be an object, got a number"),
         ({"path": "/x", "query": {"q": [True]}}, "request.query.q must be a string or a list of strings"),
         ("GET /x", "'request' must be an object"),
+        (
+            {"path": "/x", "body": {"content": {}, "contentType": 1.5}},
+            "request.body.contentType must be a string, got a number",
+        ),
     ],
 )
 def test_request_fields_of_the_wrong_type_name_the_file_and_interaction(

@@ -173,10 +173,12 @@ def _interaction(item: Any, index: int) -> PactInteraction:
     )
 
 
-def _body(raw: dict[str, Any]) -> tuple[Any, str | None]:
+def _body(raw: dict[str, Any], where: str) -> tuple[Any, str | None]:
     body, content_type = raw.get("body"), None
     if isinstance(body, dict) and "content" in body and ("contentType" in body or "encoded" in body):  # V4
         content_type = body.get("contentType")
+        if content_type is not None and not isinstance(content_type, str):
+            raise ValueError(f"{where}.body.contentType must be a string, got {_json_type(content_type)}")
         body = body["content"]
     return body, content_type
 
@@ -226,7 +228,7 @@ def _response(raw: dict[str, Any], description: str) -> PactResponse:
         raise ValueError(
             f"interaction '{description}' has a response status that is not a number: {status!r}"
         )
-    body, content_type = _body(raw)
+    body, content_type = _body(raw, f"interaction '{description}': response")
     headers = _headers(raw, f"interaction '{description}': response")
     return PactResponse(status, headers, body, content_type, _matching_rules(raw), has_body="body" in raw)
 
@@ -240,7 +242,7 @@ def _request(raw: dict[str, Any], description: str) -> PactRequest:
         raise ValueError(f"{where}.method must be an HTTP method name, got {method!r:.60}")
     if not isinstance(path, str):
         raise ValueError(f"{where}.path must be a string, got {_json_type(path)}")
-    body, content_type = _body(raw)
+    body, content_type = _body(raw, where)
     headers = _headers(raw, where)
     query = raw.get("query")
     if isinstance(query, str):  # V2 query string
