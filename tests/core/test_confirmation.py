@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from interlock.core.confirmation import Attempt, Confirmation, confirm, measurements
+from interlock.core.errors import ConfigError
+from interlock.core.manifest import load_manifest
 from interlock.core.verdict import CheckResult, Finding, Severity, Status
 
 
@@ -114,3 +120,19 @@ def test_command_line_wins_over_files_and_files_over_the_manifest() -> None:
     assert Confirmation(reruns=1).reruns_for(None) == 1
     assert Confirmation(reruns=1).reruns_for(0) == 0
     assert Confirmation(reruns=2, from_command_line=True).reruns_for(0) == 2
+
+
+def test_manifest_confirm_is_bounded_and_strict_flaky_read(tmp_path: Path) -> None:
+    base = "version: 1\nservices: {a: {base_url: 'http://127.0.0.1:9'}}\nintegrations: [{name: a, provider: a}]\n"
+    path = tmp_path / "interlock.yaml"
+    path.write_text(base + "confirm: 2\nstrict_flaky: true\n")
+    manifest = load_manifest(path)
+    assert (manifest.confirm, manifest.strict_flaky) == (2, True)
+    assert load_manifest(_write(path, base)).confirm == 1
+    with pytest.raises(ConfigError, match=r"interlock.yaml:4.*confirm"):
+        load_manifest(_write(path, base + "confirm: 9\n"))
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
