@@ -37,6 +37,8 @@ from interlock.stages.load.secrets import locustfile_secrets
 STAGE = "load"
 PROGRESS_EVERY_S = 5.0
 PLOT_FILE = "load-over-time.png"
+#: The check that fails when abort_on_fail stopped the run (there is none when it did not).
+COMPLETED_CHECK = "run completed its shape"
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,13 @@ class LoadStage:
                     return [], set()
                 attempts.append(repeated)
                 result.artefacts += repeated.artefacts
+                if not any(c.name == COMPLETED_CHECK for c in repeated.checks):
+                    # Aborted the first time, not now: the check exists only when it fails.
+                    repeated.checks.append(
+                        CheckResult(
+                            name=COMPLETED_CHECK, status=Status.PASSED, message="the run completed its shape"
+                        )
+                    )
                 return repeated.checks, repeated.timing_failures
 
             checks = confirm(
@@ -538,7 +547,7 @@ def _slo_check(outcome: slo.SloOutcome, integration: str, timeline: Timeline, re
 def _aborted_check(integration: str, reason: str, rerun: str) -> CheckResult:
     return _failed_check(
         integration,
-        "run completed its shape",
+        COMPLETED_CHECK,
         f"run aborted: {reason}",
         "abort_on_fail stopped the run early; the SLO checks show the figures until then.",
         rerun,
