@@ -29,7 +29,7 @@ def confirm_options(command: Callable[..., Any]) -> Callable[..., Any]:
         type=click.IntRange(0, MAX_RERUNS),
         default=None,
         metavar="N",
-        help="Re-run a chaos experiment or load profile up to N times when its checks failed on"
+        help="Re-run a chaos experiment or load profile up to N times when a check of it failed on"
         " timing gates only (latency, recovery, throughput) before failing the gate; a check that"
         " then passes is reported as flaky. 0: off. Default: the manifest's confirm, else 1;"
         " overrides `confirm:` in experiment and profile files.",
