@@ -173,7 +173,7 @@ def test_baseline_flags_a_slower_second_run(tmp_path: Path) -> None:
     first = run_load(manifest, tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     project(tmp_path, profile, env={"SLOW_BASE_MS": "60", "SLOW_PER_INFLIGHT_MS": "0"})
-    second = run_load(manifest, tmp_path)
+    second = run_load(manifest, tmp_path, "--confirm", "0")  # the regression itself, not its confirmation
     assert second.returncode == 1, second.stdout + second.stderr
     checks = verdict(tmp_path)["integrations"][0]["stages"][0]["checks"]
     baseline = next(c for c in checks if c["name"].startswith("baseline"))
