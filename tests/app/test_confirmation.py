@@ -4,7 +4,8 @@ Real services on loopback (tests/fixtures/first_attempt_slow.py): a provider tha
 on the first attempt makes a chaos latency gate and a load SLO fail once and pass on the
 confirmation re-run, so both are ``flaky`` in every report format and the gate passes; the same
 provider slow every time still fails, with both measurements; a contract failure and a chaos gate
-on a count are deterministic and never re-run. Each run is module-scoped and shared by its tests.
+on a count are deterministic and never re-run. Each run is one test that checks it step by step
+(a module-scoped fixture would run again on every xdist worker that gets one of its tests).
 """
 
 from __future__ import annotations
@@ -158,26 +159,21 @@ FAULT = "relay: small-latency"
 P95 = "SLO run: p(95) < 250ms"
 
 
-@pytest.fixture(scope="module")
-def first_slow(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    return Run(
-        tmp_path_factory.mktemp("first-slow"),
-        "verify",
-        "--stages",
-        "chaos,load",
-        "--only",
-        "relay-chaosprov,loadprov",
-    )
+def test_slow_only_on_the_first_attempt_is_flaky_in_every_report_and_passes(tmp_path: Path) -> None:
+    """One run (each is tens of seconds), checked report by report; xdist cannot split it."""
+    run = Run(tmp_path, "verify", "--stages", "chaos,load", "--only", "relay-chaosprov,loadprov")
+    flaky_and_passes_the_gate(run)
+    flaky_in_console_junit_summary_and_html(run)
+    flaky_in_ctrf_which_validates_against_the_schema(run)
 
 
-@pytest.fixture(scope="module")
-def always_slow(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    return Run(
-        tmp_path_factory.mktemp("always-slow"), "verify", "--stages", "contracts,chaos,load", slow_always=True
-    )
+def test_slow_every_time_fails_and_deterministic_failures_are_not_rerun(tmp_path: Path) -> None:
+    run = Run(tmp_path, "verify", "--stages", "contracts,chaos,load", slow_always=True)
+    consistently_slow_still_fails_with_both_measurements(run)
+    deterministic_failures_are_not_rerun(run)
 
 
-def test_first_attempt_slow_is_flaky_and_passes_the_gate(first_slow: Run) -> None:
+def flaky_and_passes_the_gate(first_slow: Run) -> None:
     result, verdict = first_slow.result, first_slow.verdict
     assert result.returncode == 0, result.stdout + result.stderr
     assert verdict["exit_code"] == 0 and verdict["flaky"] == 2
@@ -201,7 +197,7 @@ def test_first_attempt_slow_is_flaky_and_passes_the_gate(first_slow: Run) -> Non
     assert (first_slow.latest / "load" / "loadprov" / "attempt2" / "locust_stats.csv").is_file()
 
 
-def test_flaky_in_console_junit_summary_and_html(first_slow: Run) -> None:
+def flaky_in_console_junit_summary_and_html(first_slow: Run) -> None:
     out = first_slow.result.stdout
     assert f"~ flaky: {STEADY} (attempt 1 failed:" in out and "attempt 2 passed:" in out
     assert f"~ flaky: {P95}" in out
@@ -224,7 +220,7 @@ def test_flaky_in_console_junit_summary_and_html(first_slow: Run) -> None:
     assert 'id="flaky"' in html and 'class="badge flaky"' in html and "p(99)" in html
 
 
-def test_flaky_in_ctrf_which_validates_against_the_schema(first_slow: Run) -> None:
+def flaky_in_ctrf_which_validates_against_the_schema(first_slow: Run) -> None:
     document = first_slow.ctrf()
     tests = {t["name"]: t for t in document["results"]["tests"]}
     assert document["results"]["summary"]["flaky"] == 2
@@ -235,7 +231,7 @@ def test_flaky_in_ctrf_which_validates_against_the_schema(first_slow: Run) -> No
     assert tests[P95]["flaky"] is True
 
 
-def test_consistently_slow_still_fails_with_both_measurements(always_slow: Run) -> None:
+def consistently_slow_still_fails_with_both_measurements(always_slow: Run) -> None:
     result = always_slow.result
     assert result.returncode == 1, result.stdout + result.stderr
     for integration, name in (("relay-chaosprov", STEADY), ("loadprov", P95)):
@@ -250,7 +246,7 @@ def test_consistently_slow_still_fails_with_both_measurements(always_slow: Run) 
     assert tests[STEADY]["flaky"] is False and "message" in tests[STEADY]
 
 
-def test_deterministic_failures_are_not_rerun(always_slow: Run) -> None:
+def deterministic_failures_are_not_rerun(always_slow: Run) -> None:
     contract = always_slow.check("relay-chaosprov", "pacts/relay-chaosprov.json :: a missing thing")
     assert contract["status"] == "failed" and contract["attempts"] == []
     log = (always_slow.latest / "services" / "chaosprov.log").read_text()
