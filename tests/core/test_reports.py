@@ -9,7 +9,15 @@ from pathlib import Path
 
 from interlock.core.redact import MASK, redact
 from interlock.core.reports import point_latest, write_reports
-from interlock.core.verdict import CheckResult, Finding, IntegrationVerdict, RunVerdict, StageResult, Status
+from interlock.core.verdict import (
+    CheckAttempt,
+    CheckResult,
+    Finding,
+    IntegrationVerdict,
+    RunVerdict,
+    StageResult,
+    Status,
+)
 
 
 def sample_verdict() -> RunVerdict:
@@ -55,6 +63,30 @@ def sample_verdict() -> RunVerdict:
     )
 
 
+def verdict_with_every_kind_of_check() -> RunVerdict:
+    """The sample verdict plus a chaos stage with a flaky check and a skipped one."""
+    verdict = sample_verdict()
+    attempts = [
+        CheckAttempt(
+            attempt=1, status=Status.FAILED, duration_s=1.2, message="p(99)=900ms", findings=["slow"]
+        ),
+        CheckAttempt(attempt=2, status=Status.PASSED, duration_s=0.8, message="p(99)=80ms"),
+    ]
+    verdict.integrations[0].stages.append(
+        StageResult(
+            stage="chaos",
+            integration="checkout-payments",
+            checks=[
+                CheckResult(
+                    name="steady", status=Status.PASSED, duration_s=2.0, flaky=True, attempts=attempts
+                ),
+                CheckResult(name="fault", status=Status.SKIPPED, message="not run"),
+            ],
+        )
+    )
+    return verdict
+
+
 def test_reports_agree_and_are_redacted(tmp_path: Path) -> None:
     run_dir = tmp_path / "reports" / "20261121-000000-abcd"
     write_reports(sample_verdict(), run_dir)
@@ -77,7 +109,8 @@ def test_reports_agree_and_are_redacted(tmp_path: Path) -> None:
     summary = (run_dir / "summary.md").read_text()
     assert "get a payment: response body is missing $.status" in summary
     assert "verifier crashed" in summary
-    for text in (summary, (run_dir / "junit.xml").read_text(), (run_dir / "verdict.json").read_text()):
+    reports = [(run_dir / name).read_text() for name in ("junit.xml", "verdict.json", "ctrf.json")]
+    for text in (summary, *reports):
         assert "s3cr3t-token" not in text
         assert MASK in text
 
@@ -138,7 +171,7 @@ def test_an_interrupted_run_with_a_stage_not_reached_still_writes_every_report(t
         IntegrationVerdict(integration="checkout-x", consumer="checkout", provider="x")
     )
     written = write_reports(verdict, tmp_path)
-    assert {p.name for p in written} >= {"verdict.json", "summary.md", "report.html"}
+    assert {p.name for p in written} >= {"verdict.json", "summary.md", "report.html", "ctrf.json"}
 
 
 def test_the_manifests_secret_values_are_masked_in_every_report(tmp_path: Path) -> None:
@@ -149,7 +182,23 @@ def test_the_manifests_secret_values_are_masked_in_every_report(tmp_path: Path) 
     finding.detail += "\nthe provider said: db password is pg-pa55word-1 (oops)"
     policy = RedactionPolicy.for_environment({"DB_PASSWORD": "pg-pa55word-1", "DB_HOST": "db.internal"})
     write_reports(verdict, tmp_path / "run", policy)
-    for name in ("summary.md", "junit.xml", "verdict.json", "report.html"):
+    for name in ("summary.md", "junit.xml", "verdict.json", "report.html", "ctrf.json"):
         text = (tmp_path / "run" / name).read_text()
         assert "pg-pa55word-1" not in text and "db password is [REDACTED] (oops)" in text, name
         assert "get a payment: response body is missing $.status" in text, name
+
+
+def test_a_flaky_check_is_flaky_in_every_report(tmp_path: Path) -> None:
+    write_reports(verdict_with_every_kind_of_check(), tmp_path)
+    data = json.loads((tmp_path / "verdict.json").read_text())
+    assert data["flaky"] == 1
+    case = next(
+        c for c in ET.parse(tmp_path / "junit.xml").getroot().iter("testcase") if c.get("name") == "steady"
+    )
+    assert case.find("failure") is None and case.find("flakyFailure").get("message") == "slow"
+    assert case.find("properties/property[@name='flaky']").get("value") == "true"
+    assert "attempt 1 failed: slow; attempt 2 passed: p(99)=80ms" in case.find("system-out").text
+    summary = (tmp_path / "summary.md").read_text()
+    assert "🔁 1 flaky" in summary and "attempt 1 ❌ failed (1.2 s): slow" in summary
+    html = (tmp_path / "report.html").read_text()
+    assert '<section class="flaky" id="flaky">' in html and "p(99)=80ms" in html

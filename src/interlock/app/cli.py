@@ -16,6 +16,7 @@ import click
 from interlock import __version__
 from interlock.app import pipeline
 from interlock.app.commands import history as history_cli
+from interlock.app.commands.confirm_options import confirm_options
 from interlock.app.commands.init import init as init_command
 from interlock.app.commands.replay import replay as replay_command
 from interlock.app.reporting import show_verdict
@@ -115,15 +116,26 @@ def cli() -> None:
     show_default=True,
     help="ci: budgets sized for a pipeline gate; full: pre-release depth (longer fuzz, load and soak).",
 )
+@confirm_options
 def verify(
-    manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None, stages: str, profile: str
+    manifest: Path,
+    only: tuple[str, ...],
+    report_dir: Path,
+    plain: bool | None,
+    stages: str,
+    profile: str,
+    confirm: int | None,
+    strict_flaky: bool | None,
 ) -> int:
     """Run the gate: start the services, run every stage for every integration, write reports.
 
     Reports go to REPORT_DIR/<run-id>/ (verdict.json, junit.xml, summary.md, report.html,
     service logs and each stage's raw artefacts), and REPORT_DIR/latest points at the newest run.
     """
-    return _run(RunOptions(manifest, [stages], only, profile, report_dir), plain)
+    options = RunOptions(
+        manifest, [stages], only, profile, report_dir, confirm=confirm, strict_flaky=strict_flaky
+    )
+    return _run(options, plain)
 
 
 for _command in history_cli.COMMANDS:

@@ -121,6 +121,7 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
                 output,
                 fault_proxy=fabric,
                 redaction=policy,
+                confirmation=options.confirmation(manifest),
             )
             for integration in integrations:
                 judge_integration(

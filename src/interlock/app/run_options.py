@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from interlock.core.config import did_you_mean
+from interlock.core.confirmation import Confirmation
 from interlock.core.errors import UsageError
 from interlock.core.manifest import Integration, Manifest
 from interlock.stages.base import Stage
@@ -31,6 +32,18 @@ class RunOptions:
     stage_overrides: Mapping[str, Stage] = field(default_factory=dict)
     #: Run in a private network namespace with only loopback (``--sandbox``; see app/sandboxing.py).
     sandbox: bool = False
+    #: ``--confirm N``: re-runs of failed timing-based checks (None: the manifest's ``confirm``).
+    confirm: int | None = None
+    #: ``--strict-flaky``: a flaky check fails the gate (None: the manifest's ``strict_flaky``).
+    strict_flaky: bool | None = None
+
+    def confirmation(self, manifest: Manifest) -> Confirmation:
+        """The run's confirmation policy: the command line over the manifest."""
+        return Confirmation(
+            reruns=manifest.confirm if self.confirm is None else self.confirm,
+            strict=manifest.strict_flaky if self.strict_flaky is None else self.strict_flaky,
+            from_command_line=self.confirm is not None,
+        )
 
 
 #: What a stage's command gets from the CLI: its shared options (a decorator) and its runner.

@@ -15,6 +15,7 @@ from typing import IO
 from rich.console import Console
 from rich.markup import escape
 
+from interlock.core.confirmation import measurements
 from interlock.core.redact import RedactionPolicy
 from interlock.core.verdict import RunVerdict, StageResult, Status
 
@@ -81,8 +82,9 @@ class Output:
         error = (result.error or "").strip().splitlines()[0] if result.error else None
         if result.error is not None and not error:
             error = "no error message"
+        flaky = sum(c.flaky for c in result.checks)
         if result.checks:
-            counts = f"{passed}/{len(result.checks)} checks passed"
+            counts = f"{passed}/{len(result.checks)} checks passed" + (f", {flaky} flaky" if flaky else "")
         elif error:
             counts = error if len(error) <= SUMMARY_CHARS else error[: SUMMARY_CHARS - 1] + "…"
         else:
@@ -95,7 +97,9 @@ class Output:
             _STYLE[status],
         )
         for check in result.checks:
-            if check.status in (Status.FAILED, Status.ERROR):
+            if check.flaky:  # never silently green: each attempt's measurement, as a warning
+                self._line(f"    ~ flaky: {check.name} ({measurements(check.attempts)})", "yellow")
+            elif check.status in (Status.FAILED, Status.ERROR):
                 for finding in check.findings or []:
                     self._line(f"    ✗ {finding.title} [{finding.id}]", "red")
         if error and counts != error:
@@ -111,7 +115,8 @@ class Output:
     def verdict(self, verdict: RunVerdict, report_dir: str) -> None:
         status = verdict.status
         style = "bold green" if status == "passed" else "bold red"
-        self._line(f"verdict: {status} (exit {verdict.exit_code}) in {verdict.duration_s:.1f}s", style)
+        flaky = f", {verdict.flaky} flaky check(s) (passed on confirmation)" if verdict.flaky else ""
+        self._line(f"verdict: {status} (exit {verdict.exit_code}) in {verdict.duration_s:.1f}s{flaky}", style)
         for integration in verdict.integrations:
             self._line(f"  {integration.integration}: {integration.status.value}", _STYLE[integration.status])
         self._line(f"report: {report_dir}", None)

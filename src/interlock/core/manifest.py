@@ -130,6 +130,11 @@ class Manifest(Strict):
     allow_remote: bool = False
     #: Run every command that starts services in a private network namespace (like ``--sandbox``).
     sandbox: bool = False
+    #: Re-runs of a chaos experiment or load profile whose checks failed on timing gates only,
+    #: before they fail the gate (``--confirm N`` overrides; 0: off). See core/confirmation.py.
+    confirm: int = Field(default=1, ge=0, le=5)
+    #: A check that failed and then passed on confirmation (``flaky``) fails the gate too.
+    strict_flaky: bool = False
     services: dict[str, Service] = Field(min_length=1)
     integrations: list[Integration] = Field(min_length=1)
     path: Path = Field(default=Path(DEFAULT_MANIFEST), exclude=True)

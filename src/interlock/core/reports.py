@@ -1,6 +1,7 @@
-"""Write a run's reports: verdict.json, junit.xml, summary.md and report.html; point ``latest`` at them.
+"""Write a run's reports: verdict.json, junit.xml, ctrf.json, summary.md and report.html; point
+``latest`` at them.
 
-All four are rendered from the same :class:`RunVerdict`, after redaction, so they cannot
+All five are rendered from the same :class:`RunVerdict`, after redaction, so they cannot
 disagree. They are written even for interrupted or incomplete runs.
 """
 
@@ -15,10 +16,12 @@ from pathlib import Path
 
 import jinja2
 
+from interlock.core.confirmation import measurements
+from interlock.core.ctrf import CTRF_FILE, render_ctrf
 from interlock.core.html_report import HTML_FILE, render_html
 from interlock.core.redact import DEFAULT, RedactionPolicy
 from interlock.core.report_extras import ReportExtras
-from interlock.core.verdict import IntegrationVerdict, RunVerdict, StageResult, Status
+from interlock.core.verdict import CheckResult, IntegrationVerdict, RunVerdict, StageResult, Status
 
 VERDICT_FILE = "verdict.json"
 JUNIT_FILE = "junit.xml"
@@ -50,6 +53,7 @@ def write_reports(
     paths = {
         VERDICT_FILE: json.dumps(data, indent=2, ensure_ascii=False) + "\n",
         JUNIT_FILE: render_junit(safe),
+        CTRF_FILE: json.dumps(render_ctrf(safe), indent=2, ensure_ascii=False) + "\n",
         SUMMARY_FILE: render_summary(safe),
         HTML_FILE: render_html(safe, run_dir, extras),
     }
@@ -108,6 +112,7 @@ def render_junit(verdict: RunVerdict) -> str:
                 name=check.name,
                 time=f"{check.duration_s:.3f}",
             )
+            _attempt_properties(case, check)
             if check.status in (Status.FAILED, Status.ERROR):
                 tag = "failure" if check.status == Status.FAILED else "error"
                 titles = [f.title for f in check.findings] or [check.message]
@@ -125,6 +130,7 @@ def render_junit(verdict: RunVerdict) -> str:
                 )
             elif check.status == Status.SKIPPED:
                 ET.SubElement(case, "skipped", message=check.message)
+            _attempt_elements(case, check, stage.stage)
         for stage in errored_stages:
             case = ET.SubElement(
                 suite,
@@ -143,3 +149,35 @@ def render_junit(verdict: RunVerdict) -> str:
         ET.SubElement(case, "error", message=message.splitlines()[0]).text = message
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _attempt_properties(case: ET.Element, check: CheckResult) -> None:
+    """A confirmed check's ``flaky`` and ``attempts`` as testcase properties (first child)."""
+    if not check.attempts:
+        return
+    properties = ET.SubElement(case, "properties")
+    ET.SubElement(properties, "property", name="flaky", value=str(check.flaky).lower())
+    ET.SubElement(properties, "property", name="attempts", value=str(len(check.attempts)))
+
+
+def _attempt_elements(case: ET.Element, check: CheckResult, stage: str) -> None:
+    """Each earlier failed attempt as Maven Surefire writes re-runs, and every measurement as output.
+
+    A flaky check keeps its passed testcase (strict: its failure) and gets a ``flakyFailure`` per
+    failed attempt; a check that failed every attempt gets a ``rerunFailure`` per re-run. JUnit
+    readers that know Surefire's re-runs (Jenkins, GitLab) show them; the others ignore them and
+    still see ``system-out``.
+    """
+    if not check.attempts:
+        return
+    tag = "flakyFailure" if check.flaky else "rerunFailure"
+    earlier = [a for a in check.attempts if a.status == Status.FAILED]
+    if not check.flaky:
+        earlier = earlier[1:]  # the first failure is the testcase's <failure>
+    for attempt in earlier:
+        message = "; ".join(attempt.findings) or attempt.message
+        element = ET.SubElement(case, tag, message=message, type=stage)
+        element.text = f"attempt {attempt.attempt}: {attempt.message}"
+    ET.SubElement(case, "system-out").text = ("flaky: " if check.flaky else "confirmed: ") + measurements(
+        check.attempts
+    )

@@ -129,6 +129,19 @@ def finding_id(integration: str, stage: str, operation: str, check: str, cause: 
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
 
 
+class CheckAttempt(BaseModel):
+    """One measurement of a check that was confirmed by a re-run (see ``core.confirmation``)."""
+
+    #: 1 is the first run, 2 the first confirmation, ...
+    attempt: int
+    status: Status
+    duration_s: float = 0.0
+    #: What was measured (``run: p(95) = 412ms, expected < 300ms``).
+    message: str = ""
+    #: The titles of the attempt's findings: why it failed.
+    findings: list[str] = Field(default_factory=list)
+
+
 class CheckResult(BaseModel):
     """One verified thing (a pact interaction, a fault, ...): one JUnit testcase."""
 
@@ -140,6 +153,11 @@ class CheckResult(BaseModel):
     #: What the check measured, by registered metric name (``p(95)`` in ms, ``error_rate``,
     #: ``amplification``, ``recovery_s``): the run history keeps these to draw trends.
     figures: dict[str, float] = Field(default_factory=dict)
+    #: Failed, then passed on a confirmation re-run: passed with a warning (failed under
+    #: ``strict_flaky``). Every report shows it with each attempt's measurement.
+    flaky: bool = False
+    #: Every measurement, when the check failed on a timing gate and was re-run; else empty.
+    attempts: list[CheckAttempt] = Field(default_factory=list)
 
 
 def warning_check(stage: str, integration: str, name: str, text: str) -> CheckResult:
@@ -240,6 +258,16 @@ class RunVerdict(BaseModel):
         if self.error is not None:
             return Status.ERROR.value
         return worst([i.status for i in self.integrations]).value
+
+    @computed_field  # type: ignore[prop-decorator]  # mypy cannot see pydantic's decorator over a property
+    @property
+    def flaky(self) -> int:
+        """How many checks failed once and passed on confirmation (each also carries a warning)."""
+        return sum(check.flaky for check in self.checks())
+
+    def checks(self) -> list[CheckResult]:
+        """Every check of the run, in report order."""
+        return [c for i in self.integrations for s in i.stages for c in s.checks]
 
     @computed_field  # type: ignore[prop-decorator]  # mypy cannot see pydantic's decorator over a property
     @property

@@ -10,10 +10,11 @@ fault proxy (:class:`~interlock.faults.fabric.FaultFabric`), and core sits below
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from interlock.core.confirmation import Confirmation
 from interlock.core.console import Output
 from interlock.core.manifest import Integration, Manifest
 from interlock.core.redact import DEFAULT, RedactionPolicy, Secret
@@ -36,6 +37,8 @@ class StageContext:
     fault_proxy: FaultFabric | None = None
     #: What is secret in this run (the manifest's secret env values); a stage adds its own.
     redaction: RedactionPolicy = DEFAULT
+    #: How failed timing-based checks are confirmed by a re-run (manifest and command line).
+    confirmation: Confirmation = field(default_factory=Confirmation)
 
     def artefact_dir(self, stage: str, integration: str) -> Path:
         path = self.run_dir / stage / integration

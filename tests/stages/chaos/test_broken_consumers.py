@@ -110,6 +110,8 @@ def broken_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any]
         "--report-dir",
         str(tmp_path / "r"),
         "--plain",
+        "--confirm",  # each variant is broken for good: a confirmation re-run would only cost CI time
+        "0",
         timeout=300,
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr

@@ -121,7 +121,7 @@ def test_provider_that_slows_under_concurrency_fails_the_p95_gate_and_aborts(tmp
         "abort_on_fail: {window: 3s, grace: 1s}\n",
     )
     manifest = project(tmp_path, profile, env={"SLOW_BASE_MS": "5", "SLOW_PER_INFLIGHT_MS": "15"})
-    result = run_load(manifest, tmp_path)
+    result = run_load(manifest, tmp_path, "--confirm", "0")  # slow every time: a re-run only costs time
     assert result.returncode == 1, result.stdout + result.stderr
     # The load's own time (Locust's once-a-second user log), not the wall clock: starting the
     # services and Locust takes longer on a busy machine, the run itself must stop early.
@@ -173,7 +173,7 @@ def test_baseline_flags_a_slower_second_run(tmp_path: Path) -> None:
     first = run_load(manifest, tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr
     project(tmp_path, profile, env={"SLOW_BASE_MS": "60", "SLOW_PER_INFLIGHT_MS": "0"})
-    second = run_load(manifest, tmp_path)
+    second = run_load(manifest, tmp_path, "--confirm", "0")  # the regression itself, not its confirmation
     assert second.returncode == 1, second.stdout + second.stderr
     checks = verdict(tmp_path)["integrations"][0]["stages"][0]["checks"]
     baseline = next(c for c in checks if c["name"].startswith("baseline"))

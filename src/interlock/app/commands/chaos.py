@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from interlock.app.commands.confirm_options import confirm_options
 from interlock.app.run_options import CommandOptions, Runner, RunOptions
 from interlock.stages.chaos.stage import ChaosStage
 
@@ -22,8 +23,15 @@ def chaos_command(common_options: CommandOptions, run: Runner, epilog: str) -> c
         " responses, provider down) with expectations derived from each integration's"
         " `resilience:` policy in the manifest.",
     )
+    @confirm_options
     def chaos(
-        manifest: Path, only: tuple[str, ...], report_dir: Path, plain: bool | None, catalogue: bool
+        manifest: Path,
+        only: tuple[str, ...],
+        report_dir: Path,
+        plain: bool | None,
+        catalogue: bool,
+        confirm: int | None,
+        strict_flaky: bool | None,
     ) -> int:
         """Inject faults between each consumer and its provider and check the consumer copes.
 
@@ -37,7 +45,16 @@ def chaos_command(common_options: CommandOptions, run: Runner, epilog: str) -> c
         proxies re-enabled and processes stopped on every exit, Ctrl-C included.
         """
         stage = ChaosStage(catalogue=catalogue)
-        options = RunOptions(manifest, ["chaos"], only, "ci", report_dir, stage_overrides={"chaos": stage})
+        options = RunOptions(
+            manifest,
+            ["chaos"],
+            only,
+            "ci",
+            report_dir,
+            stage_overrides={"chaos": stage},
+            confirm=confirm,
+            strict_flaky=strict_flaky,
+        )
         return int(run(options, plain))
 
     return chaos

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from interlock.app.commands.confirm_options import confirm_options
 from interlock.app.run_options import CommandOptions, Runner, RunOptions
 from interlock.stages.load.stage import LoadOptions, LoadStage
 
@@ -52,6 +53,7 @@ def load_command(common_options: CommandOptions, run: Runner, epilog: str) -> cl
         metavar="PORT",
         help="Port the Locust master listens on (default: a free port; fix it for remote workers).",
     )
+    @confirm_options
     def load(
         manifest: Path,
         only: tuple[str, ...],
@@ -61,6 +63,8 @@ def load_command(common_options: CommandOptions, run: Runner, epilog: str) -> cl
         remote_workers: int,
         master_bind_host: str,
         master_port: int | None,
+        confirm: int | None,
+        strict_flaky: bool | None,
     ) -> int:
         """Run each integration's load profile (load/*.yaml) and gate it on its SLOs.
 
@@ -76,7 +80,16 @@ def load_command(common_options: CommandOptions, run: Runner, epilog: str) -> cl
                 "give --master-port so remote workers know where to connect", param_hint="--remote-workers"
             )
         stage = LoadStage(LoadOptions(workers, remote_workers, master_bind_host, master_port))
-        options = RunOptions(manifest, ["load"], only, "ci", report_dir, stage_overrides={"load": stage})
+        options = RunOptions(
+            manifest,
+            ["load"],
+            only,
+            "ci",
+            report_dir,
+            stage_overrides={"load": stage},
+            confirm=confirm,
+            strict_flaky=strict_flaky,
+        )
         return int(run(options, plain))
 
     return load

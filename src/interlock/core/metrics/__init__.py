@@ -8,7 +8,7 @@
 
 from interlock.core.metrics.distribution import Distribution, percentile
 from interlock.core.metrics.names import PERCENTILE_FAMILY, percentile_name, quantile_of
-from interlock.core.metrics.registry import REGISTRY, Metric, MetricKind, kinds, lookup
+from interlock.core.metrics.registry import REGISTRY, Metric, MetricKind, is_timing, kinds, lookup
 from interlock.core.metrics.summary import ProxyRecord, outcome_rates, provider_traffic, summarize
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Metric",
     "MetricKind",
     "ProxyRecord",
+    "is_timing",
     "kinds",
     "lookup",
     "outcome_rates",

@@ -18,7 +18,7 @@ from types import MappingProxyType
 
 from interlock.core.metrics.names import PERCENTILE_FAMILY, quantile_of
 
-__all__ = ["REGISTRY", "Metric", "MetricKind", "kinds", "lookup"]
+__all__ = ["REGISTRY", "Metric", "MetricKind", "is_timing", "kinds", "lookup"]
 
 
 class MetricKind(Enum):
@@ -35,6 +35,10 @@ class Metric:
     name: str  #: as written in a gate; ``p`` stands for every percentile ``p(N)``
     kind: MetricKind
     meaning: str  #: one line, quoted in findings
+    #: The value depends on how fast the machine is at the moment (a duration, a rate per second,
+    #: a clock-decided count): a gate on it that fails is confirmed by a re-run before it fails
+    #: the gate (see ``interlock.core.confirmation``). Counts of what the system did are not.
+    timing: bool = False
 
 
 _D, _R, _C, _N = MetricKind.DURATION, MetricKind.RATIO, MetricKind.COUNT, MetricKind.NUMBER
@@ -48,18 +52,19 @@ REGISTRY: Mapping[str, Metric] = MappingProxyType(
                 PERCENTILE_FAMILY,
                 _D,
                 "N-th percentile of the durations, interpolated linearly between the closest ranks",
+                timing=True,
             ),
-            Metric("avg", _D, "mean duration"),
-            Metric("min", _D, "shortest duration"),
-            Metric("max", _D, "longest duration"),
-            Metric("med", _D, "median duration (= p(50))"),
+            Metric("avg", _D, "mean duration", timing=True),
+            Metric("min", _D, "shortest duration", timing=True),
+            Metric("max", _D, "longest duration", timing=True),
+            Metric("med", _D, "median duration (= p(50))", timing=True),
             # -- outcomes of the calls (chaos) or requests (load)
             Metric("calls", _C, "consumer calls in the phase"),
-            Metric("requests", _C, "requests the load sent"),
+            Metric("requests", _C, "requests the load sent", timing=True),
             Metric("failures", _C, "requests the load saw fail"),
             Metric("success_rate", _R, "share of consumer calls answered with an expected status"),
             Metric("error_rate", _R, "share of consumer calls not answered with an expected status"),
-            Metric("rps", _N, "requests the load sent per second"),
+            Metric("rps", _N, "requests the load sent per second", timing=True),
             # -- the provider's side, as the fault proxy saw it
             Metric(
                 "proxy_requests",
@@ -68,7 +73,7 @@ REGISTRY: Mapping[str, Metric] = MappingProxyType(
                 " the proxy answered itself (http_error)",
             ),
             Metric("provider_requests", _C, "requests that reached the provider"),
-            Metric("provider_rps", _N, "requests that reached the provider per second"),
+            Metric("provider_rps", _N, "requests that reached the provider per second", timing=True),
             Metric(
                 "amplification",
                 _N,
@@ -82,16 +87,25 @@ REGISTRY: Mapping[str, Metric] = MappingProxyType(
                 " repeating an Idempotency-Key",
             ),
             Metric("retries", _C, "provider requests that repeated an earlier one of the same consumer call"),
-            Metric("retry_gap_min", _D, "shortest wait between a failed attempt and its retry"),
+            Metric("retry_gap_min", _D, "shortest wait between a failed attempt and its retry", timing=True),
             Metric(
-                "retry_gap_avg", _D, "mean wait between a failed attempt and its retry (about 0 = no backoff)"
+                "retry_gap_avg",
+                _D,
+                "mean wait between a failed attempt and its retry (about 0 = no backoff)",
+                timing=True,
             ),
-            Metric("backoff_growth", _N, "mean wait before later retries / mean wait before the first retry"),
+            Metric(
+                "backoff_growth",
+                _N,
+                "mean wait before later retries / mean wait before the first retry",
+                timing=True,
+            ),
             Metric(
                 "fail_fast_after",
                 _C,
                 "consumer calls that still reached the failing provider before the first that did"
                 " not (calls + 1 = it never stopped: no circuit breaker)",
+                timing=True,
             ),
             Metric(
                 "retry_after_violations",
@@ -119,6 +133,7 @@ REGISTRY: Mapping[str, Metric] = MappingProxyType(
                 "recovery_s",
                 _N,
                 "seconds from rollback until the consumer answered consecutive probes successfully again",
+                timing=True,
             ),
         )
     }
@@ -135,3 +150,9 @@ def lookup(name: str) -> Metric | None:
 def kinds() -> Mapping[str, MetricKind]:
     """Name -> kind of every registered metric except the percentile family (always durations)."""
     return MappingProxyType({name: m.kind for name, m in REGISTRY.items() if name != PERCENTILE_FAMILY})
+
+
+def is_timing(name: str) -> bool:
+    """Whether a gate on ``name`` measures the machine's speed as much as the system (see Metric.timing)."""
+    metric = lookup(name)
+    return metric is not None and metric.timing

@@ -35,6 +35,7 @@ from typing import Any
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from interlock.core.config import Strict, validate_model
+from interlock.core.confirmation import MAX_RERUNS
 from interlock.core.durations import Duration, parse_duration
 from interlock.core.errors import ConfigError
 from interlock.core.thresholds import (
@@ -146,6 +147,9 @@ class Experiment(Strict):
     recovery: Recovery = Field(default_factory=Recovery)
     #: Request methods that count as writes for duplicate_writes.
     writes: list[str] = Field(default_factory=lambda: list(WRITE_METHODS))
+    #: Re-runs of this experiment when its checks failed on timing gates only (the manifest's
+    #: ``confirm`` when omitted; ``--confirm`` overrides both).
+    confirm: int | None = Field(default=None, ge=0, le=MAX_RERUNS)
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("recovery", mode="before")

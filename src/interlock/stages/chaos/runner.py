@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from interlock.core.errors import RunIncomplete
-from interlock.core.metrics import lookup
+from interlock.core.metrics import is_timing, lookup
 from interlock.core.thresholds import Threshold, ThresholdResult
 from interlock.core.verdict import CheckResult, Finding, Severity, Status
 from interlock.faults.apply import apply_fault
@@ -37,6 +37,8 @@ STAGE = "chaos"
 class ExperimentOutcome:
     journal: Journal
     checks: list[CheckResult] = field(default_factory=list)
+    #: Names of the failed checks whose failed gates are all on timing metrics (confirmable).
+    timing_failures: set[str] = field(default_factory=set)
 
 
 class ExperimentRunner:
@@ -87,6 +89,7 @@ class ExperimentRunner:
         steady = self._steady_state(client, experiment)
         journal.phases.append(steady)
         outcome.checks.append(self._check(f"{label}: steady state", steady, experiment))
+        _note_timing_failure(outcome, steady)
         blocked = None if outcome.checks[-1].status == Status.PASSED else "steady state was not met"
         for fault in experiment.faults:
             name = f"{label}: {fault.name}"
@@ -101,6 +104,7 @@ class ExperimentRunner:
             recovery = self._recover(client, experiment, fault, phase)
             journal.phases.append(recovery)
             outcome.checks.append(self._check(name, phase, experiment, recovery))
+            _note_timing_failure(outcome, phase)
             if phase.metrics.get("recovery_s") is None:
                 blocked = f"the consumer did not recover from {fault.name}"
 
@@ -316,6 +320,14 @@ class ExperimentRunner:
         return f"not propagated: {len(untraced)} of {len(phase.observations)} requests, e.g. " + "; ".join(
             shown
         )
+
+
+def _note_timing_failure(outcome: ExperimentOutcome, phase: PhaseRecord) -> None:
+    """Remember the last check when it failed on timing gates only (latency, recovery, ...)."""
+    check = outcome.checks[-1]
+    failed = [g for g in phase.gates if not g.passed and not g.waived]
+    if check.status == Status.FAILED and failed and all(is_timing(g.metric) for g in failed):
+        outcome.timing_failures.add(check.name)
 
 
 def _record(gate: Threshold, result: ThresholdResult) -> GateRecord:

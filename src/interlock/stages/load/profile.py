@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import AliasChoices, ConfigDict, Field, field_validator, model_validator
 
 from interlock.core.config import Strict, did_you_mean, validate_model
+from interlock.core.confirmation import MAX_RERUNS
 from interlock.core.durations import Duration, parse_duration
 from interlock.core.errors import ConfigError
 from interlock.core.thresholds import (
@@ -138,6 +139,9 @@ class LoadProfile(Strict):
     under_fault: UnderFault | None = None
     baseline: Baseline | None = Field(default_factory=Baseline)
     states: list[StateSetup] = Field(default_factory=list)
+    #: Re-runs of this profile when its checks failed on timing SLOs only (the manifest's
+    #: ``confirm`` when omitted; ``--confirm`` overrides both).
+    confirm: int | None = Field(default=None, ge=0, le=MAX_RERUNS)
     path: Path = Field(default=Path("load/profile.yaml"), exclude=True)
 
     @property

@@ -9,12 +9,15 @@ baseline comparison and, with ``under_fault``, the figures before, during and af
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from interlock.core.confirmation import Attempt, confirm
 from interlock.core.errors import ConfigError
 from interlock.core.manifest import Integration, Manifest
+from interlock.core.metrics import is_timing
 from interlock.core.network import require_local_target
 from interlock.core.redact import Secret
 from interlock.core.reproduction import display_path, rerun_command
@@ -34,6 +37,8 @@ from interlock.stages.load.secrets import locustfile_secrets
 STAGE = "load"
 PROGRESS_EVERY_S = 5.0
 PLOT_FILE = "load-over-time.png"
+#: The check that fails when abort_on_fail stopped the run (there is none when it did not).
+COMPLETED_CHECK = "run completed its shape"
 
 
 @dataclass(frozen=True)
@@ -97,8 +102,57 @@ class LoadStage:
         return result
 
     def _run(self, ctx: StageContext, integration: Integration, result: StageResult) -> None:
+        """Run the profile; when its checks failed on timing gates only, confirm with re-runs."""
         profile = load_profile(ctx.manifest.resolve(integration.load or ""))
         out_dir = ctx.artefact_dir(STAGE, integration.name)
+        attempts = [self._attempt(ctx, integration, profile, out_dir)]
+        result.artefacts += attempts[0].artefacts
+        checks = attempts[0].checks
+        reruns = ctx.confirmation.reruns_for(profile.confirm)
+        if attempts[0].timing_failures and reruns and attempts[0].error is None:
+
+            def again(number: int) -> Attempt:
+                ctx.output.info(
+                    f"{STAGE} {integration.name}: failed on timing SLOs only:"
+                    f" confirming with re-run {number - 1} of the profile"
+                )
+                try:
+                    repeated = self._attempt(ctx, integration, profile, out_dir / f"attempt{number}")
+                except _CannotRun as exc:
+                    ctx.output.warn(f"{STAGE} {integration.name}: the confirmation could not run: {exc}")
+                    return [], set()
+                attempts.append(repeated)
+                result.artefacts += repeated.artefacts
+                if not any(c.name == COMPLETED_CHECK for c in repeated.checks):
+                    # Aborted the first time, not now: the check exists only when it fails.
+                    repeated.checks.append(
+                        CheckResult(
+                            name=COMPLETED_CHECK, status=Status.PASSED, message="the run completed its shape"
+                        )
+                    )
+                return repeated.checks, repeated.timing_failures
+
+            checks = confirm(
+                checks,
+                attempts[0].timing_failures,
+                again,
+                reruns,
+                strict=ctx.confirmation.strict,
+                stage=STAGE,
+                integration=integration.name,
+            )
+        result.checks += checks
+        errors = [a.error for a in attempts if a.error]
+        if errors:
+            result.error = "; ".join(errors)
+        attempts[-1].record_baseline()  # once, with the figures that stand (after the re-runs)
+
+    def _attempt(
+        self, ctx: StageContext, integration: Integration, profile: LoadProfile, out_dir: Path
+    ) -> _Attempt:
+        """One run of the profile, its artefacts in ``out_dir``."""
+        out_dir.mkdir(parents=True, exist_ok=True)
+        attempt = _Attempt()
         host = ctx.services.api_url(target_of(profile, integration))  # requests are API paths
         locustfile, notes = _task_mix(ctx, integration, profile, host, out_dir)
         phases = shape_phases(profile.shape)
@@ -131,15 +185,22 @@ class LoadStage:
         fault = _fault_figures(ctx, integration, profile, window, cursor, timeline)
         notes += fault.notes
         if window is not None and window.problems:
-            result.error = "; ".join(window.problems)
+            attempt.error = "; ".join(window.problems)
 
         outcomes = slo.evaluate(profile.slo, timeline, [*phases, *fault.phases], fault.extra)
         rerun = rerun_command(ctx.manifest, "load", integration.name)
-        result.checks += [_slo_check(o, integration.name, timeline, rerun) for o in outcomes]
+        attempt.checks += [_slo_check(o, integration.name, timeline, rerun) for o in outcomes]
+        attempt.timing_failures |= {
+            c.name
+            for c, o in zip(attempt.checks, outcomes, strict=True)
+            if not o.passed and is_timing(o.result.threshold.metric)
+        }
         if outcome.stopped_because and watcher.aborted:
-            result.checks.append(_aborted_check(integration.name, outcome.stopped_because, rerun))
+            attempt.checks.append(_aborted_check(integration.name, outcome.stopped_because, rerun))
+            if watcher.breached is not None and is_timing(watcher.breached):
+                attempt.timing_failures.add(attempt.checks[-1].name)
         if timeline.metrics()["requests"] == 0:
-            result.checks.append(
+            attempt.checks.append(
                 _failed_check(
                     integration.name,
                     "requests were made",
@@ -148,12 +209,13 @@ class LoadStage:
                     rerun,
                 )
             )
-        baseline_check, baseline_notes = _baseline(
-            ctx, integration, profile, locustfile, timeline, watcher.aborted
-        )
-        notes += baseline_notes
-        if baseline_check is not None:
-            result.checks.append(baseline_check)
+        compared = _baseline(ctx, integration, profile, locustfile, timeline, watcher.aborted)
+        notes += compared.notes
+        attempt.record_baseline = compared.record
+        if compared.check is not None:
+            attempt.checks.append(compared.check)
+            if compared.check.status == Status.FAILED and all(is_timing(m) for m in compared.metrics):
+                attempt.timing_failures.add(compared.check.name)
 
         plot = plots.plot_run(
             timeline,
@@ -175,7 +237,8 @@ class LoadStage:
             extra={"fault": fault.facts} if fault.facts else {},
         )
         written = summary.write(run_summary, out_dir, [plot.name])
-        result.artefacts += [str(p.relative_to(ctx.run_dir)) for p in [plot, *written, *outcome.artefacts]]
+        attempt.artefacts += [str(p.relative_to(ctx.run_dir)) for p in [plot, *written, *outcome.artefacts]]
+        return attempt
 
     def _describe(self, profile: LoadProfile) -> str:
         fault = profile.under_fault
@@ -184,6 +247,18 @@ class LoadStage:
             + (f", {self.options.workers} workers" if self.options.workers else "")
             + (f", fault '{fault.fault}' at {fault.at:g}s for {fault.duration:g}s" if fault else "")
         )
+
+
+@dataclass
+class _Attempt:
+    """What one run of a profile measured (the first run, or a confirmation re-run)."""
+
+    checks: list[CheckResult] = field(default_factory=list)
+    #: Names of the failed checks gated on timing metrics only (see core.confirmation).
+    timing_failures: set[str] = field(default_factory=set)
+    artefacts: list[str] = field(default_factory=list)
+    error: str | None = None
+    record_baseline: Callable[[], None] = lambda: None
 
 
 class _CannotRun(Exception):
@@ -413,6 +488,8 @@ class _Watcher:
         self.ctx, self.integration, self.profile, self.window = ctx, integration, profile, window
         self.next_progress = PROGRESS_EVERY_S
         self.aborted = False
+        #: The metric of the run threshold whose sustained breach aborted the run.
+        self.breached: str | None = None
 
     def __call__(self, timeline: Timeline, run_time: float) -> str | None:
         if self.window is not None:
@@ -432,6 +509,7 @@ class _Watcher:
             return None
         threshold, whole = breach
         self.aborted = True
+        self.breached = threshold.metric
         reason = (
             f"abort_on_fail: `{threshold}` breached for {abort.window:g}s without a break"
             f" ({whole.message}, over {settled - abort.window:.0f}-{settled:.0f}s)"
@@ -469,7 +547,7 @@ def _slo_check(outcome: slo.SloOutcome, integration: str, timeline: Timeline, re
 def _aborted_check(integration: str, reason: str, rerun: str) -> CheckResult:
     return _failed_check(
         integration,
-        "run completed its shape",
+        COMPLETED_CHECK,
         f"run aborted: {reason}",
         "abort_on_fail stopped the run early; the SLO checks show the figures until then.",
         rerun,
@@ -481,6 +559,19 @@ def _failed_check(integration: str, name: str, title: str, detail: str, rerun: s
     return CheckResult(name=name, status=Status.FAILED, message=title, findings=[finding])
 
 
+@dataclass
+class _BaselineComparison:
+    """The baseline check of one attempt, and how to record the attempt as the next baseline."""
+
+    check: CheckResult | None = None
+    notes: list[str] = field(default_factory=list)
+    #: The metrics that regressed (p(95), rps, error_rate).
+    metrics: list[str] = field(default_factory=list)
+    #: Records this attempt's figures; called once per run, after any confirmation re-runs, so a
+    #: re-run is compared with the same previous run as the first attempt.
+    record: Callable[[], None] = lambda: None
+
+
 def _baseline(
     ctx: StageContext,
     integration: Integration,
@@ -488,13 +579,13 @@ def _baseline(
     locustfile: Path,
     timeline: Timeline,
     aborted: bool,
-) -> tuple[CheckResult | None, list[str]]:
-    """Compare with the previous run of this profile, then record this run (unless it was aborted)."""
+) -> _BaselineComparison:
+    """Compare with the previous run of this profile (recording this one is left to the caller)."""
     if profile.baseline is None:
-        return None, []
+        return _BaselineComparison()
     values = timeline.metrics()
     if values["requests"] == 0:
-        return None, []
+        return _BaselineComparison()
     now = baseline.RunFigures(
         ctx.run_id,
         baseline.fingerprint(profile.shape.model_dump(mode="json"), locustfile),
@@ -505,22 +596,25 @@ def _baseline(
     )
     path = baseline.history_path(ctx.manifest.base_dir, integration.name, profile.name)
     before = baseline.previous_run(path, now.fingerprint)
-    if not aborted:
-        baseline.record(path, now)
+    record = (lambda: None) if aborted else (lambda: baseline.record(path, now))
     if before is None:
-        return None, [
-            f"No previous run of this profile to compare with; this run is the baseline ({path.name})."
-        ]
+        return _BaselineComparison(
+            notes=[
+                f"No previous run of this profile to compare with; this run is the baseline ({path.name})."
+            ],
+            record=record,
+        )
     regressions = baseline.compare(before, now, profile.baseline)
     name = f"baseline: no regression against run {before.run_id}"
     if not regressions:
-        return CheckResult(
+        check = CheckResult(
             name=name,
             status=Status.PASSED,
             message=f"p95 {now.p95_ms:.0f}ms (was {before.p95_ms:.0f}ms), rps {now.rps:.1f}"
             f" (was {before.rps:.1f}), errors {now.error_rate:.2%}"
             f" (was {before.error_rate:.2%})",
-        ), []
+        )
+        return _BaselineComparison(check, record=record)
     severity = Severity.ERROR if profile.baseline.gate else Severity.WARNING
     findings = [
         Finding(
@@ -532,9 +626,14 @@ def _baseline(
         for r in regressions
     ]
     status = Status.FAILED if profile.baseline.gate else Status.PASSED
-    return CheckResult(
-        name=name, status=status, message="; ".join(r.text for r in regressions), findings=findings
-    ), [f"Regression against run {before.run_id}: {r.text}" for r in regressions]
+    return _BaselineComparison(
+        CheckResult(
+            name=name, status=status, message="; ".join(r.text for r in regressions), findings=findings
+        ),
+        [f"Regression against run {before.run_id}: {r.text}" for r in regressions],
+        [r.metric for r in regressions],
+        record,
+    )
 
 
 def _state(state: StateSetup) -> ProviderState:
