@@ -96,6 +96,8 @@ def blast_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any],
     started = time.monotonic()
     proc = interlock(
         "chaos",
+        "--confirm",
+        "0",  # broken consumers fail for good: a confirmation re-run would only cost time
         "--manifest",
         str(blast_manifest(tmp_path)),
         "--report-dir",

@@ -103,6 +103,8 @@ def protocol_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, An
     tmp_path = tmp_path_factory.mktemp("protocol")
     proc = interlock(
         "chaos",
+        "--confirm",
+        "0",  # broken consumers fail for good: a confirmation re-run would only cost time
         "--manifest",
         str(consumers_manifest(tmp_path)),
         "--report-dir",

@@ -94,6 +94,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, An
     with real_toxiproxy(tmp_path / "toxiproxy.log") as server:
         proc = interlock(
             "chaos",
+            "--confirm",
+            "0",  # broken consumers fail for good: a confirmation re-run would only cost time
             "--manifest",
             str(manifest(tmp_path)),
             "--report-dir",

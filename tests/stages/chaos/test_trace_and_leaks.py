@@ -88,6 +88,8 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path,
     tmp_path = tmp_path_factory.mktemp("trace")
     proc = interlock(
         "chaos",
+        "--confirm",
+        "0",  # broken consumers fail for good: a confirmation re-run would only cost time
         "--manifest",
         str(manifest(tmp_path)),
         "--report-dir",
