@@ -237,7 +237,7 @@ def _draw_provider(ax: Axes, journal: Journal, origin: float) -> None:
                 s=14,
                 color=_PROXY_ANSWERED,
                 zorder=3,
-                label="answered by the proxy (http_error)",
+                label="stopped at the proxy (its answer, or a refused connection)",
             )
     top = max([*(r + a for r, a in zip(reached_y, answered_y, strict=True)), 1])
     ax.set_ylim(0, top * 1.25 + 0.5)
