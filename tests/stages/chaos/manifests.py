@@ -51,3 +51,22 @@ def absolute_spec_file(service: dict[str, Any]) -> None:
     spec = service.get("openapi")
     if spec and not spec.startswith("/"):
         service["openapi"] = str(REPO / spec)
+
+
+def consumer_variant_base() -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
+    """What a test of checkout variants starts from: the example's checkout service, its
+    ``CHECKOUT_*`` knobs, and the providers the variants call (the example payments, and an
+    inventory that always has stock), runnable from outside the repo."""
+    example: dict[str, Any] = yaml.safe_load((REPO / "interlock.yaml").read_text())
+    checkout = example["services"]["checkout"]
+    knobs = {k: v for k, v in checkout["env"].items() if k.startswith("CHECKOUT_")}
+    absolute_spec_file(example["services"]["payments"])
+    services: dict[str, Any] = {
+        "payments": {**example["services"]["payments"], "env": {"PYTHONPATH": str(REPO)}},
+        "inventory": {
+            "run": "python -m uvicorn tests.fixtures.checkout_variants:well_stocked_inventory"
+            " --host 127.0.0.1 --port {port}",
+            "env": {"PYTHONPATH": str(REPO)},
+        },
+    }
+    return checkout, knobs, services

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from tests.helpers import REPO, interlock, processes_of_run
-from tests.stages.chaos.manifests import absolute_spec_file
+from tests.stages.chaos.manifests import consumer_variant_base
 
 pytestmark = pytest.mark.slow
 
@@ -46,19 +46,8 @@ faults:
 
 
 def blast_manifest(tmp_path: Path) -> Path:
-    example: dict[str, Any] = yaml.safe_load((REPO / "interlock.yaml").read_text())
-    checkout = example["services"]["checkout"]
-    knobs = {k: v for k, v in checkout["env"].items() if k.startswith("CHECKOUT_")}
-    absolute_spec_file(example["services"]["payments"])
-    services: dict[str, Any] = {
-        "payments": {**example["services"]["payments"], "env": {"PYTHONPATH": str(REPO)}},
-        "inventory": {
-            "run": "python -m uvicorn tests.fixtures.checkout_variants:well_stocked_inventory"
-            " --host 127.0.0.1 --port {port}",
-            "health": "/health",
-            "env": {"PYTHONPATH": str(REPO)},
-        },
-    }
+    checkout, knobs, services = consumer_variant_base()
+    services["inventory"]["health"] = "/health"
     integrations = []
     for name, app in CONSUMERS.items():
         services[name] = {

@@ -20,7 +20,7 @@ import yaml
 
 from tests.helpers import REPO, interlock, processes_of_run
 from tests.real_toxiproxy import real_toxiproxy
-from tests.stages.chaos.manifests import absolute_spec_file
+from tests.stages.chaos.manifests import consumer_variant_base
 
 pytestmark = pytest.mark.slow
 
@@ -50,18 +50,7 @@ CONSUMERS = {
 
 
 def manifest(tmp_path: Path) -> Path:
-    example: dict[str, Any] = yaml.safe_load((REPO / "interlock.yaml").read_text())
-    checkout = example["services"]["checkout"]
-    knobs = {k: v for k, v in checkout["env"].items() if k.startswith("CHECKOUT_")}
-    absolute_spec_file(example["services"]["payments"])
-    services: dict[str, Any] = {
-        "payments": {**example["services"]["payments"], "env": {"PYTHONPATH": str(REPO)}},
-        "inventory": {
-            "run": "python -m uvicorn tests.fixtures.checkout_variants:well_stocked_inventory"
-            " --host 127.0.0.1 --port {port}",
-            "env": {"PYTHONPATH": str(REPO)},
-        },
-    }
+    checkout, knobs, services = consumer_variant_base()
     integrations = []
     for consumer, env in CONSUMERS.items():
         integration = f"{consumer}-payments"

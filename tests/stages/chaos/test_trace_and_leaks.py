@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from tests.helpers import REPO, interlock
-from tests.stages.chaos.manifests import absolute_spec_file
+from tests.stages.chaos.manifests import consumer_variant_base
 
 pytestmark = pytest.mark.slow
 
@@ -44,18 +44,7 @@ EXPERIMENT = {
 
 
 def manifest(tmp_path: Path) -> Path:
-    example: dict[str, Any] = yaml.safe_load((REPO / "interlock.yaml").read_text())
-    checkout = example["services"]["checkout"]
-    knobs = {k: v for k, v in checkout["env"].items() if k.startswith("CHECKOUT_")}
-    absolute_spec_file(example["services"]["payments"])
-    services: dict[str, Any] = {
-        "payments": {**example["services"]["payments"], "env": {"PYTHONPATH": str(REPO)}},
-        "inventory": {
-            "run": "python -m uvicorn tests.fixtures.checkout_variants:well_stocked_inventory"
-            " --host 127.0.0.1 --port {port}",
-            "env": {"PYTHONPATH": str(REPO)},
-        },
-    }
+    checkout, knobs, services = consumer_variant_base()
     integrations = []
     for variant, app in VARIANTS.items():
         services[variant] = {
