@@ -15,6 +15,12 @@ traffic shapes: ``keepalive`` (20 keep-alive connections, one request in flight 
 toxic, with a 1 ms ``latency`` toxic downstream, and with a ``slicer`` downstream (pieces of
 ~16 bytes, 10 µs apart), since chaos runs measure through toxics.
 
+``--bare`` adds a fourth target, the ceiling for any proxy written on this event loop: a bare
+uvloop forwarder (its own process) that only reads each chunk and writes it to the other socket,
+with no API, no observation and no toxics (so it is measured with ``--toxics none`` only).
+``--bare-processes N`` runs N such forwarders sharing the port (``SO_REUSEPORT``), the ceiling
+of a multi-process design on this machine.
+
 Rounds run in ABBA order (direct, real, interlock, then interlock, real, direct, ...), so each
 target meets the same drift in machine load; the ratios interlock/real are taken per round and
 their median printed, with throughput, p50 and p99 per target (medians over rounds). The load
@@ -35,6 +41,7 @@ import os
 import re
 import resource
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -55,7 +62,7 @@ CLOSE_RESPONSE = (
 REQUEST = b"GET /ping HTTP/1.1\r\nHost: bench\r\n\r\n"
 CLOSE_REQUEST = b"GET /ping HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
 CONNECTIONS = 20
-TARGETS = ("direct", "real", "interlock")
+TARGETS = ("direct", "real", "interlock", "bare")
 SHAPES = ("keepalive", "new-conn")
 TOXICS: dict[str, dict[str, Any] | None] = {
     "none": None,
@@ -103,6 +110,75 @@ class _Server(asyncio.Protocol):
 def run_server(port: int) -> None:
     loop = _loop()
     server = loop.run_until_complete(loop.create_server(_Server, "127.0.0.1", port, backlog=4096))
+    print("ready", flush=True)
+    try:
+        loop.run_forever()
+    finally:
+        server.close()
+
+
+# ---- the bare forwarder (``--bare``; its own process) ---------------------------------------------
+
+
+class _Forward(asyncio.Protocol):
+    """One socket of a bare forwarded connection: writes what it reads to its peer, nothing else."""
+
+    def __init__(self) -> None:
+        self.peer: _Forward | None = None
+        self.transport: asyncio.Transport | None = None
+        self.early: list[bytes] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        peer = self.peer
+        if peer is not None and peer.transport is not None:
+            peer.transport.write(data)
+        else:
+            self.early.append(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.peer is not None and self.peer.transport is not None:
+            self.peer.transport.close()
+
+
+def run_forwarder(port: int, upstream: int, processes: int = 1) -> None:
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(4096)
+    children: list[int] = []
+    for _ in range(processes - 1):
+        child = os.fork()
+        if child == 0:  # each child accepts on the shared socket (the kernel spreads accepts)
+            children.clear()
+            break
+        children.append(child)
+
+    def stop(signum: int, _frame: object) -> None:
+        for child in children:
+            os.kill(child, signum)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    loop = _loop()
+
+    def accepted() -> _Forward:
+        client = _Forward()
+
+        async def dial() -> None:
+            transport, provider = await loop.create_connection(_Forward, "127.0.0.1", upstream)
+            provider.peer, client.peer = client, provider
+            for data in client.early:
+                transport.write(data)
+            client.early = []
+
+        loop.create_task(dial())
+        return client
+
+    server = loop.run_until_complete(loop.create_server(accepted, sock=listener))
     print("ready", flush=True)
     try:
         loop.run_forever()
@@ -255,7 +331,9 @@ def _free_port() -> int:
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process, from /proc (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()  # --bare-processes
+    return own + sum(_cpu_seconds(int(child)) for child in children)
 
 
 def _children_cpu() -> float:
@@ -322,11 +400,21 @@ def main() -> None:
     parser.add_argument("--no-uvloop", action="store_true", help="run the proxy on the standard asyncio loop")
     parser.add_argument("--no-real", action="store_true", help="leave the real Toxiproxy out")
     parser.add_argument(
-        "--role", choices=["main", "server", "client"], default="main", help=argparse.SUPPRESS
+        "--bare", action="store_true", help="also measure a bare uvloop forwarder (toxic none)"
+    )
+    parser.add_argument("--bare-processes", type=int, default=1, help="forwarder processes sharing the port")
+    parser.add_argument(
+        "--role", choices=["main", "server", "client", "forwarder"], default="main", help=argparse.SUPPRESS
     )
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--shape", default="keepalive", help=argparse.SUPPRESS)
+    parser.add_argument("--upstream", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.role == "forwarder":
+        run_forwarder(args.port, args.upstream, args.bare_processes)
+        return
+    if args.bare and args.toxics != "none":
+        parser.error("--bare forwards without toxics: use it with --toxics none")
     if args.role == "server":
         run_server(args.port)
         return
@@ -356,6 +444,7 @@ def main() -> None:
     if args.no_uvloop:
         env["INTERLOCK_PROXY_NO_UVLOOP"] = "1"
     real = _RealServer(binary) if binary is not None else None
+    bare: subprocess.Popen[str] | None = None
     try:
         with EmbeddedProxy(env=env) as embedded:
             assert embedded.process is not None
@@ -365,6 +454,16 @@ def main() -> None:
             if real is not None:
                 apis["real"] = (ProxyClient(f"http://127.0.0.1:{real.port}"), real.process.pid)
             ports = {"direct": server_port}
+            if args.bare:
+                ports["bare"] = _free_port()
+                argv_bare = [sys.executable, __file__, "--role", "forwarder", "--port", str(ports["bare"])]
+                argv_bare += ["--upstream", str(server_port), "--bare-processes", str(args.bare_processes)]
+                bare = subprocess.Popen(
+                    argv_bare,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+                assert bare.stdout is not None and bare.stdout.readline().strip() == "ready"
             for target, (api, _pid) in apis.items():
                 listen = api.create_proxy("bench", "127.0.0.1:0", f"127.0.0.1:{server_port}")["listen"]
                 ports[target] = int(listen.rsplit(":", 1)[1])
@@ -386,7 +485,11 @@ def main() -> None:
                     results: dict[str, list[dict[str, float]]] = {t: [] for t in targets}
                     for index in range(args.rounds):
                         for target in targets if index % 2 == 0 else reversed(targets):
-                            pid = apis[target][1] if target in apis else None
+                            pid = (
+                                apis[target][1]
+                                if target in apis
+                                else (bare.pid if target == "bare" and bare else None)
+                            )
                             results[target].append(_measure(client, ports[target], shape, args.seconds, pid))
                     rows.append(_report(shape, toxic_name, results, load))
                 for api, _pid in apis.values():
@@ -396,6 +499,9 @@ def main() -> None:
             print(f"\n(interlock observed {observed} requests in all)\n")
             _summary(rows)
     finally:
+        if bare is not None:
+            bare.terminate()
+            bare.wait()
         if real is not None:
             real.stop()
         server.terminate()
@@ -427,6 +533,11 @@ def _report(
             row[f"{target}/direct"] = statistics.median(
                 p["rps"] / d["rps"] for d, p in zip(results["direct"], results[target], strict=True)
             )
+    if "real" in results and "bare" in results:
+        row["ratio_bare"] = statistics.median(
+            b["rps"] / r["rps"] for r, b in zip(results["real"], results["bare"], strict=True)
+        )
+        print(f"  bare forwarder/real (median of paired rounds): throughput {row['ratio_bare']:.2f}x")
     if "real" in results:
         pairs = list(zip(results["real"], results["interlock"], strict=True))
         for key in ("rps", "p50_ms", "p99_ms"):
