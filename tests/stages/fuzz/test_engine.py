@@ -237,3 +237,15 @@ def test_the_api_url_is_the_job_base_path_or_else_the_specs_own(
     # None: the spec's servers/basePath (read from the schema the worker loaded, not a second
     # fetch); "" is a base URL given as it is; a manifest base_path: wins over the spec.
     assert engine.api_url(job(base_url="http://127.0.0.1:1", base_path=base_path), raw) == expected
+
+
+def test_a_call_is_timed_from_its_send_to_its_checks() -> None:
+    """``Exchange.total_ms`` covers a body that came long after the head (schemathesis times the head)."""
+    import time
+    from types import SimpleNamespace
+
+    case = SimpleNamespace(id="case-1")
+    engine._stamp_call(None, case, {})
+    time.sleep(0.05)
+    assert engine._call_duration_ms(case) >= 50
+    assert engine._call_duration_ms(SimpleNamespace(id="another")) is None  # stamped for another case

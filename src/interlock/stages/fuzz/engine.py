@@ -91,6 +91,9 @@ class RunState:
     #: How long a check's resend may take, body included, before it is abandoned (ReplayTooSlow):
     #: a dripped or streamed answer would otherwise cost its whole duration again per replay.
     replay_deadline_s: float = 10.0
+    #: When each worker thread's current call was sent: (case id, perf_counter), set by a
+    #: ``before_call`` hook, so a check knows how long the whole call took, body included.
+    call_started: threading.local = field(default_factory=threading.local)
 
 
 _STATE = RunState()
@@ -242,6 +245,15 @@ def _unique_idempotency_keys(header: str) -> Callable[..., None]:
         headers[name] = (token * 8)[: len(value)] if len(value) >= 16 else token[:16]
 
     return before_call
+
+
+def _stamp_call(context: Any, case: Any, kwargs: Any) -> None:
+    """A ``before_call`` hook: when this thread sent the case's request (see ``Exchange.total_ms``).
+
+    schemathesis times a response until its head (``response.elapsed``); the body of a streamed
+    or dripped answer may take seconds more, which a check that replays the request must know.
+    """
+    _STATE.call_started.sent = (case.id, time.perf_counter())
 
 
 def _accept_statuses(accepted: Mapping[str, list[int]]) -> Callable[..., bool]:
@@ -406,6 +418,7 @@ def exchange_from(response: Any, case: Any) -> Exchange:
         response_headers=response_headers,
         body=response.content or b"",
         elapsed_ms=response.elapsed * 1000,
+        total_ms=_call_duration_ms(case),
         sent_values=sent_values(case, body, request_headers),
         positive=_is_positive(case),
         resend=resend,
@@ -413,6 +426,14 @@ def exchange_from(response: Any, case: Any) -> Exchange:
         response_schema=_response_schema(case, response.status_code, response.headers.get("Content-Type")),
         documentation=_STATE.documentation,
     )
+
+
+def _call_duration_ms(case: Any) -> float | None:
+    """Milliseconds since this thread sent ``case``'s request (its checks run once it was read)."""
+    sent: tuple[str, float] | None = getattr(_STATE.call_started, "sent", None)
+    if sent is None or sent[0] != case.id:
+        return None
+    return (time.perf_counter() - sent[1]) * 1000
 
 
 def _response_schema(case: Any, status: int, content_type: Any) -> Any:
@@ -567,6 +588,7 @@ def run(job: FuzzJob, on_progress: Callable[[str], None] = lambda _m: None) -> F
     GLOBAL_HOOK_DISPATCHER.register_hook_with_name(
         _unique_idempotency_keys(idempotency_header), "before_call"
     )
+    GLOBAL_HOOK_DISPATCHER.register_hook_with_name(_stamp_call, "before_call")
     if job.accepted_statuses:
         GLOBAL_HOOK_DISPATCHER.register_hook_with_name(
             _accept_statuses(job.accepted_statuses), "filter_failure"

@@ -216,6 +216,25 @@ def test_a_slow_request_is_not_replayed_and_keeps_its_sample() -> None:
         idempotency(exchange({"a": 1}, server=server), state)  # the sample was still there
 
 
+def test_a_request_whose_body_came_slowly_is_not_replayed() -> None:
+    """httpbin's /drip sends its head at once and its body over 2 s: the whole exchange counts."""
+    calls: list[Mapping[str, str]] = []
+
+    def server(headers: Mapping[str, str]) -> tuple[int, Any]:
+        calls.append(headers)
+        return 404, {}
+
+    dripped = exchange({"a": 1}, server=server)
+    dripped.elapsed_ms, dripped.total_ms = 3, 2004
+    idempotency(dripped, IdempotencyState(samples=1, max_elapsed_s=1.0))
+    assert calls == []
+    quick = exchange({"a": 1}, server=server)
+    quick.elapsed_ms, quick.total_ms = 3, 40
+    with pytest.raises(CheckFailed):
+        idempotency(quick, IdempotencyState(samples=1, max_elapsed_s=1.0))
+    assert len(calls) == 2
+
+
 def test_a_replay_that_answers_like_the_first_request_is_the_only_one() -> None:
     """A second replay can only show a defect when the first disagreed: one extra request, not two."""
     sent: list[Mapping[str, str]] = []

@@ -77,7 +77,11 @@ class Exchange:
     status: int
     response_headers: Mapping[str, str]
     body: bytes
+    #: Until the response head arrived (what latency budgets judge, as schemathesis' own check).
     elapsed_ms: float
+    #: From sending the request until its whole body was read, when known: what repeating the
+    #: request costs (a dripped or streamed body arrives long after its head).
+    total_ms: float | None = None
     #: Every string the request carried (path, query and body values, non-secret headers).
     sent_values: list[str] = field(default_factory=list)
     #: Whether the request is one the generator meant to be valid.
@@ -99,6 +103,11 @@ class Exchange:
     def documented(self, text: str) -> bool:
         """Whether ``text`` occurs in the spec's own text (a documented example, not a leak)."""
         return bool(text) and text in self.documentation
+
+    @property
+    def cost_ms(self) -> float:
+        """What sending this request again would take: the whole exchange, body included."""
+        return self.elapsed_ms if self.total_ms is None else max(self.elapsed_ms, self.total_ms)
 
     def header(self, name: str) -> str | None:
         """A response header, case-insensitively."""

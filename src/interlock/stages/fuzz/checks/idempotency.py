@@ -47,8 +47,9 @@ class IdempotencySettings(Strict):
     header: str = "Idempotency-Key"
     #: Replays per operation and run: each costs two or three extra requests.
     samples: int = Field(default=2, ge=0, le=1000)
-    #: A request that took longer is not replayed: its replays would cost twice its time, and the
-    #: check judges what a repeat changes, not speed (httpbin's /delay/10 would add 20 s a sample).
+    #: A request that took longer (body included) is not replayed: its replays would cost twice its
+    #: time, and the check judges what a repeat changes, not speed (httpbin's /delay/10 would add
+    #: 20 s a sample, and /drip, whose head comes at once and body over 2 s, 4 s).
     max_elapsed: Duration = 1.0
 
 
@@ -87,7 +88,7 @@ def idempotency(exchange: Exchange, state: IdempotencyState) -> None:
     method = exchange.method.upper()
     if exchange.resend is None or exchange.status >= 500 or exchange.status == 429:
         return
-    if exchange.elapsed_ms > state.max_elapsed_s * 1000:
+    if exchange.cost_ms > state.max_elapsed_s * 1000:
         return  # too slow to replay within the run's budget (see IdempotencySettings.max_elapsed)
     if not exchange.operation.upper().startswith(f"{method} "):
         return  # a probe with another method (unsupported_method): not this operation's semantics
@@ -171,7 +172,7 @@ def _check_repeat(exchange: Exchange, max_elapsed_ms: float = float("inf")) -> N
     first_replay = exchange.resend({})
     if _agrees_with_first(exchange, first_replay):
         return  # a defect needs two replays that agree with each other and not with the first
-    if first_replay.elapsed_ms > max_elapsed_ms:
+    if first_replay.cost_ms > max_elapsed_ms:
         return  # slow once its body is read (a streamed or dripped answer): not worth a second replay
     replays = [first_replay, exchange.resend({})]
     statuses = {r.status for r in replays}
