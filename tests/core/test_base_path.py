@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from interlock.core.services import join_base_path
+from interlock.core.base_path import join_base_path
 
 
 def test_join_base_path_adds_the_base_path_once() -> None:

@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from urllib.parse import urlsplit
 
 from interlock.core import processes, templating
+from interlock.core.base_path import join_base_path
 from interlock.core.errors import ConfigError, RunIncomplete
 from interlock.core.health import NotReady, wait_ready
 from interlock.core.manifest import Manifest, dependencies, start_order
@@ -154,15 +154,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def join_base_path(url: str, base_path: str | None) -> str:
-    """``url`` + ``base_path``, unless ``url`` already ends with it (a ``base_url`` given as ``.../v1``)."""
-    url = url.rstrip("/")
-    base_path = (base_path or "").rstrip("/")
-    if not base_path or urlsplit(url).path.endswith(base_path):
-        return url
-    return url + base_path
 
 
 def check_fixed_port(manifest: Manifest, name: str) -> None:

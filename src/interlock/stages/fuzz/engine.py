@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from interlock.core.services import join_base_path
+from interlock.core.base_path import join_base_path
 from interlock.core.verdict import BODY_EXCERPT_CHARS, REQUEST_BODY_CHARS, RecordedRequest, RecordedResponse
 from interlock.openapi.document import declared_base_path
 from interlock.stages.fuzz.checks import (
