@@ -72,6 +72,47 @@ def test_secrets_reach_the_child_but_rest_in_no_file(tmp_path: Path) -> None:
         assert "s3cr3t-value" not in (tmp_path / name).read_text(), name
 
 
+def test_a_prestarted_child_warms_up_then_gets_its_job_through_the_pipe(tmp_path: Path) -> None:
+    files = files_in(tmp_path)
+    warm = worker.prestart(MODULE, log=files.log, what="the tiny worker", env=ENV, cwd=REPO)
+    time.sleep(0.5)  # the services would be starting now
+    handed = time.time()
+    outcome = worker.run(
+        MODULE,
+        TinyJob(behaviour="ok", number=4, api_key="s3cr3t-value"),
+        TinyOutcome,
+        files,
+        what="the tiny worker",
+        timeout_s=60,
+        env=ENV,
+        cwd=REPO,
+        warm=warm,
+    )
+    assert outcome.doubled == 8 and outcome.api_key == "s3cr3t-value"
+    assert 0 < outcome.warmed_at < handed  # it had warmed up before the job existed
+    assert json.loads(files.job.read_text())["api_key"] == "[REDACTED]"  # the record, masked
+    assert "s3cr3t-value" not in files.job.read_text() + files.result.read_text()
+    assert warm.process.poll() == 0
+
+
+def test_a_prestarted_child_that_died_is_replaced_by_a_fresh_one(tmp_path: Path) -> None:
+    files = files_in(tmp_path)
+    warm = worker.prestart(MODULE, log=files.log, what="the tiny worker", env=ENV, cwd=REPO)
+    warm.stop()
+    outcome = worker.run(
+        MODULE, TinyJob(behaviour="ok", number=5), TinyOutcome, files,
+        what="the tiny worker", timeout_s=60, env=ENV, cwd=REPO, warm=warm,
+    )  # fmt: skip
+    assert outcome == TinyOutcome(doubled=10)  # started cold: no warm-up
+
+
+def test_a_prestarted_child_nobody_needs_ends_when_its_pipe_closes(tmp_path: Path) -> None:
+    warm = worker.prestart(MODULE, log=tmp_path / "worker.log", what="the tiny worker", env=ENV, cwd=REPO)
+    assert warm.process.stdin is not None
+    warm.process.stdin.close()
+    assert warm.wait(30) == 0
+
+
 def test_a_crash_before_the_outcome_is_reported_with_the_log_tail(tmp_path: Path) -> None:
     with pytest.raises(WorkerFailed) as failed:
         run_tiny(tmp_path, TinyJob(behaviour="crash"))

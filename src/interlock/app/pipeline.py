@@ -34,7 +34,7 @@ from interlock.core.reports import new_run_id
 from interlock.core.services import ServiceGroup, check_fixed_port
 from interlock.core.verdict import RunVerdict, StageResult
 from interlock.faults.fabric import FaultFabric
-from interlock.stages.base import Stage, StageContext
+from interlock.stages.base import Stage, StageContext, WarmsUp
 
 #: The stages this version can run, in the order they run (registered in interlock.app.stages).
 STAGES: dict[str, Stage] = {entry.name: entry.stage() for entry in STAGE_ENTRIES}
@@ -111,6 +111,9 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
         try:
             if fabric is not None:
                 fabric.start_in_background()  # boots while the providers do; the consumer waits for it
+            for stage in stages:
+                if isinstance(stage, WarmsUp):  # e.g. the fuzz worker imports while the providers start
+                    stage.warm_up(manifest, integrations, run_dir, run_id)
             services.start(needed)
             ctx = StageContext(
                 manifest,
@@ -140,6 +143,9 @@ def run(options: RunOptions, output: Output) -> RunOutcome:
             raise
         finally:
             guard.cleaning_up()
+            for stage in stages:
+                if isinstance(stage, WarmsUp):
+                    stage.cool_down()
             services.stop_all()
             _close_fabric(fabric, output)
             if guard.received is not None and verdict.interrupted_by is None:

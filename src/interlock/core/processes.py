@@ -27,15 +27,19 @@ def spawn(
     log_path: Path,
     env: Mapping[str, str],
     cwd: Path | None = None,
+    stdin: int = subprocess.DEVNULL,
 ) -> subprocess.Popen[bytes]:
-    """Start ``argv`` in a new process group with stdout and stderr appended to ``log_path``."""
+    """Start ``argv`` in a new process group with stdout and stderr appended to ``log_path``.
+
+    ``stdin=subprocess.PIPE`` gives the parent a pipe to the child (a prestarted worker's job).
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         return subprocess.Popen(
             list(argv),
             cwd=cwd,
             env=dict(env),
-            stdin=subprocess.DEVNULL,
+            stdin=stdin,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

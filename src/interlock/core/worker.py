@@ -15,6 +15,9 @@ library) run as children through this one protocol:
   waiting parent and leaving :class:`Child` stops the child's whole process group), and
   :class:`WorkerFailed`, with the tail of the child's log, when the child dies, overruns or
   writes an outcome that does not validate.
+* A child that is slow to start (the fuzz worker imports schemathesis) can be started before its
+  job is known (:func:`prestart`) and given the job later through ``run(..., warm=child)``: it
+  imports its engine while the parent starts the services, then reads the job from its stdin.
 * A child that reports while it runs appends JSON lines to a file its job names
   (:func:`append_json_lines`); the parent reads what was appended since the last look with
   :class:`JsonLinesTail`, from the ``every`` hook it gives :meth:`Child.wait`.
@@ -47,6 +50,8 @@ from interlock.core.redact import redact_fields
 JOB_FILE_ENV = "INTERLOCK_WORKER_JOB_FILE"
 #: The job itself, set only when the job file had secrets masked: the child prefers it.
 JOB_ENV = "INTERLOCK_WORKER_JOB"
+#: The argument a prestarted child gets instead of a job file: its job arrives on stdin.
+STDIN_JOB = "--job-on-stdin"
 #: How often :meth:`Child.wait` calls its ``every`` hook.
 EVERY_S = 0.5
 
@@ -134,20 +139,61 @@ def start(
     The child inherits interlock's environment plus ``env``; it finds the job through
     :func:`read_job`.
     """
-    child_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    child_env.pop(JOB_ENV, None)
-    child_env.pop(JOB_FILE_ENV, None)
+    child_env = _child_env(env)
     if job is not None:
         if job_file is None:
             raise ValueError("a job needs a job_file to be written to")
-        clear = job.model_dump(mode="json")
-        record = redact_fields(clear)
-        job_file.parent.mkdir(parents=True, exist_ok=True)
-        job_file.write_text(json.dumps(record, indent=1), encoding="utf-8")
+        clear = _write_job(job, job_file)
         child_env[JOB_FILE_ENV] = str(job_file)
-        if record != clear:
-            child_env[JOB_ENV] = json.dumps(clear)
+        if clear is not None:
+            child_env[JOB_ENV] = clear
     return Child(processes.spawn(argv, log_path=log, env=child_env, cwd=cwd), log, what)
+
+
+def prestart(
+    module: str, *, log: Path, what: str, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> Child:
+    """Start ``python -m module`` before its job is known; :func:`run` hands it the job later.
+
+    The child (see :func:`serve`'s ``warm``) imports what it needs meanwhile, then waits for the
+    job on its stdin; a parent that ends up not needing it stops it (or closes the pipe).
+    """
+    argv = [sys.executable, "-m", module, STDIN_JOB]
+    process = processes.spawn(argv, log_path=log, env=_child_env(env), cwd=cwd, stdin=subprocess.PIPE)
+    return Child(process, log, what)
+
+
+def _child_env(env: Mapping[str, str] | None) -> dict[str, str]:
+    child_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    child_env.pop(JOB_ENV, None)
+    child_env.pop(JOB_FILE_ENV, None)
+    return child_env
+
+
+def _write_job(job: BaseModel, job_file: Path) -> str | None:
+    """Write ``job`` to ``job_file`` with its secrets masked; the clear JSON when that masked any."""
+    clear = job.model_dump(mode="json")
+    record = redact_fields(clear)
+    job_file.parent.mkdir(parents=True, exist_ok=True)
+    job_file.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    return json.dumps(clear) if record != clear else None
+
+
+def _hand_over(warm: Child, job: BaseModel, job_file: Path) -> Child | None:
+    """Give a prestarted child its job (the clear job through the pipe, never the disk); None
+    when the child is gone, so the caller starts a fresh one."""
+    _write_job(job, job_file)
+    pipe = warm.process.stdin
+    if warm.process.poll() is not None or pipe is None:
+        warm.stop()
+        return None
+    try:
+        pipe.write(job.model_dump_json().encode() + b"\n")
+        pipe.close()
+    except OSError:  # it died meanwhile (BrokenPipeError)
+        warm.stop()
+        return None
+    return warm
 
 
 def run(
@@ -160,16 +206,21 @@ def run(
     timeout_s: float,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    warm: Child | None = None,
 ) -> OutcomeT:
     """Run ``python -m module JOB`` to its end and return its outcome, validated.
 
-    Raises :class:`WorkerFailed` when the child overruns ``timeout_s``, exits non-zero, exits
+    ``warm`` is a child :func:`prestart` started for this job (with the same ``env``, ``cwd``
+    and log); it is used when it is still alive, else a fresh child is started. Raises :class:`WorkerFailed` when the child overruns ``timeout_s``, exits non-zero, exits
     without an outcome or writes one that is not an ``outcome_type``.
     """
     files.result.unlink(missing_ok=True)
     job = job.model_copy(update={"result": str(files.result)})
     argv = [sys.executable, "-m", module, str(files.job)]
-    with start(argv, log=files.log, what=what, job=job, job_file=files.job, env=env, cwd=cwd) as child:
+    child = _hand_over(warm, job, files.job) if warm is not None else None
+    if child is None:
+        child = start(argv, log=files.log, what=what, job=job, job_file=files.job, env=env, cwd=cwd)
+    with child:
         code = child.wait(timeout_s)
     if code is None:
         raise child.failed(f"did not finish within {timeout_s:g}s")
@@ -206,14 +257,25 @@ def serve(
     job_type: type[WorkerJobT],
     handler: Callable[[WorkerJobT], BaseModel],
     argv: Sequence[str] | None = None,
+    warm: Callable[[], None] | None = None,
 ) -> int:
     """A child module's ``main``: read the job (``argv[1]``), run ``handler``, write the outcome.
 
+    A prestarted child (``argv[1]`` is :data:`STDIN_JOB`) first calls ``warm`` (its slow
+    imports), then reads the job from stdin; end of input means the parent did not need it.
     What ``handler`` raises is not caught: the traceback lands in the log, the child exits
     non-zero and the parent reports it with the log's tail.
     """
     argv = sys.argv if argv is None else argv
-    job = read_job(job_type, Path(argv[1]) if len(argv) > 1 else None)
+    if len(argv) > 1 and argv[1] == STDIN_JOB:
+        if warm is not None:
+            warm()
+        line = sys.stdin.readline()
+        if not line.strip():
+            return 0
+        job = job_type.model_validate_json(line)
+    else:
+        job = read_job(job_type, Path(argv[1]) if len(argv) > 1 else None)
     outcome = handler(job)
     Path(job.result).write_text(outcome.model_dump_json(indent=1), encoding="utf-8")
     return 0

@@ -10,6 +10,7 @@ fault proxy (:class:`~interlock.faults.fabric.FaultFabric`), and core sits below
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -60,6 +61,23 @@ class Stage(Protocol):
 
     def run(self, ctx: StageContext, integration: Integration) -> StageResult:
         """Verify ``integration``; problems become findings, not exceptions."""
+
+
+@runtime_checkable
+class WarmsUp(Protocol):
+    """A stage with a slow start that needs no service (a worker child importing its engine).
+
+    The pipeline calls :meth:`warm_up` just before it starts the services, so that start overlaps
+    theirs, and :meth:`cool_down` when the run ends, however it ends.
+    """
+
+    def warm_up(
+        self, manifest: Manifest, integrations: Sequence[Integration], run_dir: Path, run_id: str
+    ) -> None:
+        """Start what :meth:`Stage.run` will need (it may use it or start afresh)."""
+
+    def cool_down(self) -> None:
+        """Stop what :meth:`warm_up` started and :meth:`Stage.run` did not use."""
 
 
 @runtime_checkable

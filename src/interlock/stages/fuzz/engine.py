@@ -558,6 +558,19 @@ def api_url(job: FuzzJob, raw_schema: Any) -> str:
 # --- running -------------------------------------------------------------------------------------
 
 
+def warm_up() -> None:
+    """Import what a run loads lazily (the loaders, the engine, hypothesis): a prestarted worker
+    does this while the services start (see :func:`interlock.core.worker.prestart`)."""
+    for module in (
+        "schemathesis.openapi",
+        "schemathesis.specs.openapi.schemas",
+        "schemathesis.engine",
+        "schemathesis.engine.phases",
+        "hypothesis",
+    ):
+        importlib.import_module(module)
+
+
 def run(job: FuzzJob, on_progress: Callable[[str], None] = lambda _m: None) -> FuzzOutcome:
     """Fuzz one provider; every failure, problem and coverage gap is in the returned outcome."""
     import hypothesis

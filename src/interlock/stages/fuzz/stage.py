@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ from interlock.stages.fuzz.suite import Suite, load_suite, parse_header, suite_p
 
 #: Beyond its time budget, a worker gets this long to load the spec and finish its last scenario.
 GRACE_S = 60.0
+WORKER_MODULE = "interlock.stages.fuzz.worker"
+WORKER_WHAT = "the fuzz worker"
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,8 @@ class FuzzStage:
         self.options = options or FuzzOptions()
         self._runs: dict[tuple[str, str], _ProviderRun] = {}
         self._providers: set[str] = set()
+        #: The prestarted worker (see :meth:`warm_up`), by run id and provider.
+        self._warm: tuple[str, str, worker.Child] | None = None
 
     def suites_dir(self, manifest: Manifest) -> Path:
         return self.options.suites_dir or manifest.base_dir / "suites"
@@ -135,6 +140,40 @@ class FuzzStage:
     def needs_fault_proxy(self, manifest: Manifest, integration: Integration) -> bool:
         """Talks to the provider directly: faults would only blur what it verifies."""
         return False
+
+    def warm_up(
+        self, manifest: Manifest, integrations: Sequence[Integration], run_dir: Path, run_id: str
+    ) -> None:
+        """Start the first provider's worker now: it imports schemathesis (about a second) while
+        the services start. Only one: each idle worker holds an interpreter's memory."""
+        provider = next((i.provider for i in integrations if manifest.services[i.provider].openapi), None)
+        if provider is None:
+            return
+        child = worker.prestart(
+            WORKER_MODULE,
+            log=_worker_files(run_dir, provider).log,
+            what=WORKER_WHAT,
+            env=_worker_env(run_id, manifest.base_dir),
+            cwd=manifest.base_dir,
+        )
+        self._warm = (run_id, provider, child)
+
+    def cool_down(self) -> None:
+        if self._warm is None:
+            return
+        child = self._warm[2]
+        self._warm = None
+        child.stop()
+        if child.log.is_file() and child.log.stat().st_size == 0:
+            child.log.unlink()  # it never worked: no artefact
+
+    def _take_warm(self, run_id: str, provider: str) -> worker.Child | None:
+        """The prestarted worker, when it was started for this run and provider."""
+        if self._warm is None or self._warm[:2] != (run_id, provider):
+            return None
+        child = self._warm[2]
+        self._warm = None
+        return child
 
     def run(self, ctx: StageContext, integration: Integration) -> StageResult:
         started = time.monotonic()
@@ -184,8 +223,7 @@ class FuzzStage:
         source = spec_source(manifest, provider)
         assert source is not None  # run() skips providers without a spec
         spec = source_location(source, manifest, root)
-        out_dir = ctx.run_dir / STAGE / "providers" / provider
-        files = WorkerFiles(out_dir / "job.json", out_dir / "result.json", out_dir / "worker.log")
+        files = _worker_files(ctx.run_dir, provider)
         job = _job(provider, spec, root, suite, profile, service.states, self.options, service.base_path)
         with ctx.output.waiting(
             f"{STAGE} {provider}: fuzzing {service.openapi} at {_where(job)}"
@@ -193,7 +231,9 @@ class FuzzStage:
             f" up to {profile.max_examples} examples per operation and phase,"
             f" {profile.time_budget_s:g}s budget)"
         ):
-            outcome = _fuzz_in_child(job, files, ctx.run_id, manifest.base_dir)
+            outcome = _fuzz_in_child(
+                job, files, ctx.run_id, manifest.base_dir, self._take_warm(ctx.run_id, provider)
+            )
         if job.base_path is None and outcome.spec_base_path:
             ctx.output.info(
                 f"{STAGE} {provider}: the spec's base path {outcome.spec_base_path}: fuzzed {outcome.api_url}"
@@ -293,19 +333,33 @@ def _filters(suite: Suite, options: FuzzOptions, states: str | None) -> tuple[li
     return include, exclude
 
 
-def _fuzz_in_child(job: FuzzJob, files: WorkerFiles, run_id: str, base_dir: Path) -> FuzzOutcome:
-    """Fuzz in a worker child; a worker that gives no outcome is a fatal outcome."""
+def _worker_files(run_dir: Path, provider: str) -> WorkerFiles:
+    out_dir = run_dir / STAGE / "providers" / provider
+    return WorkerFiles(out_dir / "job.json", out_dir / "result.json", out_dir / "worker.log")
+
+
+def _worker_env(run_id: str, base_dir: Path) -> dict[str, str]:
+    """The worker's environment: the run's id, and the manifest's directory on the import path
+    (for a suite's extra checks)."""
     pythonpath = os.pathsep.join(p for p in (str(base_dir), os.environ.get("PYTHONPATH", "")) if p)
+    return {"NO_COLOR": "1", RUN_ID_ENV: run_id, "PYTHONPATH": pythonpath}
+
+
+def _fuzz_in_child(
+    job: FuzzJob, files: WorkerFiles, run_id: str, base_dir: Path, warm: worker.Child | None
+) -> FuzzOutcome:
+    """Fuzz in a worker child (``warm``, when prestarted); a worker that gives no outcome is a fatal outcome."""
     try:
         return worker.run(
-            "interlock.stages.fuzz.worker",
+            WORKER_MODULE,
             job,
             FuzzOutcome,
             files,
-            what="the fuzz worker",
+            what=WORKER_WHAT,
             timeout_s=job.time_budget_s + GRACE_S,
-            env={"NO_COLOR": "1", RUN_ID_ENV: run_id, "PYTHONPATH": pythonpath},
+            env=_worker_env(run_id, base_dir),
             cwd=base_dir,
+            warm=warm,
         )
     except WorkerFailed as exc:
         return FuzzOutcome(provider=job.provider, seed=job.seed, fatal=str(exc))

@@ -5,7 +5,9 @@ registries, hypothesis keeps global settings, and a long run must stop at once o
 child, each provider gets a clean registry, the parent's signal handling and services are
 untouched, a crash (or a CPython thread-safety bug, see LIBRARY-NOTES) is just a failed stage,
 and the parent can always kill it by process group. It costs about one interpreter start and
-the schemathesis import (~1 s) per provider.
+the schemathesis import (~1 s) per provider, which the stage hides by starting the first
+provider's worker while the services start (``python -m interlock.stages.fuzz.worker
+--job-on-stdin``: it imports, then waits for its job on stdin).
 """
 
 from __future__ import annotations
@@ -36,5 +38,11 @@ def fuzz(job: FuzzJob) -> FuzzOutcome:
         )
 
 
+def warm() -> None:
+    from interlock.stages.fuzz import engine
+
+    engine.warm_up()
+
+
 if __name__ == "__main__":
-    sys.exit(worker.serve(FuzzJob, fuzz))
+    sys.exit(worker.serve(FuzzJob, fuzz, warm=warm))
