@@ -135,3 +135,6 @@ def test_ctrl_c_at_any_moment_of_start_up_is_one_line_and_exit_130(
     assert proc.returncode == 130, out + err
     assert "Traceback" not in out + err and "KeyboardInterrupt" not in out + err
     assert len(err.splitlines()) <= 1, err
+    started = re.search(r"run (\d{8}-\d{6}-\w+),", out)
+    if started:  # the run had begun: the services, and the fuzz worker prestarted beside them, are gone
+        assert processes_of_run(started.group(1)) == []

@@ -95,6 +95,18 @@ def test_a_prestarted_child_warms_up_then_gets_its_job_through_the_pipe(tmp_path
     assert warm.process.poll() == 0
 
 
+def test_a_warm_up_that_fails_only_costs_the_head_start(tmp_path: Path) -> None:
+    files = files_in(tmp_path)
+    env = {**ENV, "TINY_WARM_FAILS": "1"}
+    warm = worker.prestart(MODULE, log=files.log, what="the tiny worker", env=env, cwd=REPO)
+    outcome = worker.run(
+        MODULE, TinyJob(behaviour="ok", number=6), TinyOutcome, files,
+        what="the tiny worker", timeout_s=60, env=env, cwd=REPO, warm=warm,
+    )  # fmt: skip
+    assert outcome.doubled == 12
+    assert "engine_internals" in files.log.read_text()  # the traceback is in the log
+
+
 def test_a_prestarted_child_that_died_is_replaced_by_a_fresh_one(tmp_path: Path) -> None:
     files = files_in(tmp_path)
     warm = worker.prestart(MODULE, log=files.log, what="the tiny worker", env=ENV, cwd=REPO)

@@ -35,6 +35,7 @@ import os
 import subprocess
 import sys
 import time
+import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -269,7 +270,10 @@ def serve(
     argv = sys.argv if argv is None else argv
     if len(argv) > 1 and argv[1] == STDIN_JOB:
         if warm is not None:
-            warm()
+            try:
+                warm()
+            except Exception:  # only a head start: the job itself meets (and reports) the problem
+                traceback.print_exc()
         line = sys.stdin.readline()
         if not line.strip():
             return 0

@@ -249,3 +249,8 @@ def test_a_call_is_timed_from_its_send_to_its_checks() -> None:
     time.sleep(0.05)
     assert engine._call_duration_ms(case) >= 50
     assert engine._call_duration_ms(SimpleNamespace(id="another")) is None  # stamped for another case
+
+
+def test_the_warm_up_imports_modules_that_exist() -> None:
+    """A prestarted worker imports these while the services start; a renamed one must not go unnoticed."""
+    engine.warm_up()

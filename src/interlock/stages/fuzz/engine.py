@@ -565,7 +565,8 @@ def warm_up() -> None:
         "schemathesis.openapi",
         "schemathesis.specs.openapi.schemas",
         "schemathesis.engine",
-        "schemathesis.engine.phases",
+        "schemathesis.engine.core",
+        "schemathesis.engine.events",
         "hypothesis",
     ):
         importlib.import_module(module)
