@@ -123,10 +123,17 @@ class Leak:
 
 @dataclass(frozen=True)
 class _Scanned:
-    where: str
+    #: "header X" or "body"; a JSON body member is named by its path instead (see :attr:`where`).
+    label: str
     text: str
     #: The JSON path of a body member; None for headers and non-JSON bodies.
     path: JsonPath | None = None
+    member: bool = False
+
+    @property
+    def where(self) -> str:
+        """Where in the response: "header Location", "body", "body $.detail" (built only for a leak)."""
+        return f"body {_dotted(self.path or ())}" if self.member else self.label
 
 
 def _scanned_strings(exchange: Exchange) -> Iterator[_Scanned]:
@@ -141,7 +148,7 @@ def _scanned_strings(exchange: Exchange) -> Iterator[_Scanned]:
     data = exchange.json()
     if data is not None:
         for path, text in _json_strings(data, ()):
-            yield _Scanned("body " + _dotted(path), text, path)
+            yield _Scanned("body", text, path, member=True)
     elif exchange.body:
         text = exchange.text
         yield _Scanned("body", html_text(text) if looks_like_html(exchange) else text, ())
@@ -201,11 +208,11 @@ def _was_sent(text: str, sent: list[str]) -> bool:
 def find_leaks(exchange: Exchange) -> list[Leak]:
     """Each leak in the response, at most one per cause (see the module's docstring)."""
     found: dict[str, Leak] = {}
-    strings = list(_scanned_strings(exchange))
+    # One scan of each string for all the patterns at once: almost every string matches none,
+    # and only those that do are searched cause by cause (and looked up in the schema).
+    strings = [scanned for scanned in _scanned_strings(exchange) if _ANY_LEAK.search(scanned.text)]
     for cause, patterns in LEAK_PATTERNS.items():
         for scanned in strings:
-            if scanned.path is not None and _documented_member(exchange, cause, scanned.path):
-                continue
             match = next(
                 (
                     m.group()
@@ -215,13 +222,29 @@ def find_leaks(exchange: Exchange) -> list[Leak]:
                 ),
                 None,
             )
-            if match is not None:
-                found[cause] = Leak(cause, scanned.where, match)
-                break
+            if match is None:
+                continue
+            if scanned.path is not None and _documented_member(exchange, cause, scanned.path):
+                continue
+            found[cause] = Leak(cause, scanned.where, match)
+            break
     echo = _echoed_secret(exchange)
     if echo is not None:
         found[echo.cause] = echo
     return list(found.values())
+
+
+def _scoped(pattern: re.Pattern[str]) -> str:
+    """``pattern`` as a group of an alternation, its global flags (``(?m)``, ``(?i)``) made local."""
+    text = pattern.pattern
+    flags = re.match(r"\(\?([aiLmsux]+)\)", text)
+    if flags is None:
+        return f"(?:{text})"
+    return f"(?{flags.group(1)}:{text[flags.end() :]})"
+
+
+#: Every leak pattern in one expression: a string it does not match holds no leak.
+_ANY_LEAK = re.compile("|".join(_scoped(p) for patterns in LEAK_PATTERNS.values() for p in patterns))
 
 
 def _echoed_secret(exchange: Exchange) -> Leak | None:
