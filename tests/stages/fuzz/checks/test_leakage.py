@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from interlock.stages.fuzz.checks import CheckFailed
-from interlock.stages.fuzz.checks.leakage import find_leaks, no_leakage
+from interlock.stages.fuzz.checks.leakage import LEAK_PATTERNS, find_leaks, no_leakage
 from tests.stages.fuzz.checks.exchanges import exchange
 
 PY_TRACE = (
@@ -213,3 +213,30 @@ def test_a_declared_message_member_does_not_document_a_trace_or_a_secret() -> No
         )
     no_leakage(exchange({"traceback": PY_TRACE}, response_schema=ERROR_SCHEMA))
     no_leakage(exchange({"detail": "cannot open /var/lib/payments/ledger.db"}, response_schema=ERROR_SCHEMA))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 50_000,
+        "a." * 25_000,
+        "a/" * 25_000,
+        "/usr/" + "a-" * 25_000,
+        "at " * 17_000,
+        "postgres://a:" + "b" * 50_000,
+    ],
+    ids=["word", "dots", "slashes", "path", "at", "dsn"],
+)
+def test_no_pattern_backtracks_on_long_fuzzed_strings(text: str) -> None:
+    """Providers echo fuzzed strings back; a pattern that retries from every position is quadratic.
+
+    The bound is loose on purpose (a linear scan of 50,000 characters takes milliseconds; the
+    quadratic ``.rb`` pattern this guards against took about 10 s).
+    """
+    import time
+
+    started = time.perf_counter()
+    for patterns in LEAK_PATTERNS.values():
+        for pattern in patterns:
+            list(pattern.finditer(text))
+    assert time.perf_counter() - started < 2.0

@@ -59,7 +59,9 @@ LEAK_PATTERNS: dict[str, list[re.Pattern[str]]] = {
         re.compile(r"(?m)^\s*at [\w$.<>]+\([\w$]+\.(?:java|kt|scala|groovy):\d+\)"),
         re.compile(r"\bat (?:[\w$.<>]+ )?\(?(?:[^()\s]+/)?[^()\s/]+\.[cm]?[jt]s:\d+:\d+\)?"),
         re.compile(r"\bgoroutine \d+ \[[a-z ]+\]:\s*\n\S+\(.*\)\n\s+\S+\.go:\d+"),
-        re.compile(r"[\w/.\-]+\.rb:\d+:in [`'][\w<> ]+'"),
+        # Starts only where a path starts: unanchored, a long word (fuzzed data echoed back) was
+        # retried from every position, quadratic in its length (0.14 s for 6000 characters).
+        re.compile(r"(?<![\w/.\-])[\w/.\-]+\.rb:\d+:in [`'][\w<> ]+'"),
         re.compile(r"(?m)^#\d+ [\w/.\-]+\.php\(\d+\): "),
     ],
     "credential": [
