@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from interlock.stages.fuzz.checks import CheckFailed
-from interlock.stages.fuzz.checks.leakage import LEAK_PATTERNS, find_leaks, no_leakage
+from interlock.stages.fuzz.checks.leakage import LEAK_PATTERNS, find_leaks, html_text, no_leakage
 from tests.stages.fuzz.checks.exchanges import exchange
 
 PY_TRACE = (
@@ -240,3 +240,21 @@ def test_no_pattern_backtracks_on_long_fuzzed_strings(text: str) -> None:
         for pattern in patterns:
             list(pattern.finditer(text))
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    "markup", ["<" * 100_000, "<script>" * 20_000, "<script><style>" * 10_000], ids=["lt", "script", "both"]
+)
+def test_html_text_is_one_pass_over_fuzzed_markup(markup: str) -> None:
+    """An error page may echo fuzzed input: unclosed ``<`` and ``<script`` must not be rescanned
+    to the end of the page each (the one-expression version took seconds here)."""
+    import time
+
+    started = time.perf_counter()
+    html_text(markup)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_html_text_drops_scripts_styles_and_tags_and_keeps_what_an_unclosed_one_hides() -> None:
+    page = "<SCRIPT>var p='/app/x.py';</script ><p>Hello &amp; bye</p><style>p{}</STYLE><script>never closed <b>x</b>"
+    assert html_text(page).split() == ["Hello", "&", "bye", "never", "closed", "x"]

@@ -176,13 +176,39 @@ def looks_like_html(exchange: Exchange) -> bool:
     return "html" in content_type or exchange.text.lstrip()[:15].lower().startswith(("<!doctype", "<html"))
 
 
-_SCRIPT_OR_STYLE = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>")
-_TAG = re.compile(r"(?s)<[^>]*>")
+_SCRIPT_OR_STYLE = re.compile(r"(?i)<(script|style)\b")
+_CLOSING = {name: re.compile(rf"(?i)</{name}\s*>") for name in ("script", "style")}
+_TAG = re.compile(r"<[^>]*>")
 
 
 def html_text(markup: str) -> str:
-    """The text an HTML page shows: no scripts, styles, tags or attributes (so no forms or links)."""
-    return html.unescape(_TAG.sub(" ", _SCRIPT_OR_STYLE.sub(" ", markup)))
+    """The text an HTML page shows: no scripts, styles, tags or attributes (so no forms or links).
+
+    Written as a loop rather than one ``<script.*?</script>`` expression, which rescans the rest
+    of the page from every unclosed ``<script`` (quadratic; an error page can echo fuzzed input).
+    The standard library's HTMLParser is no way out: it is quadratic on ``<a <a <a ...``.
+    """
+    kept: list[str] = []
+    pos = 0
+    unclosed: set[str] = set()
+    while (opening := _SCRIPT_OR_STYLE.search(markup, pos)) is not None:
+        name = opening.group(1).lower()
+        closing = None if name in unclosed else _CLOSING[name].search(markup, opening.end())
+        if closing is None:  # never closed: nothing of this kind is removed from here on
+            unclosed.add(name)
+            if len(unclosed) == len(_CLOSING):
+                break
+            kept.append(markup[pos : opening.end()])
+            pos = opening.end()
+            continue
+        kept.append(markup[pos : opening.start()] + " ")
+        pos = closing.end()
+    kept.append(markup[pos:])
+    text = "".join(kept)
+    # Tags only up to the last ">": a "<" with no ">" after it would be rescanned to the end of
+    # the page for each one (fuzzed "<<<<" echoed back); past the last ">" no tag can end anyway.
+    end = text.rfind(">") + 1
+    return html.unescape(_TAG.sub(" ", text[:end]) + text[end:])
 
 
 _TRACE_MEMBER = re.compile(r"(?i)trace|stack|exception")
