@@ -26,6 +26,7 @@ all: they occur in documentation and login pages far more often than in leaks.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterator
@@ -238,7 +239,7 @@ def find_leaks(exchange: Exchange) -> list[Leak]:
     found: dict[str, Leak] = {}
     # One scan of each string for all the patterns at once: almost every string matches none,
     # and only those that do are searched cause by cause (and looked up in the schema).
-    strings = [scanned for scanned in _scanned_strings(exchange) if _ANY_LEAK.search(scanned.text)]
+    strings = [scanned for scanned in _scanned_strings(exchange) if _may_hold_leak(scanned.text)]
     for cause, patterns in LEAK_PATTERNS.items():
         for scanned in strings:
             match = next(
@@ -273,6 +274,21 @@ def _scoped(pattern: re.Pattern[str]) -> str:
 
 #: Every leak pattern in one expression: a string it does not match holds no leak.
 _ANY_LEAK = re.compile("|".join(_scoped(p) for patterns in LEAK_PATTERNS.values() for p in patterns))
+#: Short strings whose answer is remembered (a list endpoint answers the same records again and
+#: again); longer ones are rarer and would make the memory unbounded in practice.
+_REMEMBERED_LENGTH = 256
+
+
+@functools.lru_cache(maxsize=16384)
+def _short_may_hold_leak(text: str) -> bool:
+    return _ANY_LEAK.search(text) is not None
+
+
+def _may_hold_leak(text: str) -> bool:
+    """Whether any leak pattern matches ``text`` (about 40 µs for a 70-character string)."""
+    if len(text) <= _REMEMBERED_LENGTH:
+        return _short_may_hold_leak(text)
+    return _ANY_LEAK.search(text) is not None
 
 
 def _echoed_secret(exchange: Exchange) -> Leak | None:
