@@ -75,7 +75,9 @@ def test_secrets_reach_the_child_but_rest_in_no_file(tmp_path: Path) -> None:
 def test_a_prestarted_child_warms_up_then_gets_its_job_through_the_pipe(tmp_path: Path) -> None:
     files = files_in(tmp_path)
     warm = worker.prestart(MODULE, log=files.log, what="the tiny worker", env=ENV, cwd=REPO)
-    time.sleep(0.5)  # the services would be starting now
+    deadline = time.monotonic() + 60  # the services would be starting now
+    while "warmed up" not in files.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
     handed = time.time()
     outcome = worker.run(
         MODULE,
