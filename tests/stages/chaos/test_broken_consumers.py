@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from tests.helpers import REPO, interlock, processes_of_run
-from tests.stages.chaos.manifests import absolute_spec_file
+from tests.stages.chaos.manifests import consumer_variant_base
 
 pytestmark = pytest.mark.slow
 
@@ -61,19 +61,8 @@ BROKEN_CONSUMERS: dict[str, tuple[str, dict[str, str], str, str]] = {
 
 
 def variants_manifest(tmp_path: Path) -> Path:
-    example: dict[str, Any] = yaml.safe_load((REPO / "interlock.yaml").read_text())
-    checkout = example["services"]["checkout"]
-    knobs = {k: v for k, v in checkout["env"].items() if k.startswith("CHECKOUT_")}
+    checkout, knobs, services = consumer_variant_base()
     experiment = (REPO / "chaos" / "checkout-payments.yaml").read_text()
-    absolute_spec_file(example["services"]["payments"])
-    services: dict[str, Any] = {
-        "payments": {**example["services"]["payments"], "env": {"PYTHONPATH": str(REPO)}},
-        "inventory": {
-            "run": "python -m uvicorn tests.fixtures.checkout_variants:well_stocked_inventory"
-            " --host 127.0.0.1 --port {port}",
-            "env": {"PYTHONPATH": str(REPO)},
-        },
-    }
     integrations = []
     for variant, (app, env, _, _) in BROKEN_CONSUMERS.items():
         services[variant] = {
