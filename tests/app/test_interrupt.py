@@ -136,5 +136,40 @@ def test_ctrl_c_at_any_moment_of_start_up_is_one_line_and_exit_130(
     assert "Traceback" not in out + err and "KeyboardInterrupt" not in out + err
     assert len(err.splitlines()) <= 1, err
     started = re.search(r"run (\d{8}-\d{6}-\w+),", out)
-    if started:  # the run had begun: the services, and the fuzz worker prestarted beside them, are gone
+    if started:  # the run had begun: the services it started are gone
         assert processes_of_run(started.group(1)) == []
+
+
+def test_a_signal_while_services_start_stops_the_prestarted_fuzz_worker(tmp_path: Path) -> None:
+    """The fuzz worker starts before the providers (it imports meanwhile): a run interrupted
+    before the stage used it stops it and keeps no log of a worker that never worked.
+
+    (Its process would die with interlock anyway, by PR_SET_PDEATHSIG: the log shows the stage cooled down.)"""
+    manifest = payments_manifest(tmp_path, openapi=REPO / "examples" / "shop" / "payments" / "openapi.json")
+    text = manifest.read_text()
+    manifest.write_text(re.sub(r"run: (.*)", r"run: sh -c 'sleep 5 && exec \1'", text, count=1))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "interlock", "fuzz", "--manifest", str(manifest),
+         "--report-dir", str(tmp_path / "reports"), "--plain"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        _, run_id = read_until(proc, "starting payments")
+        deadline = time.monotonic() + 20
+        prestarted: list[int] = []
+        while not prestarted and time.monotonic() < deadline:
+            prestarted = [
+                pid
+                for pid in processes_of_run(run_id)
+                if b"--job-on-stdin" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            ]
+            time.sleep(0.05)
+        assert prestarted, "no fuzz worker was started beside the services"
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130
+    assert processes_of_run(run_id) == []
+    assert list((tmp_path / "reports").glob("*/fuzz/providers/*/worker.log")) == []

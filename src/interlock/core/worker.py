@@ -212,7 +212,9 @@ def run(
     """Run ``python -m module JOB`` to its end and return its outcome, validated.
 
     ``warm`` is a child :func:`prestart` started for this job (with the same ``env``, ``cwd``
-    and log); it is used when it is still alive, else a fresh child is started. Raises :class:`WorkerFailed` when the child overruns ``timeout_s``, exits non-zero, exits
+    and log); it is used when it is still alive, else a fresh child is started.
+
+    Raises :class:`WorkerFailed` when the child overruns ``timeout_s``, exits non-zero, exits
     without an outcome or writes one that is not an ``outcome_type``.
     """
     files.result.unlink(missing_ok=True)
